@@ -1,0 +1,78 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "virt-exporter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "virt-exporter", targets: ["virt-exporter"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries, found by pkg-config. Each has exactly one Swift interop file above it.
+        .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Exposition-format model, text encoder and gzip. Knows nothing of libvirt.
+        .target(
+            name: "PromFormat",
+            dependencies: ["CZlib"],
+            swiftSettings: strictSettings
+        ),
+        // libvirt access, the metric catalog, the collector loop and snapshots. Knows nothing of HTTP.
+        .target(
+            name: "StatsCollector",
+            dependencies: [
+                "CLibvirt",
+                "PromFormat",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The binary: flags, config, HTTP, wiring.
+        .executableTarget(
+            name: "virt-exporter",
+            dependencies: [
+                "CMicroHTTPD",
+                "PromFormat",
+                "StatsCollector",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(
+            name: "PromFormatTests",
+            dependencies: ["PromFormat"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StatsCollectorTests",
+            dependencies: ["StatsCollector", "PromFormat"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VirtExporterTests",
+            dependencies: ["virt-exporter", "StatsCollector", "PromFormat"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,89 @@
+/// Writes metric families in the Prometheus text exposition format, version 0.0.4.
+///
+/// Output is deterministic: families are sorted by name and samples by their label values,
+/// so the same input always gives the same bytes. A sample whose labels repeat an earlier
+/// sample's of the same family is dropped, since Prometheus would reject the whole scrape.
+public enum TextEncoder {
+    /// The `Content-Type` that goes with the encoded text.
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// Appends `families` to `buffer` and returns the number of duplicate samples dropped.
+    @discardableResult
+    public static func encode(_ families: [MetricFamily], into buffer: inout [UInt8]) -> Int {
+        var droppedDuplicates = 0
+        for family in families.sorted(by: { $0.name < $1.name }) {
+            droppedDuplicates += encode(family, into: &buffer)
+        }
+        return droppedDuplicates
+    }
+
+    /// Encodes `families` into a new buffer.
+    public static func encode(_ families: [MetricFamily]) -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(families.reduce(0) { $0 + 128 + $1.samples.count * 96 })
+        encode(families, into: &buffer)
+        return buffer
+    }
+
+    private static func encode(_ family: MetricFamily, into buffer: inout [UInt8]) -> Int {
+        buffer.append(contentsOf: "# HELP ".utf8)
+        buffer.append(contentsOf: family.name.utf8)
+        buffer.append(UInt8(ascii: " "))
+        appendEscaped(family.help, escapeQuotes: false, into: &buffer)
+        buffer.append(contentsOf: "\n# TYPE ".utf8)
+        buffer.append(contentsOf: family.name.utf8)
+        buffer.append(UInt8(ascii: " "))
+        buffer.append(contentsOf: family.type.rawValue.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+
+        var dropped = 0
+        var previous: [Label]?
+        for sample in family.samples.sorted(by: { labelsPrecede($0.labels, $1.labels) }) {
+            if sample.labels == previous {
+                dropped += 1
+                continue
+            }
+            previous = sample.labels
+            buffer.append(contentsOf: family.name.utf8)
+            appendLabels(sample.labels, into: &buffer)
+            buffer.append(UInt8(ascii: " "))
+            sample.value.write(into: &buffer)
+            buffer.append(UInt8(ascii: "\n"))
+        }
+        return dropped
+    }
+
+    private static func appendLabels(_ labels: [Label], into buffer: inout [UInt8]) {
+        guard !labels.isEmpty else { return }
+        buffer.append(UInt8(ascii: "{"))
+        for (index, label) in labels.enumerated() {
+            if index > 0 { buffer.append(UInt8(ascii: ",")) }
+            buffer.append(contentsOf: label.name.utf8)
+            buffer.append(contentsOf: "=\"".utf8)
+            appendEscaped(label.value, escapeQuotes: true, into: &buffer)
+            buffer.append(UInt8(ascii: "\""))
+        }
+        buffer.append(UInt8(ascii: "}"))
+    }
+
+    /// Escapes `\` and newline (help text), plus `"` (label values), as the format requires.
+    private static func appendEscaped(_ text: String, escapeQuotes: Bool, into buffer: inout [UInt8]) {
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.append(contentsOf: "\\\\".utf8)
+            case UInt8(ascii: "\n"): buffer.append(contentsOf: "\\n".utf8)
+            case UInt8(ascii: "\"") where escapeQuotes: buffer.append(contentsOf: "\\\"".utf8)
+            default: buffer.append(byte)
+            }
+        }
+    }
+
+    /// Orders label lists by their names and values, pairwise, then by length.
+    private static func labelsPrecede(_ lhs: [Label], _ rhs: [Label]) -> Bool {
+        for (left, right) in zip(lhs, rhs) {
+            if left.name != right.name { return left.name < right.name }
+            if left.value != right.value { return left.value < right.value }
+        }
+        return lhs.count < rhs.count
+    }
+}

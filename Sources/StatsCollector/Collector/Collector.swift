@@ -1,0 +1,77 @@
+import Foundation
+public import Logging
+import PromFormat
+
+/// One collection at a time: fetch from the source, map through the catalog, render, publish.
+///
+/// It keeps what must outlive a single collection: self-metric counters, and which failures and
+/// unknown fields were already logged, so that the log gets each once, not once per cycle.
+public struct Collector {
+    private let source: any StatsSource
+    private let store: SnapshotStore
+    private let logger: Logger
+    private var selfMetrics: SelfMetrics
+    private var activeFailures: Set<CollectionError> = []
+    private var loggedUnmappedFields: Set<String> = []
+
+    /// Creates a collector that reads `source` and publishes to `store`.
+    ///
+    /// - Parameters:
+    ///   - exporterVersion: the `version` label of `libvirt_exporter_build_info`.
+    ///   - libvirtVersion: the `libvirt_version` label of `libvirt_exporter_build_info`.
+    public init(
+        source: any StatsSource, store: SnapshotStore, exporterVersion: String, libvirtVersion: String,
+        logger: Logger
+    ) {
+        self.source = source
+        self.store = store
+        self.logger = logger
+        self.selfMetrics = SelfMetrics(exporterVersion: exporterVersion, libvirtVersion: libvirtVersion)
+    }
+
+    /// Collects once and publishes the snapshot.
+    ///
+    /// - Returns: whether the source was reached; the caller backs off when it was not.
+    @discardableResult
+    public mutating func collectOnce() async -> Bool {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var mapper = DomainStatsMapper()
+        var outcome = CollectionOutcome(
+            reachedLibvirt: false, errors: [], domainCount: 0, unmappedFieldCount: 0, finishedAt: 0, duration: 0)
+        do {
+            let batch = try await source.fetchStats()
+            batch.domains.forEach { mapper.add($0) }
+            outcome.reachedLibvirt = true
+            outcome.errors = batch.errors
+            outcome.domainCount = batch.domains.count
+            outcome.unmappedFieldCount = mapper.unmappedFields.values.reduce(0, +)
+        } catch {
+            outcome.errors = [error]
+        }
+        let elapsed = clock.now - started
+        outcome.duration = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        outcome.finishedAt = Date().timeIntervalSince1970
+
+        logChanges(errors: outcome.errors, unmappedFields: mapper.unmappedFields.keys)
+        selfMetrics.record(errors: outcome.errors)
+        let families = Array(mapper.families.values) + selfMetrics.families(of: outcome)
+        store.publish(MetricsSnapshot(text: TextEncoder.encode(families)))
+        return outcome.reachedLibvirt
+    }
+
+    /// Logs failures when they start and when they stop, and each unknown field once.
+    private mutating func logChanges(errors: [CollectionError], unmappedFields: some Sequence<String>) {
+        let current = Set(errors)
+        for error in current.subtracting(activeFailures) {
+            logger.error("collection failed", metadata: ["error": "\(error)"])
+        }
+        for error in activeFailures.subtracting(current) {
+            logger.info("collection recovered", metadata: ["call": "\(error.call)", "domain": "\(error.domain ?? "")"])
+        }
+        activeFailures = current
+        for field in unmappedFields where loggedUnmappedFields.insert(field).inserted {
+            logger.debug("stats field not in the metric catalog", metadata: ["field": "\(field)"])
+        }
+    }
+}

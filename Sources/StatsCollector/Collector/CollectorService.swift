@@ -1,0 +1,64 @@
+public import ServiceLifecycle
+
+/// Runs the ``Collector`` every interval until graceful shutdown.
+///
+/// Collections start on a fixed cadence (start to start). When the source cannot be reached, the
+/// next attempt comes sooner: after 1 s, then doubling up to the interval, so a restarted libvirtd
+/// is seen again quickly without hammering one that stays down.
+public struct CollectorService: Service {
+    private let makeCollector: @Sendable () -> Collector
+    private let interval: Duration
+
+    /// Creates the service.
+    ///
+    /// - Parameters:
+    ///   - interval: time between the starts of two collections.
+    ///   - makeCollector: builds the collector when the service starts.
+    public init(interval: Duration, makeCollector: @escaping @Sendable () -> Collector) {
+        self.interval = interval
+        self.makeCollector = makeCollector
+    }
+
+    public func run() async throws {
+        var collector = makeCollector()
+        var retryDelay = RetryDelay(first: .seconds(1), cap: interval)
+        let clock = ContinuousClock()
+        while !Task.isShuttingDownGracefully {
+            let started = clock.now
+            let reached = await collector.collectOnce()
+            let delay = reached ? interval : retryDelay.next()
+            if reached { retryDelay.reset() }
+            do {
+                try await cancelWhenGracefulShutdown {
+                    try await Task.sleep(until: started + delay, clock: clock)
+                }
+            } catch {
+                return
+            }
+        }
+    }
+}
+
+/// Capped exponential delays between retries: `first`, twice that, and so on up to `cap`.
+struct RetryDelay {
+    private let first: Duration
+    private let cap: Duration
+    private var upcoming: Duration
+
+    init(first: Duration, cap: Duration) {
+        self.first = min(first, cap)
+        self.cap = cap
+        self.upcoming = min(first, cap)
+    }
+
+    /// The delay before the next retry; each call doubles the following one, up to the cap.
+    mutating func next() -> Duration {
+        defer { upcoming = min(upcoming * 2, cap) }
+        return upcoming
+    }
+
+    /// Starts again from the first delay, after a success.
+    mutating func reset() {
+        upcoming = first
+    }
+}

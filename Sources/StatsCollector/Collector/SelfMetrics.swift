@@ -1,0 +1,79 @@
+import PromFormat
+
+/// The exporter's own metrics, kept across collections: counters accumulate, gauges describe the last one.
+struct SelfMetrics {
+    /// Labels of `libvirt_exporter_build_info`.
+    let buildLabels: [Label]
+    private var collections: UInt64 = 0
+    private var errorCounts: [ErrorKey: UInt64] = [:]
+
+    private struct ErrorKey: Hashable {
+        let call: String
+        let reason: String
+    }
+
+    init(exporterVersion: String, libvirtVersion: String) {
+        buildLabels = [Label("version", exporterVersion), Label("libvirt_version", libvirtVersion)]
+    }
+
+    /// Counts one collection and its errors.
+    mutating func record(errors: [CollectionError]) {
+        collections += 1
+        for error in errors {
+            errorCounts[ErrorKey(call: error.call, reason: error.reason), default: 0] += 1
+        }
+    }
+
+    /// The self-metric families describing the collection just recorded.
+    func families(of outcome: CollectionOutcome) -> [MetricFamily] {
+        var families = [
+            gauge(MetricCatalog.up, outcome.reachedLibvirt ? 1 : 0),
+            gauge(MetricCatalog.buildInfo, 1, labels: buildLabels),
+            gauge(MetricCatalog.lastCollectionTimestamp, outcome.finishedAt),
+            gauge(MetricCatalog.lastCollectionDuration, outcome.duration),
+            gauge(MetricCatalog.lastCollectionSuccess, outcome.errors.isEmpty ? 1 : 0),
+            counter(MetricCatalog.collections, [([], collections)]),
+        ]
+        if !errorCounts.isEmpty {
+            families.append(
+                counter(
+                    MetricCatalog.collectionErrors,
+                    errorCounts.map { ([Label("call", $0.key.call), Label("reason", $0.key.reason)], $0.value) }))
+        }
+        if outcome.reachedLibvirt {
+            families.append(gauge(MetricCatalog.domains, Double(outcome.domainCount)))
+            families.append(gauge(MetricCatalog.unmappedFields, Double(outcome.unmappedFieldCount)))
+        }
+        return families
+    }
+
+    private func gauge(_ descriptor: MetricDescriptor, _ value: Double, labels: [Label] = []) -> MetricFamily {
+        var family = descriptor.makeFamily()
+        try? family.append(Sample(labels: labels, value: .double(value)))
+        return family
+    }
+
+    private func counter(_ descriptor: MetricDescriptor, _ series: [([Label], UInt64)]) -> MetricFamily {
+        var family = descriptor.makeFamily()
+        for (labels, value) in series {
+            try? family.append(Sample(labels: labels, value: .unsigned(value)))
+        }
+        return family
+    }
+}
+
+/// What one collection did, for the self-metrics.
+struct CollectionOutcome {
+    /// Whether the source delivered stats at all.
+    var reachedLibvirt: Bool
+    /// Errors, whether they cost everything or one domain.
+    var errors: [CollectionError]
+    /// Domains collected.
+    var domainCount: Int
+    /// Stats fields no catalog row maps.
+    var unmappedFieldCount: Int
+    /// Unix time the collection finished.
+    var finishedAt: Double
+    /// Seconds the collection took.
+    var duration: Double
+}

@@ -1,0 +1,24 @@
+/// A failure during collection, with the context an operator needs: which call, which domain, why.
+public struct CollectionError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The operation that failed, such as `virConnectGetAllDomainStats`; a bounded label value.
+    public var call: String
+    /// A short, bounded reason, such as `operation_timeout` or `connection_closed`; a label value.
+    public var reason: String
+    /// The domain concerned, if the failure concerns one.
+    public var domain: String?
+    /// The full message, for the log only (unbounded, never a label).
+    public var message: String
+
+    /// Creates a collection error.
+    public init(call: String, reason: String, domain: String? = nil, message: String) {
+        self.call = call
+        self.reason = reason
+        self.domain = domain
+        self.message = message
+    }
+
+    public var description: String {
+        let subject = domain.map { " for domain \"\($0)\"" } ?? ""
+        return "\(call) failed\(subject): \(message) (\(reason))"
+    }
+}

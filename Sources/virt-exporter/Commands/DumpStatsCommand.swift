@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StatsCollector
+
+/// Prints every domain's raw typed stats as JSON: the fixture format of the tests, and what a bug
+/// report should carry.
+struct DumpStatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump-stats",
+        abstract: "Print every domain's typed stats from one virConnectGetAllDomainStats call as JSON.")
+
+    @Option(name: .customLong("libvirt.uri"), help: "libvirt connection URI, opened read-only. (default: qemu:///system)")
+    var libvirtURI = "qemu:///system"
+
+    func run() async throws {
+        let source = LibvirtStatsSource(uri: libvirtURI, logger: Logger(label: "virt-exporter.libvirt"))
+        let batch: StatsBatch
+        do {
+            batch = try await source.fetchStats()
+        } catch {
+            FileHandle.standardError.write(Data("virt-exporter: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = try encoder.encode(batch.domains.sorted { $0.name < $1.name })
+        FileHandle.standardOutput.write(json + Data("\n".utf8))
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Reads the JSON config file. Its keys mirror the flags: `{"collector": {"interval": "15s"}}` is
+/// `--collector.interval 15s`. Every key is optional; an unknown key, a value of the wrong type or
+/// an impossible value is an error that names the key.
+enum ConfigFile {
+    /// The keys the file may hold, dotted as in the flags.
+    enum Key: String, CaseIterable {
+        case listenAddress = "web.listen-address"
+        case telemetryPath = "web.telemetry-path"
+        case maxConnections = "web.max-connections"
+        case connectionTimeout = "web.connection-timeout"
+        case libvirtURI = "libvirt.uri"
+        case collectorInterval = "collector.interval"
+        case logLevel = "log.level"
+
+        /// Checks `value`'s type and sets this key in `configuration`; `origin` names the key in errors.
+        func apply(_ value: JSONValue, to configuration: inout ExporterConfiguration, origin: String) throws(ConfigurationError) {
+            switch self {
+            case .listenAddress: try configuration.setListenAddress(value.string(origin), from: origin)
+            case .telemetryPath: try configuration.setTelemetryPath(value.string(origin), from: origin)
+            case .maxConnections: try configuration.setMaxConnections(value.integer(origin), from: origin)
+            case .connectionTimeout: try configuration.setConnectionTimeout(value.string(origin), from: origin)
+            case .libvirtURI: try configuration.setLibvirtURI(value.string(origin), from: origin)
+            case .collectorInterval: try configuration.setCollectorInterval(value.string(origin), from: origin)
+            case .logLevel: try configuration.setLogLevel(value.string(origin), from: origin)
+            }
+        }
+    }
+
+    /// Every key the file may hold, dotted, for the docs and for error messages.
+    static var keyNames: [String] { Key.allCases.map(\.rawValue) }
+
+    /// Applies the file at `path` on top of `configuration`.
+    static func apply(fileAt path: String, to configuration: inout ExporterConfiguration) throws(ConfigurationError) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError("config file \(path): cannot be read: \((error as NSError).localizedDescription)")
+        }
+        try apply(json: data, named: path, to: &configuration)
+    }
+
+    /// Applies JSON `data`, read from the file called `name`, on top of `configuration`.
+    static func apply(json data: Data, named name: String, to configuration: inout ExporterConfiguration) throws(ConfigurationError) {
+        let root: JSONValue
+        do {
+            root = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw ConfigurationError("config file \(name): not valid JSON")
+        }
+        guard case .object(let sections) = root else {
+            throw ConfigurationError("config file \(name): must hold a JSON object, got \(root.typeName)")
+        }
+        for (section, value) in sections.sorted(by: { $0.key < $1.key }) {
+            guard case .object(let entries) = value else {
+                let known = keyNames.contains { $0.hasPrefix(section + ".") }
+                throw ConfigurationError(
+                    known
+                        ? "config file \(name): \"\(section)\" must be an object, got \(value.typeName)"
+                        : unknownKey(section, in: name))
+            }
+            for (entry, value) in entries.sorted(by: { $0.key < $1.key }) {
+                let dotted = "\(section).\(entry)"
+                guard let key = Key(rawValue: dotted) else {
+                    throw ConfigurationError(unknownKey(dotted, in: name))
+                }
+                try key.apply(value, to: &configuration, origin: "config file \(name): \"\(dotted)\"")
+            }
+        }
+    }
+
+    private static func unknownKey(_ key: String, in name: String) -> String {
+        "config file \(name): unknown key \"\(key)\"; known keys are \(keyNames.joined(separator: ", "))"
+    }
+}
+
+/// Any JSON value, so that the config file can be checked key by key with precise errors.
+enum JSONValue: Decodable {
+    case object([String: JSONValue])
+    case array([JSONValue])
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let flag = try? container.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let text = try? container.decode(String.self) {
+            self = .string(text)
+        } else if let array = try? container.decode([JSONValue].self) {
+            self = .array(array)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    /// The string, or an error naming `origin` if the value is not a string.
+    func string(_ origin: String) throws(ConfigurationError) -> String {
+        guard case .string(let text) = self else {
+            throw ConfigurationError("\(origin) must be a string, got \(typeName)")
+        }
+        return text
+    }
+
+    /// The integer, or an error naming `origin` if the value is not a whole number.
+    func integer(_ origin: String) throws(ConfigurationError) -> Int {
+        guard case .number(let number) = self, let integer = Int(exactly: number) else {
+            throw ConfigurationError("\(origin) must be an integer, got \(typeName)")
+        }
+        return integer
+    }
+
+    /// The JSON type's name, for error messages.
+    var typeName: String {
+        switch self {
+        case .object: "an object"
+        case .array: "an array"
+        case .string: "a string"
+        case .number(let number) where Int(exactly: number) == nil: "a fractional number"
+        case .number: "a number"
+        case .bool: "a boolean"
+        case .null: "null"
+        }
+    }
+}

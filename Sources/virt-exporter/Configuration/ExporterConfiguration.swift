@@ -1,0 +1,88 @@
+import Logging
+
+/// Everything the exporter can be told, with its defaults. Built from the defaults, then the
+/// config file, then the flags, each overriding the one before.
+struct ExporterConfiguration: Equatable {
+    /// `web.listen-address`
+    var listenAddress = ListenAddress(":9177")!
+    /// `web.telemetry-path`
+    var telemetryPath = "/metrics"
+    /// `web.max-connections`: connections served at once.
+    var maxConnections = 256
+    /// `web.connection-timeout`: idle connections are closed after this long.
+    var connectionTimeout = Duration.seconds(30)
+    /// `libvirt.uri`
+    var libvirtURI = "qemu:///system"
+    /// `collector.interval`: time between the starts of two collections.
+    var collectorInterval = Duration.seconds(15)
+    /// `log.level`
+    var logLevel = Logger.Level.info
+
+    /// The shortest collection interval allowed.
+    static let minimumInterval = Duration.seconds(1)
+
+    /// Sets `web.telemetry-path`, which must start with `/` and not be one of the fixed paths.
+    mutating func setTelemetryPath(_ path: String, from origin: String) throws(ConfigurationError) {
+        guard path.hasPrefix("/"), path != "/", !path.hasPrefix("/-/") else {
+            throw ConfigurationError("\(origin): must be a path starting with \"/\" other than \"/\" and \"/-/...\", got \"\(path)\"")
+        }
+        telemetryPath = path
+    }
+
+    /// Sets `collector.interval`, which must be a duration of at least 1s.
+    mutating func setCollectorInterval(_ text: String, from origin: String) throws(ConfigurationError) {
+        let interval = try Self.duration(text, from: origin)
+        guard interval >= Self.minimumInterval else {
+            throw ConfigurationError("\(origin): must be at least 1s, got \"\(text)\"")
+        }
+        collectorInterval = interval
+    }
+
+    /// Sets `web.connection-timeout`, which must be a whole number of seconds from 1s.
+    mutating func setConnectionTimeout(_ text: String, from origin: String) throws(ConfigurationError) {
+        let timeout = try Self.duration(text, from: origin)
+        guard timeout >= .seconds(1), timeout.components.attoseconds == 0 else {
+            throw ConfigurationError("\(origin): must be a whole number of seconds, at least 1s, got \"\(text)\"")
+        }
+        connectionTimeout = timeout
+    }
+
+    /// Sets `web.listen-address`.
+    mutating func setListenAddress(_ text: String, from origin: String) throws(ConfigurationError) {
+        guard let address = ListenAddress(text) else {
+            throw ConfigurationError("\(origin): must be host:port such as \":9177\" or \"127.0.0.1:9177\", got \"\(text)\"")
+        }
+        listenAddress = address
+    }
+
+    /// Sets `web.max-connections`, from 1 to 65536.
+    mutating func setMaxConnections(_ count: Int, from origin: String) throws(ConfigurationError) {
+        guard (1...65536).contains(count) else {
+            throw ConfigurationError("\(origin): must be from 1 to 65536, got \(count)")
+        }
+        maxConnections = count
+    }
+
+    /// Sets `libvirt.uri`, which must not be empty.
+    mutating func setLibvirtURI(_ uri: String, from origin: String) throws(ConfigurationError) {
+        guard !uri.isEmpty else { throw ConfigurationError("\(origin): must not be empty") }
+        libvirtURI = uri
+    }
+
+    /// Sets `log.level`: one of trace, debug, info, notice, warn (or warning), error, critical.
+    mutating func setLogLevel(_ text: String, from origin: String) throws(ConfigurationError) {
+        let name = text == "warn" ? "warning" : text
+        guard let level = Logger.Level(rawValue: name) else {
+            throw ConfigurationError(
+                "\(origin): must be one of trace, debug, info, notice, warn, error, critical, got \"\(text)\"")
+        }
+        logLevel = level
+    }
+
+    private static func duration(_ text: String, from origin: String) throws(ConfigurationError) -> Duration {
+        guard let duration = PrometheusDuration.parse(text) else {
+            throw ConfigurationError("\(origin): must be a duration such as \"15s\", \"1m\" or \"2m30s\", got \"\(text)\"")
+        }
+        return duration
+    }
+}
