@@ -56,6 +56,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Parsers and fixture access shared by the test targets.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "PromFormatTests",
             dependencies: ["PromFormat"],
@@ -63,14 +69,14 @@ let package = Package(
         ),
         .testTarget(
             name: "StatsCollectorTests",
-            dependencies: ["StatsCollector", "PromFormat"],
-            resources: [.copy("Fixtures")],
+            dependencies: ["StatsCollector", "PromFormat", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "VirtExporterTests",
-            dependencies: ["virt-exporter", "StatsCollector", "PromFormat"],
-            resources: [.copy("Fixtures")],
+            dependencies: ["virt-exporter", "StatsCollector", "PromFormat", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
     ],

@@ -1,0 +1,106 @@
+import Synchronization
+import Logging
+import PromFormat
+import Testing
+import TestSupport
+
+@testable import StatsCollector
+
+/// A source whose answers the test scripts, one per fetch.
+private final class ScriptedSource: StatsSource {
+    private let answers: Mutex<[Result<StatsBatch, CollectionError>]>
+
+    init(_ answers: [Result<StatsBatch, CollectionError>]) {
+        self.answers = Mutex(answers)
+    }
+
+    func fetchStats() async throws(CollectionError) -> StatsBatch {
+        try answers.withLock { $0.removeFirst() }.get()
+    }
+}
+
+@Suite struct CollectorTests {
+    private static let domain = DomainStats(
+        name: "web", uuid: "u-1", parameters: [.init(field: "state.state", value: .int(1))])
+    private static let refused = CollectionError(
+        call: "virConnectOpenReadOnly", reason: "system_error", message: "Failed to connect socket: Connection refused")
+
+    private func snapshotText(_ store: SnapshotStore) throws -> ParsedExposition {
+        ParsedExposition(String(decoding: try #require(store.latest).text.array, as: UTF8.self))
+    }
+
+    private func collector(_ answers: [Result<StatsBatch, CollectionError>], store: SnapshotStore) -> Collector {
+        Collector(
+            source: ScriptedSource(answers), store: store, exporterVersion: "1.2.3", libvirtVersion: "9.0.0",
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    @Test func publishesDomainsAndSelfMetrics() async throws {
+        let store = SnapshotStore()
+        #expect(store.latest == nil)
+        var collector = collector([.success(StatsBatch(domains: [Self.domain]))], store: store)
+        #expect(await collector.collectOnce())
+        let exposition = try snapshotText(store)
+        #expect(exposition.value("libvirt_up") == 1)
+        #expect(exposition.value("libvirt_domain_info_state", ["domain": "web"]) == 1)
+        #expect(exposition.value("libvirt_domain_info", ["domain": "web", "uuid": "u-1"]) == 1)
+        #expect(exposition.value("libvirt_exporter_domains") == 1)
+        #expect(exposition.value("libvirt_exporter_collections_total") == 1)
+        #expect(exposition.value("libvirt_exporter_last_collection_success") == 1)
+        #expect(exposition.value("libvirt_exporter_build_info", ["version": "1.2.3", "libvirt_version": "9.0.0"]) == 1)
+        #expect(exposition.samples("libvirt_exporter_collection_errors_total").isEmpty)
+        #expect(try #require(exposition.value("libvirt_exporter_last_collection_timestamp_seconds")) > 1_700_000_000)
+    }
+
+    @Test func anUnreachableSourceDropsDomainSeriesAndCountsTheError() async throws {
+        let store = SnapshotStore()
+        var collector = collector(
+            [.success(StatsBatch(domains: [Self.domain])), .failure(Self.refused), .failure(Self.refused),
+             .success(StatsBatch(domains: [Self.domain]))],
+            store: store)
+        await collector.collectOnce()
+        #expect(await collector.collectOnce() == false)
+        await collector.collectOnce()
+        var exposition = try snapshotText(store)
+        #expect(exposition.value("libvirt_up") == 0)
+        #expect(exposition.samples("libvirt_domain_info").isEmpty)
+        #expect(exposition.samples("libvirt_exporter_domains").isEmpty)
+        #expect(exposition.value("libvirt_exporter_collection_errors_total", ["call": "virConnectOpenReadOnly", "reason": "system_error"]) == 2)
+        #expect(exposition.value("libvirt_exporter_last_collection_success") == 0)
+
+        #expect(await collector.collectOnce())
+        exposition = try snapshotText(store)
+        #expect(exposition.value("libvirt_up") == 1)
+        #expect(exposition.value("libvirt_domain_info", ["domain": "web"]) == 1)
+        #expect(exposition.value("libvirt_exporter_collections_total") == 4)
+        #expect(exposition.value("libvirt_exporter_collection_errors_total", ["call": "virConnectOpenReadOnly", "reason": "system_error"]) == 2)
+    }
+
+    @Test func aPartialFailureKeepsEveryDomain() async throws {
+        let store = SnapshotStore()
+        let failure = CollectionError(call: "virDomainGetJobStats", reason: "operation_timeout", domain: "db", message: "timeout")
+        var collector = collector([.success(StatsBatch(domains: [Self.domain], errors: [failure]))], store: store)
+        #expect(await collector.collectOnce())
+        let exposition = try snapshotText(store)
+        #expect(exposition.value("libvirt_up") == 1)
+        #expect(exposition.value("libvirt_domain_info_state", ["domain": "web"]) == 1)
+        #expect(exposition.value("libvirt_exporter_last_collection_success") == 0)
+        #expect(exposition.value("libvirt_exporter_collection_errors_total", ["call": "virDomainGetJobStats", "reason": "operation_timeout"]) == 1)
+    }
+
+    @Test func snapshotCarriesGzipOfItsText() throws {
+        let snapshot = MetricsSnapshot(text: Array("libvirt_up 1\n".utf8))
+        let gzip = try #require(snapshot.gzip)
+        #expect(gzip.array.starts(with: [0x1f, 0x8b]))
+        #expect(snapshot.text.array == Array("libvirt_up 1\n".utf8))
+    }
+
+    @Test func retryDelaysDoubleUpToTheCapAndReset() {
+        var delay = RetryDelay(first: .seconds(1), cap: .seconds(5))
+        #expect((0..<5).map { _ in delay.next() } == [.seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5)])
+        delay.reset()
+        #expect(delay.next() == .seconds(1))
+        var short = RetryDelay(first: .seconds(1), cap: .milliseconds(500))
+        #expect(short.next() == .milliseconds(500))
+    }
+}
