@@ -1,0 +1,106 @@
+public import Foundation
+
+/// The built `virt-exporter` binary, run as a child process for live tests.
+public final class ExporterProcess {
+    /// The binary: `$VIRT_EXPORTER_BINARY`, else `virt-exporter` beside the test bundle.
+    public static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["VIRT_EXPORTER_BINARY"] {
+            return URL(fileURLWithPath: path)
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("virt-exporter")
+    }
+
+    private let process = Process()
+    private let stderrPipe = Pipe()
+    private let stderrText = LockedText()
+
+    /// The port it listens on, read from its "listening" log line.
+    public private(set) var port: UInt16 = 0
+
+    /// Everything it wrote to standard error so far.
+    public var log: String { stderrText.value }
+
+    /// Starts the binary with `arguments` (a loopback port-0 listen address is added) and waits
+    /// up to 15 s for it to log the address it listens on.
+    public init(_ arguments: [String]) throws {
+        process.executableURL = Self.binary
+        process.arguments = ["--web.listen-address", "127.0.0.1:0"] + arguments
+        process.standardError = stderrPipe
+        process.standardOutput = FileHandle.nullDevice
+        let sink = stderrText
+        stderrPipe.fileHandleForReading.readabilityHandler = { handle in
+            sink.append(String(decoding: handle.availableData, as: UTF8.self))
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            if let range = log.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+                let port = UInt16(log[range].split(separator: ":").last!)
+            {
+                self.port = port
+                return
+            }
+            guard process.isRunning else { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.terminate()
+        throw HTTPTestError("virt-exporter did not start listening; its log:\n\(log)")
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Polls `/-/ready` until it answers 200, for up to `seconds`.
+    public func waitUntilReady(seconds: Double = 15) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let reply = try? HTTPReply.fetch(port: port, path: "/-/ready"), reply.status == 200 { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw HTTPTestError("virt-exporter never became ready; its log:\n\(log)")
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    public func terminate() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// Runs a command to completion, for tools such as `promtool` and for one-shot runs of the binary.
+public enum Command {
+    /// Runs `executable` with `arguments` and `input` on standard input; returns the exit status and
+    /// the combined standard output and error.
+    public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = []) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = stdin
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input))
+        try stdin.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+}
+
+/// Text appended from a pipe's reader thread and read from the test's thread.
+private final class LockedText: @unchecked Sendable {
+    // @unchecked Sendable is safe: every access to `text` holds `lock`.
+    private let lock = NSLock()
+    private var text = ""
+
+    func append(_ more: String) { lock.withLock { text += more } }
+    var value: String { lock.withLock { text } }
+}

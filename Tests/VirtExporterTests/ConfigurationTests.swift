@@ -1,0 +1,139 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import virt_exporter
+
+@Suite struct ConfigurationTests {
+    private func apply(_ json: String) throws(ConfigurationError) -> ExporterConfiguration {
+        var configuration = ExporterConfiguration()
+        try ConfigFile.apply(json: Data(json.utf8), named: "test.json", to: &configuration)
+        return configuration
+    }
+
+    private func error(_ json: String) -> String? {
+        do {
+            _ = try apply(json)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func defaultsAreTheDocumentedOnes() {
+        let configuration = ExporterConfiguration()
+        #expect(configuration.listenAddress == ListenAddress(":9177"))
+        #expect(configuration.telemetryPath == "/metrics")
+        #expect(configuration.libvirtURI == "qemu:///system")
+        #expect(configuration.collectorInterval == .seconds(15))
+        #expect(configuration.logLevel == .info)
+    }
+
+    @Test func theExampleConfigSetsEveryKeyToItsDefault() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config.example.json")
+        var configuration = ExporterConfiguration()
+        try ConfigFile.apply(fileAt: url.path, to: &configuration)
+        #expect(configuration == ExporterConfiguration())
+        let text = try String(contentsOf: url, encoding: .utf8)
+        for key in ConfigFile.keyNames {
+            let parts = key.split(separator: ".")
+            #expect(text.contains("\"\(parts[0])\"") && text.contains("\"\(parts[1])\""), "config.example.json lacks \(key)")
+        }
+    }
+
+    @Test func appliesEveryKey() throws {
+        let configuration = try apply(
+            """
+            {"web": {"listen-address": "127.0.0.1:9999", "telemetry-path": "/m", "max-connections": 10,
+                     "connection-timeout": "5s"},
+             "libvirt": {"uri": "test:///default"}, "collector": {"interval": "2m30s"}, "log": {"level": "warn"}}
+            """)
+        #expect(configuration.listenAddress == ListenAddress("127.0.0.1:9999"))
+        #expect(configuration.telemetryPath == "/m")
+        #expect(configuration.maxConnections == 10)
+        #expect(configuration.connectionTimeout == .seconds(5))
+        #expect(configuration.libvirtURI == "test:///default")
+        #expect(configuration.collectorInterval == .seconds(150))
+        #expect(configuration.logLevel == .warning)
+    }
+
+    @Test(arguments: [
+        (#"{"collector": {"intervall": "15s"}}"#, #"unknown key "collector.intervall""#),
+        (#"{"colector": {"interval": "15s"}}"#, #"unknown key "colector.interval""#),
+        (#"{"colector": 1}"#, #"unknown key "colector""#),
+        (#"{"collector": {"interval": 15}}"#, #""collector.interval" must be a string, got a number"#),
+        (#"{"collector": {"interval": "500ms"}}"#, #""collector.interval": must be at least 1s, got "500ms""#),
+        (#"{"collector": {"interval": "soon"}}"#, #""collector.interval": must be a duration"#),
+        (#"{"collector": "15s"}"#, #""collector" must be an object, got a string"#),
+        (#"{"web": {"max-connections": 1.5}}"#, #""web.max-connections" must be an integer, got a fractional number"#),
+        (#"{"web": {"max-connections": 0}}"#, #""web.max-connections": must be from 1 to 65536, got 0"#),
+        (#"{"web": {"listen-address": "9177"}}"#, #""web.listen-address": must be host:port"#),
+        (#"{"web": {"telemetry-path": "metrics"}}"#, #""web.telemetry-path": must be a path starting with "/""#),
+        (#"{"web": {"connection-timeout": "1500ms"}}"#, #""web.connection-timeout": must be a whole number of seconds"#),
+        (#"{"libvirt": {"uri": ""}}"#, #""libvirt.uri": must not be empty"#),
+        (#"{"log": {"level": "loud"}}"#, #""log.level": must be one of trace, debug"#),
+        (#"[1]"#, "must hold a JSON object, got an array"),
+        (#"{"web": "#, "not valid JSON"),
+    ])
+    func rejectsBadInputNamingTheKey(json: String, message: String) {
+        let description = error(json)
+        #expect(description?.contains(message) == true, "\(description ?? "no error")")
+        #expect(description?.hasPrefix("config file test.json: ") == true)
+    }
+
+    @Test func flagsOverrideTheConfigFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("virt-exporter-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(#"{"collector": {"interval": "1m"}, "libvirt": {"uri": "test:///default"}}"#.utf8).write(to: file)
+        let command = try ServeCommand.parse(["--config.file", file.path, "--collector.interval", "5s"])
+        let configuration = try command.resolvedConfiguration()
+        #expect(configuration.collectorInterval == .seconds(5))
+        #expect(configuration.libvirtURI == "test:///default")
+    }
+
+    @Test func badFlagValuesNameTheFlag() throws {
+        let command = try ServeCommand.parse(["--collector.interval", "0s"])
+        #expect(throws: ConfigurationError("--collector.interval: must be at least 1s, got \"0s\"")) {
+            try command.resolvedConfiguration()
+        }
+    }
+
+    @Test func aMissingConfigFileIsAClearError() throws {
+        let command = try ServeCommand.parse(["--config.file", "/nonexistent/virt-exporter.json"])
+        #expect(throws: ConfigurationError.self) { try command.resolvedConfiguration() }
+    }
+}
+
+@Suite struct DurationAndAddressTests {
+    @Test(arguments: [
+        ("15s", Duration.seconds(15)), ("1m", .seconds(60)), ("2m30s", .seconds(150)), ("500ms", .milliseconds(500)),
+        ("1h", .seconds(3600)), ("1d", .seconds(86400)), ("1w", .seconds(604_800)), ("1y", .seconds(31_536_000)),
+        ("1h1ms", .milliseconds(3_600_001)), ("0", .zero),
+    ])
+    func parsesPrometheusDurations(text: String, expected: Duration) {
+        #expect(PrometheusDuration.parse(text) == expected)
+    }
+
+    @Test(arguments: ["", "s", "15", "1.5s", "1s1m", "1s1s", "-1s", "1 s", "15sec", "99999999999999999999y"])
+    func rejectsMalformedDurations(text: String) {
+        #expect(PrometheusDuration.parse(text) == nil)
+    }
+
+    @Test func formatsDurations() {
+        #expect(PrometheusDuration.format(.seconds(150)) == "2m30s")
+        #expect(PrometheusDuration.format(.milliseconds(1500)) == "1s500ms")
+        #expect(PrometheusDuration.format(.zero) == "0s")
+    }
+
+    @Test func parsesListenAddresses() {
+        #expect(ListenAddress(":9177") == ListenAddress(":9177"))
+        #expect(ListenAddress(":9177")?.host == "")
+        #expect(ListenAddress("[::1]:80")?.host == "::1")
+        #expect(ListenAddress("[::1]:80")?.description == "[::1]:80")
+        #expect(ListenAddress("localhost:0")?.port == 0)
+        for bad in ["9177", ":", "::1:80", "host:70000", "[::1:80", "[]:80", "host:-1"] {
+            #expect(ListenAddress(bad) == nil, "\(bad)")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The built binary, run for real on a loopback port against libvirt's embedded test driver.
+@Suite(.serialized) struct LiveServerTests {
+    static let promtool = "/usr/bin/promtool"
+
+    static var hostileNodeURI: String {
+        "test://" + Fixtures.repositoryRoot.appendingPathComponent("Tests/VirtExporterTests/Fixtures/hostile-names.xml").path
+    }
+
+    private func checkWithPromtool(_ body: [UInt8]) throws {
+        let result = try Command.run(Self.promtool, ["check", "metrics"], input: body)
+        #expect(result.status == 0, "promtool check metrics: \(result.output)")
+    }
+
+    @Test func servesMetricsFromTheTestDriver() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri", "test:///default", "--collector.interval", "1m"])
+        try exporter.waitUntilReady()
+
+        let reply = try HTTPReply.fetch(port: exporter.port, path: "/metrics")
+        #expect(reply.status == 200)
+        #expect(reply.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+        let exposition = ParsedExposition(reply.text)
+        #expect(exposition.value("libvirt_up") == 1)
+        #expect(exposition.value("libvirt_domain_info", ["domain": "test", "uuid": "6695eb01-f6a4-8304-79aa-97f2502e193f"]) == 1)
+        #expect(exposition.value("libvirt_domain_info_state", ["domain": "test"]) == 1)
+        #expect(exposition.value("libvirt_exporter_domains") == 1)
+        try checkWithPromtool(reply.body)
+
+        let head = try HTTPReply.fetch(port: exporter.port, path: "/metrics", method: "HEAD")
+        #expect(head.status == 200)
+        #expect(head.body.isEmpty)
+        #expect(head.headers["content-length"] == String(reply.body.count))
+
+        let gzip = try HTTPReply.fetch(port: exporter.port, path: "/metrics", headers: ["Accept-Encoding": "gzip"])
+        #expect(gzip.headers["content-encoding"] == "gzip")
+        #expect(gzip.headers["vary"] == "Accept-Encoding")
+        let gunzipped = try Command.run("/bin/gzip", ["-dc"], input: gzip.body)
+        #expect(gunzipped.status == 0)
+        #expect(gunzipped.output == reply.text)
+
+        #expect(try HTTPReply.fetch(port: exporter.port, path: "/nope").status == 404)
+        let post = try HTTPReply.fetch(port: exporter.port, path: "/metrics", method: "POST", body: "x=1")
+        #expect(post.status == 405)
+        #expect(post.headers["allow"] == "GET, HEAD")
+        #expect(try HTTPReply.fetch(port: exporter.port, path: "/-/healthy").status == 200)
+        #expect(try HTTPReply.fetch(port: exporter.port, path: "/").text.contains("/metrics"))
+
+        #expect(exporter.terminate() == 0, "SIGTERM shuts down cleanly")
+    }
+
+    @Test func escapesHostileDomainNames() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri", Self.hostileNodeURI, "--collector.interval", "1m"])
+        try exporter.waitUntilReady()
+        let reply = try HTTPReply.fetch(port: exporter.port, path: "/metrics")
+        let exposition = ParsedExposition(reply.text)
+        for name in ["quo\"te", "back\\slash", "new\nline", "ünïcødé-😀", "stopped"] {
+            #expect(exposition.value("libvirt_domain_info", ["domain": name]) == 1, "\(name)")
+        }
+        #expect(reply.text.contains(#"domain="quo\"te""#))
+        #expect(reply.text.contains(#"domain="back\\slash""#))
+        #expect(reply.text.contains(#"domain="new\nline""#))
+        #expect(exposition.value("libvirt_domain_info_state", ["domain": "stopped"]) == 5)
+        #expect(exposition.value("libvirt_exporter_domains") == 5)
+        try checkWithPromtool(reply.body)
+    }
+
+    @Test func reportsAnUnreachableLibvirtAsDown() throws {
+        let exporter = try ExporterProcess([
+            "--libvirt.uri", "qemu+unix:///system?socket=/nonexistent/libvirt-sock", "--collector.interval", "1m",
+        ])
+        try exporter.waitUntilReady()
+        let exposition = ParsedExposition(try HTTPReply.fetch(port: exporter.port, path: "/metrics").text)
+        #expect(exposition.value("libvirt_up") == 0)
+        #expect(exposition.samples("libvirt_domain_info").isEmpty)
+        #expect(exposition.samples("libvirt_exporter_collection_errors_total", ["call": "virConnectOpenReadOnly"]).count == 1)
+    }
+
+    @Test(arguments: [
+        (["--collector.interval", "500ms"], "--collector.interval: must be at least 1s"),
+        (["--collector.interval", "fast"], "--collector.interval: must be a duration"),
+        (["--web.listen-address", "nowhere"], "--web.listen-address: must be host:port"),
+        (["--log.level", "chatty"], "--log.level: must be one of"),
+        (["--no-such-flag"], "Unknown option '--no-such-flag'"),
+        (["--web.max-connections", "many"], "--web.max-connections"),
+        (["--config.file", "/nonexistent.json"], "config file /nonexistent.json: cannot be read"),
+    ])
+    func rejectsBadFlagsWithStatus2(arguments: [String], message: String) throws {
+        let result = try Command.run(ExporterProcess.binary.path, arguments)
+        #expect(result.status == 2, "\(result.output)")
+        #expect(result.output.contains(message), "\(result.output)")
+        #expect(!result.output.contains("Fatal error"))
+    }
+
+    @Test func rejectsAnUnknownConfigKeyWithStatus2() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("virt-exporter-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(#"{"collector": {"intervall": "15s"}}"#.utf8).write(to: file)
+        let result = try Command.run(ExporterProcess.binary.path, ["--config.file", file.path])
+        #expect(result.status == 2)
+        #expect(result.output.contains(#"unknown key "collector.intervall""#), "\(result.output)")
+    }
+
+    @Test func aPortInUseIsAClearErrorWithStatus1() throws {
+        let first = try ExporterProcess(["--libvirt.uri", "test:///default"])
+        let result = try Command.run(
+            ExporterProcess.binary.path,
+            ["--libvirt.uri", "test:///default", "--web.listen-address", "127.0.0.1:\(first.port)"])
+        #expect(result.status == 1)
+        #expect(result.output.contains("cannot listen on 127.0.0.1:\(first.port): Address already in use"), "\(result.output)")
+    }
+
+    @Test func printsItsVersion() throws {
+        let result = try Command.run(ExporterProcess.binary.path, ["--version"])
+        #expect(result.status == 0)
+        #expect(result.output.hasPrefix("virt-exporter "))
+    }
+}
