@@ -13,7 +13,8 @@ public enum MetricName {
     private static func isValid(_ name: String, allowColon: Bool) -> Bool {
         var isFirst = true
         for byte in name.utf8 {
-            let isLetter = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            let isLetter =
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
                 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || byte == UInt8(ascii: "_")
             let isDigit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
             let isColon = allowColon && byte == UInt8(ascii: ":")

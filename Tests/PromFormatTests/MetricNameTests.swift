@@ -23,7 +23,8 @@ import Testing
             try MetricFamily(name: "bad-name", help: "", type: .gauge)
         }
         #expect(throws: MetricFamilyError.invalidLabelName(metric: "m", label: "__x")) {
-            try MetricFamily(name: "m", help: "", type: .gauge, samples: [Sample(labels: [Label("__x", "")], value: .signed(0))])
+            try MetricFamily(
+                name: "m", help: "", type: .gauge, samples: [Sample(labels: [Label("__x", "")], value: .signed(0))])
         }
     }
 }

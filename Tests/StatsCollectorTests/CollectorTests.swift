@@ -1,8 +1,8 @@
-import Synchronization
 import Logging
 import PromFormat
-import Testing
+import Synchronization
 import TestSupport
+import Testing
 
 @testable import StatsCollector
 
@@ -55,8 +55,10 @@ private final class ScriptedSource: StatsSource {
     @Test func anUnreachableSourceDropsDomainSeriesAndCountsTheError() async throws {
         let store = SnapshotStore()
         var collector = collector(
-            [.success(StatsBatch(domains: [Self.domain])), .failure(Self.refused), .failure(Self.refused),
-             .success(StatsBatch(domains: [Self.domain]))],
+            [
+                .success(StatsBatch(domains: [Self.domain])), .failure(Self.refused), .failure(Self.refused),
+                .success(StatsBatch(domains: [Self.domain])),
+            ],
             store: store)
         await collector.collectOnce()
         #expect(await collector.collectOnce() == false)
@@ -65,7 +67,10 @@ private final class ScriptedSource: StatsSource {
         #expect(exposition.value("libvirt_up") == 0)
         #expect(exposition.samples("libvirt_domain_info").isEmpty)
         #expect(exposition.samples("libvirt_exporter_domains").isEmpty)
-        #expect(exposition.value("libvirt_exporter_collection_errors_total", ["call": "virConnectOpenReadOnly", "reason": "system_error"]) == 2)
+        #expect(
+            exposition.value(
+                "libvirt_exporter_collection_errors_total",
+                ["call": "virConnectOpenReadOnly", "reason": "system_error"]) == 2)
         #expect(exposition.value("libvirt_exporter_last_collection_success") == 0)
 
         #expect(await collector.collectOnce())
@@ -73,19 +78,26 @@ private final class ScriptedSource: StatsSource {
         #expect(exposition.value("libvirt_up") == 1)
         #expect(exposition.value("libvirt_domain_info", ["domain": "web"]) == 1)
         #expect(exposition.value("libvirt_exporter_collections_total") == 4)
-        #expect(exposition.value("libvirt_exporter_collection_errors_total", ["call": "virConnectOpenReadOnly", "reason": "system_error"]) == 2)
+        #expect(
+            exposition.value(
+                "libvirt_exporter_collection_errors_total",
+                ["call": "virConnectOpenReadOnly", "reason": "system_error"]) == 2)
     }
 
     @Test func aPartialFailureKeepsEveryDomain() async throws {
         let store = SnapshotStore()
-        let failure = CollectionError(call: "virDomainGetJobStats", reason: "operation_timeout", domain: "db", message: "timeout")
+        let failure = CollectionError(
+            call: "virDomainGetJobStats", reason: "operation_timeout", domain: "db", message: "timeout")
         var collector = collector([.success(StatsBatch(domains: [Self.domain], errors: [failure]))], store: store)
         #expect(await collector.collectOnce())
         let exposition = try snapshotText(store)
         #expect(exposition.value("libvirt_up") == 1)
         #expect(exposition.value("libvirt_domain_info_state", ["domain": "web"]) == 1)
         #expect(exposition.value("libvirt_exporter_last_collection_success") == 0)
-        #expect(exposition.value("libvirt_exporter_collection_errors_total", ["call": "virDomainGetJobStats", "reason": "operation_timeout"]) == 1)
+        #expect(
+            exposition.value(
+                "libvirt_exporter_collection_errors_total",
+                ["call": "virDomainGetJobStats", "reason": "operation_timeout"]) == 1)
     }
 
     @Test func snapshotCarriesGzipOfItsText() throws {

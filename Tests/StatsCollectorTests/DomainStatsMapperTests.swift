@@ -1,6 +1,6 @@
 import PromFormat
-import Testing
 import TestSupport
+import Testing
 
 @testable import StatsCollector
 
@@ -19,9 +19,10 @@ import TestSupport
         let (exposition, _) = render(domains)
         var checked = 0
         for domain in domains {
-            let strings = Dictionary(uniqueKeysWithValues: domain.parameters.compactMap { parameter in
-                parameter.value.stringValue.map { (parameter.field, $0) }
-            })
+            let strings = Dictionary(
+                uniqueKeysWithValues: domain.parameters.compactMap { parameter in
+                    parameter.value.stringValue.map { (parameter.field, $0) }
+                })
             for parameter in domain.parameters {
                 let pattern = FieldPattern(field: parameter.field)
                 guard let descriptor = MetricCatalog.byFieldPattern[pattern.pattern] else { continue }
@@ -30,11 +31,13 @@ import TestSupport
                     for (name, source) in group.labels {
                         switch source {
                         case .index: labels[name] = String(index)
-                        case .field(let labelPattern): labels[name] = strings[labelPattern.replacing("<n>", with: index)] ?? ""
+                        case .field(let labelPattern):
+                            labels[name] = strings[labelPattern.replacing("<n>", with: index)] ?? ""
                         }
                     }
                 }
-                let exported = try #require(exposition.value(descriptor.metric, labels), "\(domain.name) \(parameter.field)")
+                let exported = try #require(
+                    exposition.value(descriptor.metric, labels), "\(domain.name) \(parameter.field)")
                 let expected = try #require(descriptor.conversion.convert(parameter.value)).doubleValue
                 #expect(exported == expected, "\(domain.name) \(parameter.field)")
                 checked += 1
@@ -47,8 +50,12 @@ import TestSupport
         let (exposition, _) = render(try FixtureTests.kvmDomains())
         let domstats = try FixtureTests.kvmDomstats()
         let net = try #require(domstats.domains["tb-net"])
-        #expect(exposition.value("libvirt_domain_info_memory_usage_bytes", ["domain": "tb-net"]) == Double(net["balloon.current"]!)! * 1024)
-        #expect(exposition.value("libvirt_domain_memory_stats_rss_bytes", ["domain": "tb-net"]) == Double(net["balloon.rss"]!)! * 1024)
+        #expect(
+            exposition.value("libvirt_domain_info_memory_usage_bytes", ["domain": "tb-net"]) == Double(
+                net["balloon.current"]!)! * 1024)
+        #expect(
+            exposition.value("libvirt_domain_memory_stats_rss_bytes", ["domain": "tb-net"]) == Double(
+                net["balloon.rss"]!)! * 1024)
         #expect(
             exposition.value(
                 "libvirt_domain_interface_stats_transmit_bytes_total", ["domain": "tb-net", "target_device": "tbtap0"])
@@ -57,7 +64,9 @@ import TestSupport
             exposition.value(
                 "libvirt_domain_block_stats_capacity_bytes",
                 ["domain": "tb-net", "target_device": "vda", "source_file": net["block.0.path"]!]) == 67_108_864)
-        #expect(exposition.value("libvirt_domain_vcpu_time_seconds_total", ["domain": "tb-net", "vcpu": "0"]) == Double(net["vcpu.0.time"]!)! / 1e9)
+        #expect(
+            exposition.value("libvirt_domain_vcpu_time_seconds_total", ["domain": "tb-net", "vcpu": "0"]) == Double(
+                net["vcpu.0.time"]!)! / 1e9)
         #expect(exposition.value("libvirt_domain_info", ["domain": "tb-net"]) == 1)
     }
 
@@ -113,7 +122,8 @@ import TestSupport
         let rendered = String(decoding: TextEncoder.encode(Array(mapper.families.values)), as: UTF8.self)
         let path = "StatsCollectorTests/Fixtures/kvm-domains.prom"
         if ProcessInfoEnvironment.updateGolden {
-            try rendered.write(to: Fixtures.repositoryRoot.appendingPathComponent("Tests/\(path)"), atomically: true, encoding: .utf8)
+            try rendered.write(
+                to: Fixtures.repositoryRoot.appendingPathComponent("Tests/\(path)"), atomically: true, encoding: .utf8)
         }
         #expect(rendered == (try Fixtures.text(path)))
     }

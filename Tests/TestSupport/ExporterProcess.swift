@@ -77,7 +77,9 @@ public final class ExporterProcess {
 public enum Command {
     /// Runs `executable` with `arguments` and `input` on standard input; returns the exit status and
     /// the combined standard output and error.
-    public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = []) throws -> (status: Int32, output: String) {
+    public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = []) throws -> (
+        status: Int32, output: String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

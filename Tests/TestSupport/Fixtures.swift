@@ -8,7 +8,8 @@ public enum Fixtures {
 
     /// The contents of `Tests/<path>` as text.
     public static func text(_ path: String) throws -> String {
-        try String(contentsOf: repositoryRoot.appendingPathComponent("Tests").appendingPathComponent(path), encoding: .utf8)
+        try String(
+            contentsOf: repositoryRoot.appendingPathComponent("Tests").appendingPathComponent(path), encoding: .utf8)
     }
 
     /// The contents of `Tests/<path>` as data.

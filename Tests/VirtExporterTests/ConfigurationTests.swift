@@ -38,7 +38,9 @@ import Testing
         let text = try String(contentsOf: url, encoding: .utf8)
         for key in ConfigFile.keyNames {
             let parts = key.split(separator: ".")
-            #expect(text.contains("\"\(parts[0])\"") && text.contains("\"\(parts[1])\""), "config.example.json lacks \(key)")
+            #expect(
+                text.contains("\"\(parts[0])\"") && text.contains("\"\(parts[1])\""), "config.example.json lacks \(key)"
+            )
         }
     }
 
@@ -70,7 +72,10 @@ import Testing
         (#"{"web": {"max-connections": 0}}"#, #""web.max-connections": must be from 1 to 65536, got 0"#),
         (#"{"web": {"listen-address": "9177"}}"#, #""web.listen-address": must be host:port"#),
         (#"{"web": {"telemetry-path": "metrics"}}"#, #""web.telemetry-path": must be a path starting with "/""#),
-        (#"{"web": {"connection-timeout": "1500ms"}}"#, #""web.connection-timeout": must be a whole number of seconds"#),
+        (
+            #"{"web": {"connection-timeout": "1500ms"}}"#,
+            #""web.connection-timeout": must be a whole number of seconds"#
+        ),
         (#"{"libvirt": {"uri": ""}}"#, #""libvirt.uri": must not be empty"#),
         (#"{"log": {"level": "loud"}}"#, #""log.level": must be one of trace, debug"#),
         (#"[1]"#, "must hold a JSON object, got an array"),

@@ -1,13 +1,14 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The built binary, run for real on a loopback port against libvirt's embedded test driver.
 @Suite(.serialized) struct LiveServerTests {
     static let promtool = "/usr/bin/promtool"
 
     static var hostileNodeURI: String {
-        "test://" + Fixtures.repositoryRoot.appendingPathComponent("Tests/VirtExporterTests/Fixtures/hostile-names.xml").path
+        "test://"
+            + Fixtures.repositoryRoot.appendingPathComponent("Tests/VirtExporterTests/Fixtures/hostile-names.xml").path
     }
 
     private func checkWithPromtool(_ body: [UInt8]) throws {
@@ -24,7 +25,9 @@ import TestSupport
         #expect(reply.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
         let exposition = ParsedExposition(reply.text)
         #expect(exposition.value("libvirt_up") == 1)
-        #expect(exposition.value("libvirt_domain_info", ["domain": "test", "uuid": "6695eb01-f6a4-8304-79aa-97f2502e193f"]) == 1)
+        #expect(
+            exposition.value("libvirt_domain_info", ["domain": "test", "uuid": "6695eb01-f6a4-8304-79aa-97f2502e193f"])
+                == 1)
         #expect(exposition.value("libvirt_domain_info_state", ["domain": "test"]) == 1)
         #expect(exposition.value("libvirt_exporter_domains") == 1)
         try checkWithPromtool(reply.body)
@@ -75,7 +78,9 @@ import TestSupport
         let exposition = ParsedExposition(try HTTPReply.fetch(port: exporter.port, path: "/metrics").text)
         #expect(exposition.value("libvirt_up") == 0)
         #expect(exposition.samples("libvirt_domain_info").isEmpty)
-        #expect(exposition.samples("libvirt_exporter_collection_errors_total", ["call": "virConnectOpenReadOnly"]).count == 1)
+        #expect(
+            exposition.samples("libvirt_exporter_collection_errors_total", ["call": "virConnectOpenReadOnly"]).count
+                == 1)
     }
 
     @Test(arguments: [
@@ -109,7 +114,9 @@ import TestSupport
             ExporterProcess.binary.path,
             ["--libvirt.uri", "test:///default", "--web.listen-address", "127.0.0.1:\(first.port)"])
         #expect(result.status == 1)
-        #expect(result.output.contains("cannot listen on 127.0.0.1:\(first.port): Address already in use"), "\(result.output)")
+        #expect(
+            result.output.contains("cannot listen on 127.0.0.1:\(first.port): Address already in use"),
+            "\(result.output)")
     }
 
     @Test func printsItsVersion() throws {

@@ -32,7 +32,9 @@ import Testing
         let post = router.respond(method: "POST", path: "/metrics", acceptEncoding: nil)
         #expect(post.status == 405)
         #expect(post.header("Allow") == "GET, HEAD")
-        #expect(router.respond(method: "GET", path: "/", acceptEncoding: nil).header("Content-Type")?.hasPrefix("text/html") == true)
+        #expect(
+            router.respond(method: "GET", path: "/", acceptEncoding: nil).header("Content-Type")?.hasPrefix("text/html")
+                == true)
     }
 
     @Test(arguments: [

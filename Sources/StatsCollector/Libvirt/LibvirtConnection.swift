@@ -112,7 +112,8 @@ final class LibvirtConnection {
 
     private static func lastError(_ function: String) -> LibvirtError {
         guard let error = virGetLastError()?.pointee else {
-            return LibvirtError(function: function, code: .internalError, domain: 0, message: "failed without an error message")
+            return LibvirtError(
+                function: function, code: .internalError, domain: 0, message: "failed without an error message")
         }
         return LibvirtError(
             function: function,

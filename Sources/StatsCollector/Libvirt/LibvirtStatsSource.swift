@@ -58,7 +58,7 @@ public actor LibvirtStatsSource: StatsSource {
     private func allDomainStats(_ connection: LibvirtConnection) throws(LibvirtError) -> [DomainStats] {
         do {
             return try connection.allDomainStats(flags: statsFlags)
-        } catch where error.code == .invalidArgument && statsFlags.contains(.noWait) {
+        } catch  where error.code == .invalidArgument && statsFlags.contains(.noWait) {
             logger.notice(
                 "libvirt rejected VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT; collecting without it",
                 metadata: ["error": "\(error.message)"])

@@ -13,7 +13,8 @@ struct DomainStatsMapper {
 
     /// Maps one domain's record.
     mutating func add(_ domain: DomainStats) {
-        append(MetricCatalog.domainInfo, labels: [Label("domain", domain.name), Label("uuid", domain.uuid)], .unsigned(1))
+        append(
+            MetricCatalog.domainInfo, labels: [Label("domain", domain.name), Label("uuid", domain.uuid)], .unsigned(1))
 
         let patterns = domain.parameters.map { FieldPattern(field: $0.field) }
         var labelFields: [String: String] = [:]

@@ -47,13 +47,27 @@ extension TypedValue: Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
-        case .int(let value): try container.encode(Kind.int, forKey: .type); try container.encode(value, forKey: .value)
-        case .uint(let value): try container.encode(Kind.uint, forKey: .type); try container.encode(value, forKey: .value)
-        case .llong(let value): try container.encode(Kind.llong, forKey: .type); try container.encode(value, forKey: .value)
-        case .ullong(let value): try container.encode(Kind.ullong, forKey: .type); try container.encode(value, forKey: .value)
-        case .double(let value): try container.encode(Kind.double, forKey: .type); try container.encode(value, forKey: .value)
-        case .boolean(let value): try container.encode(Kind.boolean, forKey: .type); try container.encode(value, forKey: .value)
-        case .string(let value): try container.encode(Kind.string, forKey: .type); try container.encode(value, forKey: .value)
+        case .int(let value):
+            try container.encode(Kind.int, forKey: .type)
+            try container.encode(value, forKey: .value)
+        case .uint(let value):
+            try container.encode(Kind.uint, forKey: .type)
+            try container.encode(value, forKey: .value)
+        case .llong(let value):
+            try container.encode(Kind.llong, forKey: .type)
+            try container.encode(value, forKey: .value)
+        case .ullong(let value):
+            try container.encode(Kind.ullong, forKey: .type)
+            try container.encode(value, forKey: .value)
+        case .double(let value):
+            try container.encode(Kind.double, forKey: .type)
+            try container.encode(value, forKey: .value)
+        case .boolean(let value):
+            try container.encode(Kind.boolean, forKey: .type)
+            try container.encode(value, forKey: .value)
+        case .string(let value):
+            try container.encode(Kind.string, forKey: .type)
+            try container.encode(value, forKey: .value)
         }
     }
 }

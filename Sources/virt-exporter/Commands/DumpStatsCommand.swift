@@ -10,7 +10,8 @@ struct DumpStatsCommand: AsyncParsableCommand {
         commandName: "dump-stats",
         abstract: "Print every domain's typed stats from one virConnectGetAllDomainStats call as JSON.")
 
-    @Option(name: .customLong("libvirt.uri"), help: "libvirt connection URI, opened read-only. (default: qemu:///system)")
+    @Option(
+        name: .customLong("libvirt.uri"), help: "libvirt connection URI, opened read-only. (default: qemu:///system)")
     var libvirtURI = "qemu:///system"
 
     func run() async throws {

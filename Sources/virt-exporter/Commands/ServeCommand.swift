@@ -24,7 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.connection-timeout"), help: "Close idle connections after this long. (default: 30s)")
     var connectionTimeout: String?
 
-    @Option(name: .customLong("libvirt.uri"), help: "libvirt connection URI, opened read-only. (default: qemu:///system)")
+    @Option(
+        name: .customLong("libvirt.uri"), help: "libvirt connection URI, opened read-only. (default: qemu:///system)")
     var libvirtURI: String?
 
     @Option(
@@ -44,9 +45,13 @@ struct ServeCommand: AsyncParsableCommand {
         if let listenAddress { try configuration.setListenAddress(listenAddress, from: "--web.listen-address") }
         if let telemetryPath { try configuration.setTelemetryPath(telemetryPath, from: "--web.telemetry-path") }
         if let maxConnections { try configuration.setMaxConnections(maxConnections, from: "--web.max-connections") }
-        if let connectionTimeout { try configuration.setConnectionTimeout(connectionTimeout, from: "--web.connection-timeout") }
+        if let connectionTimeout {
+            try configuration.setConnectionTimeout(connectionTimeout, from: "--web.connection-timeout")
+        }
         if let libvirtURI { try configuration.setLibvirtURI(libvirtURI, from: "--libvirt.uri") }
-        if let collectorInterval { try configuration.setCollectorInterval(collectorInterval, from: "--collector.interval") }
+        if let collectorInterval {
+            try configuration.setCollectorInterval(collectorInterval, from: "--collector.interval")
+        }
         if let logLevel { try configuration.setLogLevel(logLevel, from: "--log.level") }
         return configuration
     }

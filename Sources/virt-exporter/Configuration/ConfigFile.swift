@@ -15,7 +15,9 @@ enum ConfigFile {
         case logLevel = "log.level"
 
         /// Checks `value`'s type and sets this key in `configuration`; `origin` names the key in errors.
-        func apply(_ value: JSONValue, to configuration: inout ExporterConfiguration, origin: String) throws(ConfigurationError) {
+        func apply(_ value: JSONValue, to configuration: inout ExporterConfiguration, origin: String)
+            throws(ConfigurationError)
+        {
             switch self {
             case .listenAddress: try configuration.setListenAddress(value.string(origin), from: origin)
             case .telemetryPath: try configuration.setTelemetryPath(value.string(origin), from: origin)
@@ -43,7 +45,9 @@ enum ConfigFile {
     }
 
     /// Applies JSON `data`, read from the file called `name`, on top of `configuration`.
-    static func apply(json data: Data, named name: String, to configuration: inout ExporterConfiguration) throws(ConfigurationError) {
+    static func apply(json data: Data, named name: String, to configuration: inout ExporterConfiguration)
+        throws(ConfigurationError)
+    {
         let root: JSONValue
         do {
             root = try JSONDecoder().decode(JSONValue.self, from: data)

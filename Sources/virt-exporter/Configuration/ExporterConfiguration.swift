@@ -24,7 +24,8 @@ struct ExporterConfiguration: Equatable {
     /// Sets `web.telemetry-path`, which must start with `/` and not be one of the fixed paths.
     mutating func setTelemetryPath(_ path: String, from origin: String) throws(ConfigurationError) {
         guard path.hasPrefix("/"), path != "/", !path.hasPrefix("/-/") else {
-            throw ConfigurationError("\(origin): must be a path starting with \"/\" other than \"/\" and \"/-/...\", got \"\(path)\"")
+            throw ConfigurationError(
+                "\(origin): must be a path starting with \"/\" other than \"/\" and \"/-/...\", got \"\(path)\"")
         }
         telemetryPath = path
     }
@@ -50,7 +51,8 @@ struct ExporterConfiguration: Equatable {
     /// Sets `web.listen-address`.
     mutating func setListenAddress(_ text: String, from origin: String) throws(ConfigurationError) {
         guard let address = ListenAddress(text) else {
-            throw ConfigurationError("\(origin): must be host:port such as \":9177\" or \"127.0.0.1:9177\", got \"\(text)\"")
+            throw ConfigurationError(
+                "\(origin): must be host:port such as \":9177\" or \"127.0.0.1:9177\", got \"\(text)\"")
         }
         listenAddress = address
     }
@@ -81,7 +83,8 @@ struct ExporterConfiguration: Equatable {
 
     private static func duration(_ text: String, from origin: String) throws(ConfigurationError) -> Duration {
         guard let duration = PrometheusDuration.parse(text) else {
-            throw ConfigurationError("\(origin): must be a duration such as \"15s\", \"1m\" or \"2m30s\", got \"\(text)\"")
+            throw ConfigurationError(
+                "\(origin): must be a duration such as \"15s\", \"1m\" or \"2m30s\", got \"\(text)\"")
         }
         return duration
     }

@@ -27,7 +27,9 @@ struct RequestRouter: Sendable {
         switch path {
         case telemetryPath: return metrics(acceptEncoding: acceptEncoding)
         case "/-/healthy": return text(200, "Healthy.\n")
-        case "/-/ready": return store.latest == nil ? text(503, "Not ready: no collection has finished yet.\n") : text(200, "Ready.\n")
+        case "/-/ready":
+            return store.latest == nil
+                ? text(503, "Not ready: no collection has finished yet.\n") : text(200, "Ready.\n")
         default: return landingPage
         }
     }
@@ -36,7 +38,9 @@ struct RequestRouter: Sendable {
         guard let snapshot = store.latest else {
             return text(503, "No metrics yet: the first collection has not finished.\n")
         }
-        var headers: [(name: String, value: String)] = [("Content-Type", TextEncoder.contentType), ("Vary", "Accept-Encoding")]
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", TextEncoder.contentType), ("Vary", "Accept-Encoding"),
+        ]
         if let gzip = snapshot.gzip, AcceptEncoding.allowsGzip(acceptEncoding) {
             headers.append(("Content-Encoding", "gzip"))
             return HTTPResponse(status: 200, headers: headers, body: .frozen(gzip))
@@ -71,9 +75,10 @@ enum AcceptEncoding {
         for item in header.split(separator: ",") {
             let parts = item.split(separator: ";").map { $0.trimmingWhitespace().lowercased() }
             guard let coding = parts.first else { continue }
-            let quality = parts.dropFirst().compactMap { parameter -> Double? in
-                parameter.hasPrefix("q=") ? Double(parameter.dropFirst(2)) : nil
-            }.first ?? 1
+            let quality =
+                parts.dropFirst().compactMap { parameter -> Double? in
+                    parameter.hasPrefix("q=") ? Double(parameter.dropFirst(2)) : nil
+                }.first ?? 1
             if coding == "gzip" || coding == "x-gzip" { gzipQuality = quality }
             if coding == "*" { wildcardQuality = quality }
         }
