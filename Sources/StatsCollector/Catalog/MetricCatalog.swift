@@ -32,7 +32,7 @@ public enum MetricCatalog {
     /// `libvirt_exporter_last_collection_duration_seconds`.
     public static let lastCollectionDuration = exporter(
         "libvirt_exporter_last_collection_duration_seconds", .gauge,
-        "How long the last collection took, from the first libvirt call to the rendered snapshot.")
+        "How long the last collection took, from the first libvirt call until its samples were mapped.")
     /// `libvirt_exporter_last_collection_success`.
     public static let lastCollectionSuccess = exporter(
         "libvirt_exporter_last_collection_success", .gauge,
@@ -51,7 +51,7 @@ public enum MetricCatalog {
     /// `libvirt_exporter_unmapped_fields`.
     public static let unmappedFields = exporter(
         "libvirt_exporter_unmapped_fields", .gauge,
-        "Numeric stats fields in the last collection that no catalog entry maps, over all domains.")
+        "Stats fields in the last collection that no catalog entry maps, summed over all domains.")
 
     static let exporterMetrics = [
         up, buildInfo, lastCollectionTimestamp, lastCollectionDuration, lastCollectionSuccess,

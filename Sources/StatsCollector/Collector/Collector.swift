@@ -67,7 +67,9 @@ public struct Collector {
             logger.error("collection failed", metadata: ["error": "\(error)"])
         }
         for error in activeFailures.subtracting(current) {
-            logger.info("collection recovered", metadata: ["call": "\(error.call)", "domain": "\(error.domain ?? "")"])
+            var metadata: Logger.Metadata = ["call": "\(error.call)", "reason": "\(error.reason)"]
+            if let domain = error.domain { metadata["domain"] = "\(domain)" }
+            logger.info("collection recovered", metadata: metadata)
         }
         activeFailures = current
         for field in unmappedFields where loggedUnmappedFields.insert(field).inserted {

@@ -1,0 +1,21 @@
+# Debian packages virt-exporter needs, and a helper that installs whichever are missing.
+# Source this file; it does nothing by itself.
+
+# Headers and pkg-config files the build links against.
+VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-dev"
+# Tools the test suite runs: promtool (from prometheus) and gzip.
+VIRT_EXPORTER_TEST_PACKAGES="prometheus gzip"
+
+# ensure_packages PACKAGE...: installs the packages that are not installed yet (needs root then).
+ensure_packages() {
+    local missing=() package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "Installing Debian packages: ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
