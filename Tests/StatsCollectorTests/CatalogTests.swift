@@ -7,7 +7,8 @@ import Testing
     @Test func namesAndLabelsAreValidAndUnique() {
         var names = Set<String>()
         for descriptor in MetricCatalog.all {
-            #expect(MetricName.isValidMetricName(descriptor.metric), "\(descriptor.metric)")
+            let concreteName = descriptor.metric.replacing("<name>", with: "x")
+            #expect(MetricName.isValidMetricName(concreteName), "\(descriptor.metric)")
             #expect(descriptor.metric.hasPrefix("libvirt_"), "\(descriptor.metric)")
             #expect(names.insert(descriptor.metric).inserted, "duplicate \(descriptor.metric)")
             #expect(!descriptor.help.isEmpty)
@@ -26,6 +27,10 @@ import Testing
                 #expect(name.hasSuffix("_seconds") || name.hasSuffix("_seconds_total"), "\(name)")
             case .kibibytesToBytes:
                 #expect(name.hasSuffix("_bytes") || name.hasSuffix("_bytes_total"), "\(name)")
+            case .mebibytesToBytes:
+                #expect(name.hasSuffix("_bytes_per_second"), "\(name)")
+            case .percentToRatio:
+                #expect(name.hasSuffix("_ratio"), "\(name)")
             case .none:
                 break
             }
@@ -35,18 +40,51 @@ import Testing
         }
     }
 
-    @Test func everyFieldSourceIsAPatternOnce() {
-        let sources = MetricCatalog.all.map(\.source).filter { $0.contains(".") }
+    @Test func everyValueRowHasItsOwnSource() {
+        let sources = MetricCatalog.valueRows.map(\.source)
         #expect(Set(sources).count == sources.count)
         #expect(MetricCatalog.byFieldPattern.count == sources.count)
     }
 
-    @Test func patternsTakeOutTheFirstIndex() {
+    @Test func kvmStatisticsAreMappedByRule() throws {
+        let sum = try #require(MetricCatalog.descriptor(forPattern: "vcpu.<n>.halt_wait_ns.sum"))
+        #expect(sum.metric == "libvirt_domain_vcpu_kvm_halt_wait_seconds_total")
+        #expect(sum.type == .counter)
+        #expect(sum.conversion == .nanosecondsToSeconds)
+        #expect(sum.labels == ["domain", "vcpu"])
+        let current = try #require(MetricCatalog.descriptor(forPattern: "vm.pages_4k.cur"))
+        #expect(current.metric == "libvirt_domain_kvm_pages_4k")
+        #expect(current.type == .gauge)
+        #expect(current.conversion == .none)
+        #expect(
+            MetricCatalog.descriptor(forPattern: "vm.max_mmu_rmap_size.max")?.metric
+                == "libvirt_domain_kvm_max_mmu_rmap_size_max")
+        #expect(MetricCatalog.descriptor(forPattern: "vm.odd-name.sum") == nil)
+        #expect(MetricCatalog.descriptor(forPattern: "vm.hist.bucket") == nil)
+        #expect(
+            MetricCatalog.descriptor(forPattern: "vcpu.<n>.time")?.metric == "libvirt_domain_vcpu_time_seconds_total")
+    }
+
+    @Test func everyTemplateAndApiIsDocumented() {
+        #expect(MetricCatalog.all.contains { $0.isTemplate && $0.source == "vm.<name>.sum" })
+        #expect(MetricCatalog.byFieldPattern["cpustats.<n>.cpu_time"]?.api == "virDomainGetCPUStats")
+        #expect(MetricCatalog.byFieldPattern["job.memory_remaining"]?.api == "virDomainGetJobStats")
+        #expect(MetricCatalog.byFieldPattern["completedjob.downtime"]?.api == "virDomainGetJobStats(COMPLETED)")
+        #expect(MetricCatalog.byFieldPattern["block.<n>.rd.bytes"]?.api == "virConnectGetAllDomainStats")
+    }
+
+    @Test func patternsTakeOutEveryIndex() {
         let pattern = FieldPattern(field: "vcpu.12.halt_exits.sum")
         #expect(pattern.pattern == "vcpu.<n>.halt_exits.sum")
-        #expect(pattern.index == "12")
-        #expect(FieldPattern(field: "balloon.last-update").index == nil)
-        #expect(FieldPattern(field: "block.0.rd.bytes").pattern == "block.<n>.rd.bytes")
+        #expect(pattern.indices == ["12"])
+        #expect(FieldPattern(field: "balloon.last-update").indices.isEmpty)
+        let nested = FieldPattern(field: "memory.bandwidth.monitor.0.node.1.bytes.local")
+        #expect(nested.pattern == "memory.bandwidth.monitor.<n>.node.<n>.bytes.local")
+        #expect(nested.indices == ["0", "1"])
+        #expect(
+            FieldPattern.fill("memory.bandwidth.monitor.<n>.node.<n>.id", with: nested.indices)
+                == "memory.bandwidth.monitor.0.node.1.id")
+        #expect(FieldPattern.fill("block.<n>.name", with: []) == nil)
     }
 
     @Test func conversionsKeepIntegersExact() {
@@ -57,5 +95,7 @@ import Testing
         #expect(UnitConversion.none.convert(.boolean(true)) == .unsigned(1))
         #expect(UnitConversion.none.convert(.int(-3)) == .signed(-3))
         #expect(UnitConversion.none.convert(.string("x")) == nil)
+        #expect(UnitConversion.mebibytesToBytes.convert(.llong(3)) == .signed(3_145_728))
+        #expect(UnitConversion.percentToRatio.convert(.int(25)) == .double(0.25))
     }
 }

@@ -1,12 +1,13 @@
-/// Fields that repeat per device or per vCPU (`block.<n>.*`, `net.<n>.*`, `vcpu.<n>.*`), and how
-/// their series are labelled: by other fields of the same device (its name, its path) or by the index.
+/// Fields that repeat per device, vCPU, host CPU or monitor (`block.<n>.*`, `vcpu.<n>.*`, …), and
+/// how their series are labelled: by other fields of the same device (its name, its path) or by
+/// the index itself.
 struct DeviceGroup: Sendable {
     /// Where one label's value comes from.
     enum LabelSource: Sendable {
-        /// The string field with this pattern, for the same index; empty when libvirt leaves it out.
+        /// The field with this pattern, for the same indices; empty when libvirt leaves it out.
         case field(String)
-        /// The index itself.
-        case index
+        /// The index at this position in the field's indices.
+        case index(Int)
     }
 
     /// The pattern prefix, such as `block.<n>.`.
@@ -17,21 +18,56 @@ struct DeviceGroup: Sendable {
     /// Label names of a series in this group, `domain` first.
     var labelNames: [String] { ["domain"] + labels.map(\.name) }
 
-    /// The string fields this group reads as labels, never as values.
+    /// The fields this group reads as labels, never as values.
     var labelFields: [String] {
         labels.compactMap { if case .field(let pattern) = $0.source { pattern } else { nil } }
     }
 
-    static let block = DeviceGroup(
-        prefix: "block.<n>.",
-        labels: [("target_device", .field("block.<n>.name")), ("source_file", .field("block.<n>.path"))])
-    static let interface = DeviceGroup(prefix: "net.<n>.", labels: [("target_device", .field("net.<n>.name"))])
-    static let vcpu = DeviceGroup(prefix: "vcpu.<n>.", labels: [("vcpu", .index)])
+    /// The values of this group's labels for a field with `indices`, read from `fields`.
+    func labelValues(indices: [Substring], fields: [String: TypedValue]) -> [String] {
+        labels.map { _, source in
+            switch source {
+            case .index(let position):
+                position < indices.count ? String(indices[position]) : ""
+            case .field(let pattern):
+                FieldPattern.fill(pattern, with: indices).flatMap { fields[$0]?.labelText } ?? ""
+            }
+        }
+    }
 
-    static let all = [block, interface, vcpu]
+    static let all: [DeviceGroup] = [
+        DeviceGroup(
+            prefix: "block.<n>.",
+            labels: [("target_device", .field("block.<n>.name")), ("source_file", .field("block.<n>.path"))]),
+        DeviceGroup(prefix: "net.<n>.", labels: [("target_device", .field("net.<n>.name"))]),
+        DeviceGroup(prefix: "vcpu.<n>.", labels: [("vcpu", .index(0))]),
+        DeviceGroup(prefix: "dirtyrate.vcpu.<n>.", labels: [("vcpu", .index(0))]),
+        DeviceGroup(prefix: "iothread.<n>.", labels: [("iothread", .index(0))]),
+        DeviceGroup(
+            prefix: "cpu.cache.monitor.<n>.bank.<n>.",
+            labels: [
+                ("monitor", .field("cpu.cache.monitor.<n>.name")),
+                ("bank", .field("cpu.cache.monitor.<n>.bank.<n>.id")),
+            ]),
+        DeviceGroup(prefix: "cpu.cache.monitor.<n>.", labels: [("monitor", .field("cpu.cache.monitor.<n>.name"))]),
+        DeviceGroup(
+            prefix: "memory.bandwidth.monitor.<n>.node.<n>.",
+            labels: [
+                ("monitor", .field("memory.bandwidth.monitor.<n>.name")),
+                ("node", .field("memory.bandwidth.monitor.<n>.node.<n>.id")),
+            ]),
+        DeviceGroup(
+            prefix: "memory.bandwidth.monitor.<n>.", labels: [("monitor", .field("memory.bandwidth.monitor.<n>.name"))]),
+        DeviceGroup(prefix: "cpustats.<n>.", labels: [("cpu", .index(0))]),
+    ]
 
-    /// The group a field pattern belongs to, if any.
+    /// The most specific group a field pattern belongs to, if any.
     static func containing(_ pattern: String) -> DeviceGroup? {
-        all.first { pattern.hasPrefix($0.prefix) }
+        all.filter { pattern.hasPrefix($0.prefix) }.max { $0.prefix.count < $1.prefix.count }
+    }
+
+    /// Label names for a series of a field with `pattern`: `domain`, then its group's.
+    static func labelNames(for pattern: String) -> [String] {
+        containing(pattern)?.labelNames ?? ["domain"]
     }
 }

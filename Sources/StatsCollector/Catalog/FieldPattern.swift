@@ -1,27 +1,39 @@
-/// A libvirt stats field name with its device index taken out: `block.2.rd.bytes` has the pattern
-/// `block.<n>.rd.bytes` and the index `2`. The catalog is keyed by patterns.
+/// A stats field name with its indices taken out: `block.2.rd.bytes` has the pattern
+/// `block.<n>.rd.bytes` and the indices `["2"]`; `memory.bandwidth.monitor.0.node.1.bytes.local`
+/// has two. The catalog is keyed by patterns.
 struct FieldPattern: Hashable {
-    /// The field name with its first all-digit segment replaced by `<n>`.
+    /// The field name with every all-digit segment replaced by `<n>`.
     let pattern: String
-    /// That segment's text, if the field had one.
-    let index: Substring?
+    /// Those segments' text, in order.
+    let indices: [Substring]
 
-    /// The placeholder for a device or vCPU index in a pattern.
+    /// The placeholder for a device, vCPU or host CPU index in a pattern.
     static let indexPlaceholder = "<n>"
 
     init(field: String) {
+        var indices: [Substring] = []
         var segments = field.split(separator: ".", omittingEmptySubsequences: false)
-        if let position = segments.firstIndex(where: { !$0.isEmpty && $0.allSatisfy(\.isASCIIDigitCharacter) }) {
-            index = segments[position]
+        for position in segments.indices
+        where !segments[position].isEmpty && segments[position].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            indices.append(segments[position])
             segments[position] = Substring(Self.indexPlaceholder)
-            pattern = segments.joined(separator: ".")
-        } else {
-            index = nil
-            pattern = field
         }
+        self.indices = indices
+        self.pattern = indices.isEmpty ? field : segments.joined(separator: ".")
     }
-}
 
-extension Character {
-    fileprivate var isASCIIDigitCharacter: Bool { isASCII && isNumber }
+    /// `pattern` with its placeholders filled from `indices`, in order; `nil` if there are too few.
+    static func fill(_ pattern: String, with indices: [Substring]) -> String? {
+        var remaining = indices[...]
+        var segments: [Substring] = []
+        for segment in pattern.split(separator: ".", omittingEmptySubsequences: false) {
+            if segment == indexPlaceholder {
+                guard let index = remaining.popFirst() else { return nil }
+                segments.append(index)
+            } else {
+                segments.append(segment)
+            }
+        }
+        return segments.joined(separator: ".")
+    }
 }

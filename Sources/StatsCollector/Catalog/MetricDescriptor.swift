@@ -29,6 +29,17 @@ public struct MetricDescriptor: Sendable, Hashable {
         self.labels = labels
     }
 
+    /// The libvirt API the number comes from, or `exporter`.
+    public var api: String {
+        if source.hasPrefix(MetricCatalog.cpuStatsPrefix) { return "virDomainGetCPUStats" }
+        if source.hasPrefix(MetricCatalog.jobPrefix) { return "virDomainGetJobStats" }
+        if source.hasPrefix(MetricCatalog.completedJobPrefix) { return "virDomainGetJobStats(COMPLETED)" }
+        return source.contains(".") ? "virConnectGetAllDomainStats" : source
+    }
+
+    /// Whether this row stands for many metrics, named by rule (`<name>` in its name).
+    public var isTemplate: Bool { metric.contains("<") }
+
     /// An empty family for this metric.
     ///
     /// Catalog names are constants checked by the catalog's tests, so an invalid one is a programming error.

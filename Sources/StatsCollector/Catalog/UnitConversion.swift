@@ -11,6 +11,10 @@ public enum UnitConversion: String, Sendable, Hashable, CaseIterable {
     case nanosecondsToSeconds
     /// Milliseconds to seconds: ÷ 10³.
     case millisecondsToSeconds
+    /// MiB/s to bytes/s: × 2²⁰.
+    case mebibytesToBytes
+    /// A percentage to a ratio: ÷ 100.
+    case percentToRatio
 
     /// The factor from libvirt's number to the exported one.
     public var scale: Double {
@@ -19,6 +23,8 @@ public enum UnitConversion: String, Sendable, Hashable, CaseIterable {
         case .kibibytesToBytes: 1024
         case .nanosecondsToSeconds: 1e-9
         case .millisecondsToSeconds: 1e-3
+        case .mebibytesToBytes: 1_048_576
+        case .percentToRatio: 1e-2
         }
     }
 
@@ -43,19 +49,28 @@ public enum UnitConversion: String, Sendable, Hashable, CaseIterable {
         case .none:
             return number
         case .kibibytesToBytes:
-            switch number {
-            case .unsigned(let kib) where kib.multipliedReportingOverflow(by: 1024).overflow == false:
-                return .unsigned(kib * 1024)
-            case .signed(let kib) where kib.multipliedReportingOverflow(by: 1024).overflow == false:
-                return .signed(kib * 1024)
-            default:
-                return .double(number.doubleValue * 1024)
-            }
+            return multiply(number, by: 1024)
+        case .mebibytesToBytes:
+            return multiply(number, by: 1_048_576)
         case .nanosecondsToSeconds:
             // Division by the exact power of ten rounds once; multiplying by 1e-9 would round twice.
             return .double(number.doubleValue / 1e9)
         case .millisecondsToSeconds:
             return .double(number.doubleValue / 1e3)
+        case .percentToRatio:
+            return .double(number.doubleValue / 1e2)
+        }
+    }
+
+    /// `number × factor`, exact while the product fits the integer type.
+    private func multiply(_ number: SampleValue, by factor: Int64) -> SampleValue {
+        switch number {
+        case .unsigned(let value) where !value.multipliedReportingOverflow(by: UInt64(factor)).overflow:
+            .unsigned(value * UInt64(factor))
+        case .signed(let value) where !value.multipliedReportingOverflow(by: factor).overflow:
+            .signed(value * factor)
+        default:
+            .double(number.doubleValue * Double(factor))
         }
     }
 }

@@ -4,7 +4,8 @@ import PromFormat
 ///
 /// Each typed parameter is looked up by its field pattern (`block.<n>.rd.bytes`); its number is
 /// converted to base units and labelled with the domain and, for devices and vCPUs, with the
-/// device's name, path or index. A field the catalog does not know is counted, never dropped silently.
+/// device's name, path or index. Text and enum fields become labels of info series. A field the
+/// catalog does not know is counted, never dropped silently.
 struct DomainStatsMapper {
     /// Families built so far, by metric name.
     private(set) var families: [String: MetricFamily] = [:]
@@ -17,37 +18,59 @@ struct DomainStatsMapper {
             MetricCatalog.domainInfo, labels: [Label("domain", domain.name), Label("uuid", domain.uuid)], .unsigned(1))
 
         let patterns = domain.parameters.map { FieldPattern(field: $0.field) }
-        var labelFields: [String: String] = [:]
+        var labelSources: [String: TypedValue] = [:]
         for (parameter, pattern) in zip(domain.parameters, patterns)
-        where MetricCatalog.labelFieldPatterns.contains(pattern.pattern) {
-            labelFields[parameter.field] = parameter.value.stringValue
+        where MetricCatalog.labelSourcePatterns.contains(pattern.pattern) {
+            labelSources[parameter.field] = parameter.value
         }
 
         for (parameter, pattern) in zip(domain.parameters, patterns) {
-            if MetricCatalog.labelFieldPatterns.contains(pattern.pattern) { continue }
-            guard let descriptor = MetricCatalog.byFieldPattern[pattern.pattern],
+            if let descriptor = MetricCatalog.descriptor(forPattern: pattern.pattern),
                 let value = descriptor.conversion.convert(parameter.value)
-            else {
+            {
+                let group = DeviceGroup.containing(pattern.pattern)
+                append(descriptor, labels: labels(domain.name, pattern.indices, group, labelSources), value)
+            } else if !MetricCatalog.nonValuePatterns.contains(pattern.pattern) {
                 unmappedFields[pattern.pattern, default: 0] += 1
-                continue
             }
-            let labels = seriesLabels(domain: domain.name, pattern: pattern, labelFields: labelFields)
-            append(descriptor, labels: labels, value)
+        }
+        addInfoSeries(domain: domain.name, patterns: patterns, labelSources: labelSources)
+    }
+
+    /// One info series per domain (or per device) for which libvirt reported any of its fields.
+    private mutating func addInfoSeries(domain: String, patterns: [FieldPattern], labelSources: [String: TypedValue]) {
+        for info in MetricCatalog.infoSeries {
+            let fields = Set(info.infoLabels.map(\.field))
+            var seenIndices: [[Substring]] = []
+            for pattern in patterns where fields.contains(pattern.pattern) && !seenIndices.contains(pattern.indices) {
+                seenIndices.append(pattern.indices)
+            }
+            for indices in seenIndices {
+                var series = labels(domain, indices, info.group, labelSources)
+                for infoLabel in info.infoLabels {
+                    let value = FieldPattern.fill(infoLabel.field, with: indices).flatMap { labelSources[$0] }
+                    series.append(Label(infoLabel.name, Self.infoText(value, names: infoLabel.names)))
+                }
+                append(info.descriptor, labels: series, .unsigned(1))
+            }
         }
     }
 
+    /// An info label's text: the enum name for a known code, else the value's own text.
+    private static func infoText(_ value: TypedValue?, names: [Int64: String]?) -> String {
+        guard let value else { return "" }
+        if let names, let code = value.integerCode, let name = names[code] { return name }
+        return value.labelText
+    }
+
     /// The labels of one series: the domain, then its device group's labels.
-    private func seriesLabels(domain: String, pattern: FieldPattern, labelFields: [String: String]) -> [Label] {
+    private func labels(
+        _ domain: String, _ indices: [Substring], _ group: DeviceGroup?, _ labelSources: [String: TypedValue]
+    ) -> [Label] {
         var labels = [Label("domain", domain)]
-        guard let index = pattern.index, let group = DeviceGroup.containing(pattern.pattern) else { return labels }
-        for (name, source) in group.labels {
-            switch source {
-            case .index:
-                labels.append(Label(name, String(index)))
-            case .field(let fieldPattern):
-                let field = fieldPattern.replacing(FieldPattern.indexPlaceholder, with: index)
-                labels.append(Label(name, labelFields[field] ?? ""))
-            }
+        guard let group else { return labels }
+        for (label, value) in zip(group.labels, group.labelValues(indices: indices, fields: labelSources)) {
+            labels.append(Label(label.name, value))
         }
         return labels
     }

@@ -19,6 +19,32 @@ public enum TypedValue: Sendable, Hashable {
     public var stringValue: String? {
         if case .string(let text) = self { text } else { nil }
     }
+
+    /// The value as a label value: strings as they are, integers in decimal, booleans as 0 or 1.
+    public var labelText: String {
+        switch self {
+        case .int(let value): String(value)
+        case .uint(let value): String(value)
+        case .llong(let value): String(value)
+        case .ullong(let value): String(value)
+        case .double(let value): String(value)
+        case .boolean(let value): value ? "1" : "0"
+        case .string(let value): value
+        }
+    }
+
+    /// The value as an integer code, for enum fields; `nil` for strings and fractions.
+    public var integerCode: Int64? {
+        switch self {
+        case .int(let value): Int64(value)
+        case .uint(let value): Int64(value)
+        case .llong(let value): value
+        case .ullong(let value): Int64(exactly: value)
+        case .double(let value): Int64(exactly: value)
+        case .boolean(let value): value ? 1 : 0
+        case .string: nil
+        }
+    }
 }
 
 extension TypedValue: Codable {

@@ -1,0 +1,236 @@
+/* vxguest: a tiny multiboot (v1) guest kernel for virt-exporter's libvirt testbed.
+ *
+ * libvirt boots it directly (<os><kernel>), so no disk image or OS is needed, and it boots in well
+ * under a second even on a nested KVM that cannot run a normal Linux guest. It understands these
+ * kernel command line options (libvirt <os><cmdline>), all optional:
+ *
+ *   fill=<MiB>    write one pseudo-random dword into every 4 KiB page of [16 MiB, 16 MiB + fill),
+ *                 so those pages are resident and non-zero on the host (default 0, capped at the
+ *                 top of RAM minus 1 MiB).
+ *   dense=1       fill every dword of those pages instead of one per page (slow when emulated).
+ *   dirty=<N>     afterwards, rewrite N pages of the filled range every 10 ms tick, forever
+ *                 (N * 400 KiB/s of dirtied memory).
+ *   tx=<N>        send N broadcast ethernet frames per second on the first rtl8139 NIC
+ *                 (ethertype 0x88B5, "local experimental"); its receiver stays off.
+ *   len=<bytes>   frame length for tx, 60..1514 (default 600).
+ *
+ * It prints "VX-READY" on the first serial port (COM1) once the fill is done. With dirty=0 and
+ * tx=0 it then halts with interrupts off, costing no host CPU; otherwise a 100 Hz PIT interrupt
+ * drives the work (see head.S for why the interrupt path never returns with IRET). */
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+
+#define COM1 0x3F8
+#define PAGE 4096u
+#define TICK_HZ 100u
+
+/* ---- port I/O and the serial console ---- */
+
+static inline void out8(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void out16(u16 port, u16 v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void out32(u16 port, u32 v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline u8 in8(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline u32 in32(u16 port) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline void halt_forever(void) { for (;;) __asm__ volatile("cli; hlt"); }
+
+/* QEMU's 16550 accepts bytes at any time, so there is no need to poll the line status. */
+static void say(const char *s) { while (*s) out8(COM1, (u8)*s++); }
+static void say_num(u32 v)
+{
+    char buf[11];
+    int i = sizeof(buf) - 1;
+    buf[i] = 0;
+    do { buf[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+    say(buf + i);
+}
+
+/* ---- kernel command line ---- */
+
+/* Value of "key=<decimal>" as a whole word of the command line, or def when absent. */
+static u32 option(const char *cmdline, const char *key, u32 def)
+{
+    for (const char *word = cmdline; *word; word++) {
+        if (word != cmdline && word[-1] != ' ') continue;
+        const char *k = key, *p = word;
+        while (*k && *p == *k) { k++; p++; }
+        if (*k || *p != '=') continue;
+        u32 v = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++) v = v * 10 + (u32)(*p - '0');
+        return v;
+    }
+    return def;
+}
+
+/* ---- memory: fill and dirty ---- */
+
+static u32 rng = 0x2545F491u;
+static u32 next_random(void) { rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5; return rng; }
+
+static u32 mem_lo, mem_hi, dirty_at, dirty_per_tick;
+
+static void fill(u32 step)
+{
+    for (u32 a = mem_lo; a < mem_hi; a += step) *(volatile u32 *)a = next_random() | 1u;
+}
+
+static void dirty_some(void)
+{
+    for (u32 i = 0; i < dirty_per_tick; i++) {
+        *(volatile u32 *)dirty_at = next_random() | 1u;
+        dirty_at += PAGE;
+        if (dirty_at >= mem_hi) dirty_at = mem_lo;
+    }
+}
+
+/* ---- rtl8139 network card, transmit only ---- */
+
+static u16 nic;                 /* I/O base, 0 when there is no card */
+static u32 nic_slot;            /* next of the 4 transmit descriptors */
+static u8 frame[1536] __attribute__((aligned(32)));
+static u32 frame_len, frames_per_s, frame_credit;
+
+static u32 pci_read(u32 dev, u32 reg)
+{
+    out32(0xCF8, 0x80000000u | dev << 11 | reg);
+    return in32(0xCFC);
+}
+
+static void pci_write(u32 dev, u32 reg, u32 v)
+{
+    out32(0xCF8, 0x80000000u | dev << 11 | reg);
+    out32(0xCFC, v);
+}
+
+static void nic_init(void)
+{
+    for (u32 dev = 0; dev < 32; dev++) {                    /* bus 0 is all QEMU's "pc" has */
+        if (pci_read(dev, 0x00) != 0x813910ECu) continue;   /* vendor 10ec, device 8139 */
+        u32 bar0 = pci_read(dev, 0x10);
+        if (!(bar0 & 1)) continue;                          /* want the I/O-space BAR */
+        pci_write(dev, 0x04, pci_read(dev, 0x04) | 0x5);    /* enable I/O decoding + bus mastering */
+        nic = (u16)(bar0 & 0xFFFC);
+        out8(nic + 0x37, 0x10);                             /* command: software reset */
+        for (u32 i = 0; i < 100000 && (in8(nic + 0x37) & 0x10); i++) continue;
+        out8(nic + 0x37, 0x04);                             /* command: transmitter on, receiver off */
+        for (int i = 0; i < 6; i++) frame[i] = 0xFF;        /* destination: broadcast */
+        for (int i = 0; i < 6; i++) frame[6 + i] = in8(nic + (u16)i);  /* source: our MAC */
+        frame[12] = 0x88; frame[13] = 0xB5;
+        for (u32 i = 14; i < sizeof(frame); i++) frame[i] = (u8)i;
+        say("vxguest: rtl8139 found, io=");
+        say_num(nic);
+        say("\r\n");
+        return;
+    }
+}
+
+static void nic_send(void)
+{
+    /* Buffer address, then size with OWN=0: QEMU transmits synchronously on that write. */
+    out32(nic + 0x20 + 4 * nic_slot, (u32)frame);
+    out32(nic + 0x10 + 4 * nic_slot, frame_len);
+    nic_slot = (nic_slot + 1) & 3;
+}
+
+/* ---- interrupts: IDT, PIC, PIT ---- */
+
+extern void vx_timer_stub(void), vx_fault_stub(void), vx_spurious_stub(void);
+
+static u32 idt[256][2];
+static struct __attribute__((packed)) { u16 limit; u32 base; } idt_ptr;
+
+static void gate(int vector, void (*handler)(void))
+{
+    u32 a = (u32)handler;
+    idt[vector][0] = 0x08u << 16 | (a & 0xFFFF);            /* code selector, offset low */
+    idt[vector][1] = (a & 0xFFFF0000u) | 0x8E00;            /* present, ring 0, 32-bit interrupt gate */
+}
+
+static void start_timer(void)
+{
+    for (int v = 0; v < 256; v++) gate(v, v < 32 ? vx_fault_stub : vx_spurious_stub);
+    gate(0x20, vx_timer_stub);
+    idt_ptr.limit = sizeof(idt) - 1;
+    idt_ptr.base = (u32)idt;
+    __asm__ volatile("lidt %0" : : "m"(idt_ptr));
+
+    /* Remap the PICs to vectors 0x20-0x2F and unmask IRQ0 only. */
+    out8(0x20, 0x11); out8(0xA0, 0x11);
+    out8(0x21, 0x20); out8(0xA1, 0x28);
+    out8(0x21, 0x04); out8(0xA1, 0x02);
+    out8(0x21, 0x01); out8(0xA1, 0x01);
+    out8(0x21, 0xFE); out8(0xA1, 0xFF);
+
+    /* PIT channel 0, rate generator, TICK_HZ. */
+    u32 divisor = 1193182u / TICK_HZ;
+    out8(0x43, 0x34);
+    out8(0x40, (u8)divisor);
+    out8(0x40, (u8)(divisor >> 8));
+}
+
+static inline void wait_for_interrupt(void)
+{
+    for (;;) __asm__ volatile("sti; hlt");
+}
+
+/* Called by vx_timer_stub on a fresh stack, 100 times a second. */
+void vx_tick(void)
+{
+    dirty_some();
+    if (nic) {
+        frame_credit += frames_per_s;
+        while (frame_credit >= TICK_HZ) { nic_send(); frame_credit -= TICK_HZ; }
+    }
+    out8(0x20, 0x20);                                       /* end of interrupt */
+    wait_for_interrupt();
+}
+
+void vx_fault(void)
+{
+    say("vxguest: CPU exception, halting\r\n");
+    halt_forever();
+}
+
+/* ---- entry ---- */
+
+struct multiboot_info { u32 flags, mem_lower, mem_upper, boot_device, cmdline; };
+
+void vx_main(u32 magic, const struct multiboot_info *mbi)
+{
+    if (magic != 0x2BADB002u) { say("vxguest: not started by a multiboot loader\r\n"); halt_forever(); }
+    const char *cmdline = (mbi->flags & 4) ? (const char *)mbi->cmdline : "";
+    u32 ram_top = (mbi->flags & 1) ? 0x100000u + mbi->mem_upper * 1024u : 0x100000u;
+
+    u32 fill_mib = option(cmdline, "fill", 0);
+    mem_lo = 16u << 20;
+    mem_hi = mem_lo + (fill_mib << 20);
+    if (mem_hi > ram_top - (1u << 20)) mem_hi = ram_top - (1u << 20);
+    if (mem_hi < mem_lo) mem_hi = mem_lo;
+    dirty_at = mem_lo;
+    dirty_per_tick = mem_hi > mem_lo ? option(cmdline, "dirty", 0) : 0;
+    frames_per_s = option(cmdline, "tx", 0);
+    frame_len = option(cmdline, "len", 600);
+    if (frame_len < 60) frame_len = 60;
+    if (frame_len > 1514) frame_len = 1514;
+
+    say("vxguest: ram=");
+    say_num(ram_top >> 20);
+    say("MiB fill=");
+    say_num((mem_hi - mem_lo) >> 20);
+    say("MiB dirty=");
+    say_num(dirty_per_tick);
+    say("pages/tick tx=");
+    say_num(frames_per_s);
+    say("/s cmdline='");
+    say(cmdline);
+    say("'\r\n");
+
+    fill(option(cmdline, "dense", 0) ? 4 : PAGE);
+    if (frames_per_s) nic_init();
+    say("VX-READY\r\n");
+
+    if (!dirty_per_tick && !(nic && frames_per_s)) halt_forever();
+    start_timer();
+    wait_for_interrupt();
+}
