@@ -13,6 +13,7 @@ public struct Collector {
     private var selfMetrics: SelfMetrics
     private var activeFailures: Set<CollectionError> = []
     private var loggedUnmappedFields: Set<String> = []
+    private var loggedJobErrors: [String: String] = [:]
 
     /// Creates a collector that reads `source` and publishes to `store`.
     ///
@@ -38,7 +39,8 @@ public struct Collector {
         let started = clock.now
         var mapper = DomainStatsMapper()
         var outcome = CollectionOutcome(
-            reachedLibvirt: false, errors: [], domainCount: 0, unmappedFieldCount: 0, finishedAt: 0, duration: 0)
+            reachedLibvirt: false, errors: [], domainCount: 0, unmappedFieldCount: 0, perCPUStatsAvailable: nil,
+            jobStatsAvailable: nil, finishedAt: 0, duration: 0)
         do {
             let batch = try await source.fetchStats()
             batch.domains.forEach { mapper.add($0) }
@@ -46,6 +48,9 @@ public struct Collector {
             outcome.errors = batch.errors
             outcome.domainCount = batch.domains.count
             outcome.unmappedFieldCount = mapper.unmappedFields.values.reduce(0, +)
+            outcome.perCPUStatsAvailable = batch.perCPUStatsAvailable
+            outcome.jobStatsAvailable = batch.jobStatsAvailable
+            logFailedJobs(batch.domains)
         } catch {
             outcome.errors = [error]
         }
@@ -60,9 +65,23 @@ public struct Collector {
         return outcome.reachedLibvirt
     }
 
-    /// Logs failures when they start and when they stop, and each unknown field once.
+    /// Logs the error message of each domain's last completed job once: it is unbounded text, so
+    /// it goes to the log, while the failure itself is a number (`libvirt_domain_completed_job_type`).
+    private mutating func logFailedJobs(_ domains: [DomainStats]) {
+        for domain in domains {
+            let field = MetricCatalog.completedJobPrefix + "errmsg"
+            guard let message = domain.parameters.first(where: { $0.field == field })?.value.stringValue,
+                loggedJobErrors[domain.name] != message
+            else { continue }
+            loggedJobErrors[domain.name] = message
+            logger.warning("domain's last job failed", metadata: ["domain": "\(domain.name)", "error": "\(message)"])
+        }
+    }
+
+    /// Logs failures when they start and when they stop, and each unknown field once. Expected
+    /// failures were logged by the source.
     private mutating func logChanges(errors: [CollectionError], unmappedFields: some Sequence<String>) {
-        let current = Set(errors)
+        let current = Set(errors.filter { !$0.isExpected })
         for error in current.subtracting(activeFailures) {
             logger.error("collection failed", metadata: ["error": "\(error)"])
         }

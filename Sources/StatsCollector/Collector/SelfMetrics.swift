@@ -31,7 +31,7 @@ struct SelfMetrics {
             gauge(MetricCatalog.buildInfo, 1, labels: buildLabels),
             gauge(MetricCatalog.lastCollectionTimestamp, outcome.finishedAt),
             gauge(MetricCatalog.lastCollectionDuration, outcome.duration),
-            gauge(MetricCatalog.lastCollectionSuccess, outcome.errors.isEmpty ? 1 : 0),
+            gauge(MetricCatalog.lastCollectionSuccess, outcome.errors.allSatisfy(\.isExpected) ? 1 : 0),
             counter(MetricCatalog.collections, [([], collections)]),
         ]
         if !errorCounts.isEmpty {
@@ -43,6 +43,12 @@ struct SelfMetrics {
         if outcome.reachedLibvirt {
             families.append(gauge(MetricCatalog.domains, Double(outcome.domainCount)))
             families.append(gauge(MetricCatalog.unmappedFields, Double(outcome.unmappedFieldCount)))
+        }
+        if let available = outcome.perCPUStatsAvailable {
+            families.append(gauge(MetricCatalog.perCPUStatsAvailable, available ? 1 : 0))
+        }
+        if let available = outcome.jobStatsAvailable {
+            families.append(gauge(MetricCatalog.jobStatsAvailable, available ? 1 : 0))
         }
         return families
     }
@@ -72,6 +78,10 @@ struct CollectionOutcome {
     var domainCount: Int
     /// Stats fields no catalog row maps.
     var unmappedFieldCount: Int
+    /// Whether per-host-CPU stats are available, if known.
+    var perCPUStatsAvailable: Bool?
+    /// Whether job stats are available, if known.
+    var jobStatsAvailable: Bool?
     /// Unix time the collection finished.
     var finishedAt: Double
     /// Seconds the collection took.

@@ -1,4 +1,5 @@
 import CLibvirt
+import Glibc
 import Synchronization
 
 /// A read-only libvirt connection. This file is the only place that holds libvirt's raw pointers:
@@ -48,9 +49,31 @@ final class LibvirtConnection {
         return "\(version / 1_000_000).\(version / 1000 % 1000).\(version % 1000)"
     }
 
+    /// Per-domain calls made for each active domain after the bulk call; their numbers are added
+    /// to the domain's parameters under the catalog's field names.
+    struct DomainCalls: OptionSet {
+        let rawValue: UInt8
+        /// `virDomainGetCPUStats`, per host CPU and in total, as `cpustats.*`.
+        static let cpuStats = DomainCalls(rawValue: 1 << 0)
+        /// `virDomainGetJobStats` for the active job, as `job.*`.
+        static let jobStats = DomainCalls(rawValue: 1 << 1)
+        /// `virDomainGetJobStats` for the last completed job, kept for other readers, as `completedjob.*`.
+        static let completedJobStats = DomainCalls(rawValue: 1 << 2)
+        /// For a domain whose bulk record has nothing but its state (the test driver, older drivers):
+        /// `virDomainGetInfo`, `virDomainMemoryStats`, and `virDomainBlockStats` and
+        /// `virDomainInterfaceStats` for the devices in its XML, as the bulk fields they stand for.
+        static let perDomainFallback = DomainCalls(rawValue: 1 << 3)
+    }
+
+    /// One domain's stats, and the per-domain calls that failed for it.
+    struct DomainCollection {
+        var stats: DomainStats
+        var failures: [LibvirtError] = []
+    }
+
     /// Every domain's stats, for every stats group the driver supports, in one
-    /// `virConnectGetAllDomainStats` call.
-    func allDomainStats(flags: StatsFlags) throws(LibvirtError) -> [DomainStats] {
+    /// `virConnectGetAllDomainStats` call, plus `calls` for each active domain.
+    func allDomainStats(flags: StatsFlags, calls: DomainCalls) throws(LibvirtError) -> [DomainCollection] {
         var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
         let count = try Self.call("virConnectGetAllDomainStats") {
             virConnectGetAllDomainStats(connection, 0, &records, flags.rawValue)
@@ -58,7 +81,13 @@ final class LibvirtConnection {
         defer { virDomainStatsRecordListFree(records) }
         guard let records else { return [] }
         return (0..<Int(count)).compactMap { index in
-            records[index].map { Self.domainStats(of: $0.pointee) }
+            records[index].map { record in
+                var collection = DomainCollection(stats: Self.domainStats(of: record.pointee))
+                if collection.stats.isActive {
+                    Self.addPerDomainStats(calls, of: record.pointee.dom, to: &collection)
+                }
+                return collection
+            }
         }
     }
 
@@ -76,9 +105,12 @@ final class LibvirtConnection {
         )
     }
 
-    /// Copies one typed parameter; `nil` for a type this libvirt is newer than.
-    private static func typedParameter(_ parameter: virTypedParameter) -> TypedParameter? {
-        let field = withUnsafePointer(to: parameter) { String(cString: CLibvirt_typedParameterField($0)) }
+    /// Copies one typed parameter, its name after `prefix`; `nil` for an empty slot or a type this
+    /// libvirt is newer than.
+    private static func typedParameter(_ parameter: virTypedParameter, prefix: String = "") -> TypedParameter? {
+        let name = withUnsafePointer(to: parameter) { String(cString: CLibvirt_typedParameterField($0)) }
+        guard !name.isEmpty else { return nil }
+        let field = prefix + name
         let value: TypedValue
         switch UInt32(bitPattern: parameter.type) {
         case VIR_TYPED_PARAM_INT.rawValue: value = .int(parameter.value.i)
@@ -93,6 +125,152 @@ final class LibvirtConnection {
         return TypedParameter(field: field, value: value)
     }
 
+    // MARK: - Per-domain calls
+
+    private static func addPerDomainStats(
+        _ calls: DomainCalls, of domain: OpaquePointer, to collection: inout DomainCollection
+    ) {
+        func add(_ body: () throws(LibvirtError) -> [TypedParameter]) {
+            do {
+                collection.stats.parameters += try body()
+            } catch {
+                collection.failures.append(error)
+            }
+        }
+        if calls.contains(.perDomainFallback), collection.stats.hasStateOnly {
+            add { () throws(LibvirtError) in try fallbackStats(domain) }
+        }
+        if calls.contains(.cpuStats) { add { () throws(LibvirtError) in try cpuStats(domain) } }
+        if calls.contains(.jobStats) {
+            add { () throws(LibvirtError) in try jobStats(domain, completed: false) }
+        }
+        if calls.contains(.completedJobStats) {
+            add { () throws(LibvirtError) in try jobStats(domain, completed: true) }
+        }
+    }
+
+    /// libvirt's remote protocol answers at most this many host CPUs per `virDomainGetCPUStats` call.
+    private static let cpuStatsBatch: Int32 = 128
+
+    /// `virDomainGetCPUStats`: `cpustats.<cpu>.<name>` for every host CPU, `cpustats.<name>` in total.
+    private static func cpuStats(_ domain: OpaquePointer) throws(LibvirtError) -> [TypedParameter] {
+        let function = "virDomainGetCPUStats"
+        let hostCPUs = try call(function) { virDomainGetCPUStats(domain, nil, 0, 0, 0, 0) }
+        let perCPU = try call(function) { virDomainGetCPUStats(domain, nil, 0, 0, 1, 0) }
+        var result: [TypedParameter] = []
+        var start: Int32 = 0
+        while perCPU > 0, start < hostCPUs {
+            let count = min(cpuStatsBatch, hostCPUs - start)
+            var parameters = [virTypedParameter](repeating: virTypedParameter(), count: Int(perCPU * count))
+            defer { virTypedParamsClear(&parameters, Int32(parameters.count)) }
+            try call(function) { virDomainGetCPUStats(domain, &parameters, UInt32(perCPU), start, UInt32(count), 0) }
+            for (offset, parameter) in parameters.enumerated() {
+                let cpu = Int(start) + offset / Int(perCPU)
+                if let converted = typedParameter(parameter, prefix: "\(MetricCatalog.cpuStatsPrefix)\(cpu).") {
+                    result.append(converted)
+                }
+            }
+            start += count
+        }
+        let totals = try call(function) { virDomainGetCPUStats(domain, nil, 0, -1, 1, 0) }
+        var parameters = [virTypedParameter](repeating: virTypedParameter(), count: Int(totals))
+        defer { virTypedParamsClear(&parameters, Int32(parameters.count)) }
+        if totals > 0 {
+            try call(function) { virDomainGetCPUStats(domain, &parameters, UInt32(totals), -1, 1, 0) }
+        }
+        result += parameters.compactMap { typedParameter($0, prefix: MetricCatalog.cpuStatsPrefix) }
+        return result
+    }
+
+    /// `virDomainGetJobStats`: the active job as `job.*`, or with `completed` the last completed job
+    /// as `completedjob.*`, read with `VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED` so that other readers
+    /// still find it. The job type comes as `type`; a completed job of type none is no job at all.
+    private static func jobStats(_ domain: OpaquePointer, completed: Bool) throws(LibvirtError) -> [TypedParameter] {
+        let flags =
+            completed ? VIR_DOMAIN_JOB_STATS_COMPLETED.rawValue | VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED.rawValue : 0
+        let prefix = completed ? MetricCatalog.completedJobPrefix : MetricCatalog.jobPrefix
+        var type: Int32 = 0
+        var parameters: virTypedParameterPtr?
+        var count: Int32 = 0
+        try call(completed ? "virDomainGetJobStats(COMPLETED)" : "virDomainGetJobStats") {
+            virDomainGetJobStats(domain, &type, &parameters, &count, flags)
+        }
+        defer { virTypedParamsFree(parameters, count) }
+        if completed && type == Int32(VIR_DOMAIN_JOB_NONE.rawValue) { return [] }
+        var result = [TypedParameter(field: prefix + "type", value: .int(type))]
+        if let parameters {
+            result += (0..<Int(count)).compactMap { typedParameter(parameters[$0], prefix: prefix) }
+        }
+        return result
+    }
+
+    /// Numbers the bulk call leaves out on drivers that report only the state group, read with
+    /// per-domain calls and named as the bulk fields they stand for.
+    private static func fallbackStats(_ domain: OpaquePointer) throws(LibvirtError) -> [TypedParameter] {
+        var info = virDomainInfo()
+        try call("virDomainGetInfo") { virDomainGetInfo(domain, &info) }
+        var result: [TypedParameter] = [
+            .init(field: "cpu.time", value: .ullong(UInt64(info.cpuTime))),
+            .init(field: "balloon.current", value: .ullong(UInt64(info.memory))),
+            .init(field: "balloon.maximum", value: .ullong(UInt64(info.maxMem))),
+            .init(field: "vcpu.current", value: .uint(UInt32(info.nrVirtCpu))),
+        ]
+        result += try memoryStats(domain)
+
+        let xml = try call("virDomainGetXMLDesc") { virDomainGetXMLDesc(domain, 0) }
+        defer { free(xml) }
+        let devices = DomainDevices(xml: String(cString: xml))
+        result.append(.init(field: "block.count", value: .uint(UInt32(devices.disks.count))))
+        for (index, disk) in devices.disks.enumerated() {
+            result.append(.init(field: "block.\(index).name", value: .string(disk.target)))
+            if let source = disk.source { result.append(.init(field: "block.\(index).path", value: .string(source))) }
+            var stats = virDomainBlockStatsStruct()
+            try call("virDomainBlockStats") {
+                virDomainBlockStats(domain, disk.target, &stats, MemoryLayout<virDomainBlockStatsStruct>.size)
+            }
+            result += known(
+                [
+                    ("rd.reqs", stats.rd_req), ("rd.bytes", stats.rd_bytes), ("wr.reqs", stats.wr_req),
+                    ("wr.bytes", stats.wr_bytes), ("errors", stats.errs),
+                ], prefix: "block.\(index).")
+        }
+        result.append(.init(field: "net.count", value: .uint(UInt32(devices.interfaces.count))))
+        for (index, target) in devices.interfaces.enumerated() {
+            result.append(.init(field: "net.\(index).name", value: .string(target)))
+            var stats = virDomainInterfaceStatsStruct()
+            try call("virDomainInterfaceStats") {
+                virDomainInterfaceStats(domain, target, &stats, MemoryLayout<virDomainInterfaceStatsStruct>.size)
+            }
+            result += known(
+                [
+                    ("rx.bytes", stats.rx_bytes), ("rx.pkts", stats.rx_packets), ("rx.errs", stats.rx_errs),
+                    ("rx.drop", stats.rx_drop), ("tx.bytes", stats.tx_bytes), ("tx.pkts", stats.tx_packets),
+                    ("tx.errs", stats.tx_errs), ("tx.drop", stats.tx_drop),
+                ], prefix: "net.\(index).")
+        }
+        return result
+    }
+
+    /// The per-domain counters libvirt filled in; it reports -1 for those it does not know.
+    private static func known(_ values: [(String, Int64)], prefix: String) -> [TypedParameter] {
+        values.filter { $0.1 >= 0 }.map { TypedParameter(field: prefix + $0.0, value: .ullong(UInt64($0.1))) }
+    }
+
+    /// `virDomainMemoryStats` tags, by their number, as the `balloon.*` fields of the bulk call.
+    private static let memoryStatFields: [Int32: String] = [
+        0: "swap_in", 1: "swap_out", 2: "major_fault", 3: "minor_fault", 4: "unused", 5: "available",
+        7: "rss", 8: "usable", 9: "last-update", 10: "disk_caches", 11: "hugetlb_pgalloc", 12: "hugetlb_pgfail",
+    ]
+
+    private static func memoryStats(_ domain: OpaquePointer) throws(LibvirtError) -> [TypedParameter] {
+        var stats = [virDomainMemoryStatStruct](
+            repeating: virDomainMemoryStatStruct(), count: Int(VIR_DOMAIN_MEMORY_STAT_NR.rawValue))
+        let count = try call("virDomainMemoryStats") { virDomainMemoryStats(domain, &stats, UInt32(stats.count), 0) }
+        return stats.prefix(Int(count)).compactMap { stat in
+            memoryStatFields[stat.tag].map { TypedParameter(field: "balloon." + $0, value: .ullong(UInt64(stat.val))) }
+        }
+    }
+
     /// Runs one libvirt call that signals failure with a negative result, and turns a failure into
     /// a ``LibvirtError`` read on this thread right after the call.
     @discardableResult
@@ -104,7 +282,7 @@ final class LibvirtConnection {
     }
 
     /// Runs one libvirt call that signals failure with a null pointer; see ``call(_:_:)-(_,()->Int32)``.
-    private static func call(_ function: String, _ body: () -> OpaquePointer?) throws(LibvirtError) -> OpaquePointer {
+    private static func call<Pointer>(_ function: String, _ body: () -> Pointer?) throws(LibvirtError) -> Pointer {
         virResetLastError()
         guard let result = body() else { throw lastError(function) }
         return result

@@ -8,6 +8,9 @@ public struct CollectionError: Error, Sendable, Hashable, CustomStringConvertibl
     public var domain: String?
     /// The full message, for the log only (unbounded, never a label).
     public var message: String
+    /// Whether the failure is an expected property of this host (a call the hypervisor does not
+    /// support), already logged by the source: it is counted, but does not fail the collection.
+    public var isExpected = false
 
     /// Creates a collection error.
     public init(call: String, reason: String, domain: String? = nil, message: String) {

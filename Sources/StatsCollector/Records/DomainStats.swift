@@ -45,16 +45,43 @@ public struct DomainStats: Sendable, Hashable, Codable {
     }
 }
 
+extension DomainStats {
+    /// The domain's state code (`state.state`, a `virDomainState`), if reported.
+    public var state: Int64? {
+        parameters.first { $0.field == "state.state" }?.value.integerCode
+    }
+
+    /// Whether the domain has a running QEMU (or other hypervisor) process: running, blocked,
+    /// paused, shutting down or suspended by power management.
+    public var isActive: Bool {
+        [1, 2, 3, 4, 7].contains(state)
+    }
+
+    /// Whether the record holds nothing but the state group, as on drivers without bulk stats.
+    var hasStateOnly: Bool {
+        parameters.allSatisfy { $0.field.hasPrefix("state.") }
+    }
+}
+
 /// The result of one pass over a stats source.
 public struct StatsBatch: Sendable {
     /// Every domain the source reported.
     public var domains: [DomainStats]
     /// Failures that cost part of the batch (one domain, one call) but not all of it.
     public var errors: [CollectionError]
+    /// Whether the hypervisor answers `virDomainGetCPUStats`; `nil` until a running domain showed it.
+    public var perCPUStatsAvailable: Bool?
+    /// Whether the hypervisor answers `virDomainGetJobStats`; `nil` until a running domain showed it.
+    public var jobStatsAvailable: Bool?
 
     /// Creates a batch.
-    public init(domains: [DomainStats], errors: [CollectionError] = []) {
+    public init(
+        domains: [DomainStats], errors: [CollectionError] = [], perCPUStatsAvailable: Bool? = nil,
+        jobStatsAvailable: Bool? = nil
+    ) {
         self.domains = domains
         self.errors = errors
+        self.perCPUStatsAvailable = perCPUStatsAvailable
+        self.jobStatsAvailable = jobStatsAvailable
     }
 }

@@ -1,0 +1,65 @@
+import Testing
+
+@testable import StatsCollector
+
+@Suite struct CallCapabilitiesTests {
+    /// The message libvirtd 9.0 gives on this project's cgroup v2 hosts.
+    private static let cgroupV2 = LibvirtError(
+        function: "virDomainGetCPUStats", code: .operationUnsupported, domain: 13,
+        message: "Operation not supported: operation 'getCpuacctPercpuUsage' not supported for backend 'cgroup V2'")
+
+    @Test func perCPUStatsUnsupportedIsCountedOnceAndTurnedOff() throws {
+        var capabilities = CallCapabilities()
+        #expect(capabilities.calls.contains(.cpuStats))
+        let classified = capabilities.classify(Self.cgroupV2, domain: "web")
+        let first = try #require(classified)
+        #expect(first.isExpected)
+        #expect(first.reason == "operation_unsupported")
+        #expect(first.call == "virDomainGetCPUStats")
+        #expect(capabilities.perCPUStats == false)
+        #expect(!capabilities.calls.contains(.cpuStats))
+        let again = capabilities.classify(Self.cgroupV2, domain: "db")
+        #expect(again == nil, "counted once, not per domain")
+        capabilities.confirm(capabilities.calls)
+        #expect(capabilities.perCPUStats == false)
+        #expect(capabilities.jobStats == true)
+    }
+
+    @Test func jobStatsUnsupportedTurnsOffBothJobCalls() {
+        var capabilities = CallCapabilities()
+        let refused = LibvirtError(
+            function: "virDomainGetJobStats", code: .noSupport, domain: 0,
+            message: "this function is not supported by the connection driver: virDomainGetJobStats")
+        let classified = capabilities.classify(refused, domain: "test")
+        #expect(classified?.isExpected == true)
+        #expect(capabilities.calls.isDisjoint(with: [.jobStats, .completedJobStats]))
+        #expect(capabilities.calls.contains(.cpuStats))
+    }
+
+    @Test func expectedStatesAreNotErrors() {
+        var capabilities = CallCapabilities()
+        let destination = LibvirtError(
+            function: "virDomainGetJobStats", code: .operationInvalid, domain: 10,
+            message: "Requested operation is not valid: migration statistics are available only on the source host")
+        let atDestination = capabilities.classify(destination, domain: "incoming")
+        #expect(atDestination == nil)
+        let vanished = LibvirtError(function: "virDomainGetCPUStats", code: .noDomain, domain: 10, message: "gone")
+        let whenGone = capabilities.classify(vanished, domain: "gone")
+        #expect(whenGone == nil)
+        #expect(capabilities.jobStats == nil)
+        #expect(capabilities.perCPUStats == nil)
+    }
+
+    @Test func otherFailuresAreErrorsForTheDomain() throws {
+        var capabilities = CallCapabilities()
+        let timeout = LibvirtError(
+            function: "virDomainGetJobStats", code: .operationTimeout, domain: 10,
+            message: "Timed out during operation: cannot acquire state change lock")
+        let classified = capabilities.classify(timeout, domain: "stuck")
+        let error = try #require(classified)
+        #expect(!error.isExpected)
+        #expect(error.domain == "stuck")
+        #expect(error.reason == "operation_timeout")
+        #expect(capabilities.calls.contains(.jobStats), "a timeout does not turn the call off")
+    }
+}
