@@ -8,7 +8,9 @@ import StatsCollector
 struct DumpStatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump-stats",
-        abstract: "Print every domain's typed stats from one virConnectGetAllDomainStats call as JSON.")
+        abstract:
+            "Print every domain's typed stats from one collection as JSON: the bulk call's fields, and the per-CPU, job and fallback fields of the per-domain calls."
+    )
 
     @Option(
         name: .customLong("libvirt.uri"), help: "libvirt connection URI, opened read-only. (default: qemu:///system)")
@@ -22,6 +24,9 @@ struct DumpStatsCommand: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("virt-exporter: \(error)\n".utf8))
             throw ExitCode.failure
+        }
+        for error in batch.errors {
+            FileHandle.standardError.write(Data("virt-exporter: \(error)\n".utf8))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

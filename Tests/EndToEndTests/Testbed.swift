@@ -1,0 +1,40 @@
+import Foundation
+import TestSupport
+
+/// The real libvirtd the end-to-end tests run against. `scripts/test` brings up the testbed
+/// (`scripts/testbed/up.sh`) and sets `VIRT_EXPORTER_E2E_URI`; without it these tests are skipped,
+/// and `scripts/test` says so loudly.
+enum Testbed {
+    /// The libvirt URI of the testbed, if one is up.
+    static var uri: String? { ProcessInfo.processInfo.environment["VIRT_EXPORTER_E2E_URI"] }
+
+    /// Whether a testbed is up.
+    static var isUp: Bool { uri != nil }
+
+    /// The testbed's running domains (`vx-*`).
+    static func runningDomains() throws -> [String] {
+        try virsh(["list", "--name"]).split(separator: "\n").map(String.init).filter { $0.hasPrefix("vx-") }
+    }
+
+    /// The testbed's shut-off domain.
+    static let shutOffDomain = "vx-off"
+
+    /// Runs `virsh -c URI arguments…` and returns its standard output; throws when it fails.
+    @discardableResult
+    static func virsh(_ arguments: [String]) throws -> String {
+        let result = try Command.run("/usr/bin/virsh", ["-c", uri ?? "qemu:///system"] + arguments)
+        guard result.status == 0 else {
+            throw HTTPTestError("virsh \(arguments.joined(separator: " ")) failed: \(result.output)")
+        }
+        return result.output
+    }
+
+    /// Runs `body` with the testbed's running domains paused, so that their counters hold still,
+    /// and resumes them afterwards whatever happens.
+    static func withDomainsPaused<Result>(_ body: () throws -> Result) throws -> Result {
+        let domains = try runningDomains()
+        for domain in domains { try virsh(["suspend", domain]) }
+        defer { for domain in domains { _ = try? virsh(["resume", domain]) } }
+        return try body()
+    }
+}
