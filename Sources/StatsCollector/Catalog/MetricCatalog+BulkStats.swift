@@ -87,10 +87,10 @@ extension MetricCatalog {
             "CPU time the virtual CPU ran."),
         field(
             "vcpu.<n>.wait", "libvirt_domain_vcpu_wait_seconds_total", .counter, .nanosecondsToSeconds,
-            "Time the virtual CPU's thread waited on IO or locks in the host (not runnable)."),
+            "Time the virtual CPU wanted to run but the host scheduler ran something else (runnable, not running)."),
         field(
             "vcpu.<n>.delay", "libvirt_domain_vcpu_delay_seconds_total", .counter, .nanosecondsToSeconds,
-            "Time the virtual CPU was runnable but waited for a host CPU (steal time)."),
+            "Time the virtual CPU's thread sat in the host's run queue; the guest sees it as steal time."),
         field(
             "vcpu.<n>.halted", "libvirt_domain_vcpu_halted", .gauge,
             "Whether the virtual CPU is halted (1) or not (0)."),

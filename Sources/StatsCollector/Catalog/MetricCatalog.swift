@@ -9,7 +9,7 @@ public enum MetricCatalog {
     /// order, per-CPU stats, job stats, info series, and the rule-named KVM statistics as templates.
     public static let all: [MetricDescriptor] =
         exporterMetrics + [domainInfo] + valueRows + infoSeries.map(\.descriptor)
-        + KVMStatRule.all.flatMap(\.templates)
+        + KVMStatRule.all.flatMap(\.templates) + derivedMetrics.map(\.descriptor)
 
     /// Field-name prefix of the numbers from `virDomainGetCPUStats`: `cpustats.<n>.cpu_time` for
     /// host CPU `<n>`, `cpustats.cpu_time` for the total.
@@ -18,6 +18,9 @@ public enum MetricCatalog {
     public static let jobPrefix = "job."
     /// Field-name prefix of the last completed job's numbers: `completedjob.downtime`.
     public static let completedJobPrefix = "completedjob."
+    /// Field-name prefix of migration settings read during an outgoing migration:
+    /// `migration.max_downtime` from `virDomainMigrateGetMaxDowntime`.
+    public static let migrationPrefix = "migration."
 
     /// Every row that turns one field into one metric's samples.
     static let valueRows: [MetricDescriptor] =
@@ -26,6 +29,12 @@ public enum MetricCatalog {
         + jobRows(
             fieldPrefix: completedJobPrefix, metricPrefix: "libvirt_domain_completed_job_",
             subject: "Last completed job")
+        + [
+            field(
+                migrationPrefix + "max_downtime", "libvirt_domain_migration_max_downtime_seconds", .gauge,
+                .millisecondsToSeconds,
+                "Outgoing migration: the most downtime allowed (virDomainMigrateSetMaxDowntime).")
+        ]
 
     /// Value rows keyed by field pattern.
     static let byFieldPattern: [String: MetricDescriptor] = Dictionary(

@@ -34,6 +34,8 @@ public struct MetricDescriptor: Sendable, Hashable {
         if source.hasPrefix(MetricCatalog.cpuStatsPrefix) { return "virDomainGetCPUStats" }
         if source.hasPrefix(MetricCatalog.jobPrefix) { return "virDomainGetJobStats" }
         if source.hasPrefix(MetricCatalog.completedJobPrefix) { return "virDomainGetJobStats(COMPLETED)" }
+        if source.hasPrefix(MetricCatalog.migrationPrefix) { return "virDomainMigrateGetMaxDowntime" }
+        if source.contains("(") || source.contains(" ") { return "derived" }
         return source.contains(".") ? "virConnectGetAllDomainStats" : source
     }
 

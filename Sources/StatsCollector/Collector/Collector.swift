@@ -14,19 +14,25 @@ public struct Collector {
     private var activeFailures: Set<CollectionError> = []
     private var loggedUnmappedFields: Set<String> = []
     private var loggedJobErrors: [String: String] = [:]
+    private var derivedMetrics: DerivedMetricsEngine?
+    private let clock = ContinuousClock()
+    private let started: ContinuousClock.Instant
 
     /// Creates a collector that reads `source` and publishes to `store`.
     ///
     /// - Parameters:
     ///   - exporterVersion: the `version` label of `libvirt_exporter_build_info`.
     ///   - libvirtVersion: the `libvirt_version` label of `libvirt_exporter_build_info`.
+    ///   - derivesMetrics: whether to publish the derived gauges (rates, latencies, job progress).
     public init(
         source: any StatsSource, store: SnapshotStore, exporterVersion: String, libvirtVersion: String,
-        logger: Logger
+        derivesMetrics: Bool = true, logger: Logger
     ) {
         self.source = source
         self.store = store
         self.logger = logger
+        self.derivedMetrics = derivesMetrics ? DerivedMetricsEngine() : nil
+        self.started = clock.now
         self.selfMetrics = SelfMetrics(exporterVersion: exporterVersion, libvirtVersion: libvirtVersion)
     }
 
@@ -35,8 +41,7 @@ public struct Collector {
     /// - Returns: whether the source was reached; the caller backs off when it was not.
     @discardableResult
     public mutating func collectOnce() async -> Bool {
-        let clock = ContinuousClock()
-        let started = clock.now
+        let collectionStarted = clock.now
         var mapper = DomainStatsMapper()
         var outcome = CollectionOutcome(
             reachedLibvirt: false, errors: [], domainCount: 0, unmappedFieldCount: 0, perCPUStatsAvailable: nil,
@@ -54,13 +59,16 @@ public struct Collector {
         } catch {
             outcome.errors = [error]
         }
-        let elapsed = clock.now - started
-        outcome.duration = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        var families = Array(mapper.families.values)
+        let monotonicNow = (collectionStarted - started).inSeconds
+        families += derivedMetrics?.derive(from: mapper.families, at: monotonicNow) ?? []
+        let elapsed = clock.now - collectionStarted
+        outcome.duration = elapsed.inSeconds
         outcome.finishedAt = Date().timeIntervalSince1970
 
         logChanges(errors: outcome.errors, unmappedFields: mapper.unmappedFields.keys)
         selfMetrics.record(errors: outcome.errors)
-        let families = Array(mapper.families.values) + selfMetrics.families(of: outcome)
+        families += selfMetrics.families(of: outcome)
         store.publish(MetricsSnapshot(text: TextEncoder.encode(families)))
         return outcome.reachedLibvirt
     }
@@ -94,5 +102,12 @@ public struct Collector {
         for field in unmappedFields where loggedUnmappedFields.insert(field).inserted {
             logger.debug("stats field not in the metric catalog", metadata: ["field": "\(field)"])
         }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -143,6 +143,10 @@ final class LibvirtConnection {
         if calls.contains(.cpuStats) { add { () throws(LibvirtError) in try cpuStats(domain) } }
         if calls.contains(.jobStats) {
             add { () throws(LibvirtError) in try jobStats(domain, completed: false) }
+            let operation = collection.stats.parameters.first { $0.field == MetricCatalog.jobPrefix + "operation" }
+            if operation?.value.integerCode == Int64(VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT.rawValue) {
+                add { () throws(LibvirtError) in try maxDowntime(domain) }
+            }
         }
         if calls.contains(.completedJobStats) {
             add { () throws(LibvirtError) in try jobStats(domain, completed: true) }
@@ -202,6 +206,13 @@ final class LibvirtConnection {
             result += (0..<Int(count)).compactMap { typedParameter(parameters[$0], prefix: prefix) }
         }
         return result
+    }
+
+    /// `virDomainMigrateGetMaxDowntime` as `migration.max_downtime` (milliseconds).
+    private static func maxDowntime(_ domain: OpaquePointer) throws(LibvirtError) -> [TypedParameter] {
+        var milliseconds: UInt64 = 0
+        try call("virDomainMigrateGetMaxDowntime") { virDomainMigrateGetMaxDowntime(domain, &milliseconds, 0) }
+        return [TypedParameter(field: MetricCatalog.migrationPrefix + "max_downtime", value: .ullong(milliseconds))]
     }
 
     /// Numbers the bulk call leaves out on drivers that report only the state group, read with

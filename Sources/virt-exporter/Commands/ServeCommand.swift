@@ -33,6 +33,11 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Time between collections, such as 15s, 1m or 2m30s; at least 1s. (default: 15s)")
     var collectorInterval: String?
 
+    @Flag(
+        name: .customLong("collector.rates"), inversion: .prefixedNo,
+        help: "Publish derived gauges: rates, latencies and job progress. (default: on)")
+    var collectorRates: Bool?
+
     @Option(
         name: .customLong("log.level"),
         help: "One of trace, debug, info, notice, warn, error, critical. (default: info)")
@@ -52,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let collectorInterval {
             try configuration.setCollectorInterval(collectorInterval, from: "--collector.interval")
         }
+        if let collectorRates { configuration.derivesMetrics = collectorRates }
         if let logLevel { try configuration.setLogLevel(logLevel, from: "--log.level") }
         return configuration
     }
@@ -92,7 +98,8 @@ struct ServeCommand: AsyncParsableCommand {
         let collector = CollectorService(interval: configuration.collectorInterval) {
             Collector(
                 source: source, store: store, exporterVersion: ExporterVersion.number,
-                libvirtVersion: LibvirtStatsSource.libraryVersion, logger: collectorLogger)
+                libvirtVersion: LibvirtStatsSource.libraryVersion, derivesMetrics: configuration.derivesMetrics,
+                logger: collectorLogger)
         }
         let group = ServiceGroup(
             configuration: .init(

@@ -12,6 +12,7 @@ enum ConfigFile {
         case connectionTimeout = "web.connection-timeout"
         case libvirtURI = "libvirt.uri"
         case collectorInterval = "collector.interval"
+        case collectorRates = "collector.rates"
         case logLevel = "log.level"
 
         /// Checks `value`'s type and sets this key in `configuration`; `origin` names the key in errors.
@@ -25,6 +26,7 @@ enum ConfigFile {
             case .connectionTimeout: try configuration.setConnectionTimeout(value.string(origin), from: origin)
             case .libvirtURI: try configuration.setLibvirtURI(value.string(origin), from: origin)
             case .collectorInterval: try configuration.setCollectorInterval(value.string(origin), from: origin)
+            case .collectorRates: configuration.derivesMetrics = try value.bool(origin)
             case .logLevel: try configuration.setLogLevel(value.string(origin), from: origin)
             }
         }
@@ -112,6 +114,14 @@ enum JSONValue: Decodable {
             throw ConfigurationError("\(origin) must be a string, got \(typeName)")
         }
         return text
+    }
+
+    /// The boolean, or an error naming `origin` if the value is not `true` or `false`.
+    func bool(_ origin: String) throws(ConfigurationError) -> Bool {
+        guard case .bool(let flag) = self else {
+            throw ConfigurationError("\(origin) must be true or false, got \(typeName)")
+        }
+        return flag
     }
 
     /// The integer, or an error naming `origin` if the value is not a whole number.

@@ -15,6 +15,8 @@ struct ExporterConfiguration: Equatable {
     var libvirtURI = "qemu:///system"
     /// `collector.interval`: time between the starts of two collections.
     var collectorInterval = Duration.seconds(15)
+    /// `collector.rates`: whether to publish derived gauges (rates, latencies, job progress).
+    var derivesMetrics = true
     /// `log.level`
     var logLevel = Logger.Level.info
 

@@ -1,0 +1,61 @@
+/// A gauge the exporter derives from other metrics, so that dashboards and alerts need no PromQL
+/// `rate()` of their own and see utilisation at the collector's resolution.
+struct DerivedMetric: Sendable {
+    /// How the value is computed from the metrics of the same series (same labels).
+    enum Formula: Sendable {
+        /// Δ`counter` / Δtime since the previous collection, times `scale`.
+        case rate(counter: String, scale: Double = 1)
+        /// Δ`counter` / Δ`per` since the previous collection, such as seconds per request.
+        case ratioOfIncreases(counter: String, per: String)
+        /// `numerator` / `denominator` of the current values, where the denominator is positive.
+        case ratio(numerator: String, denominator: String)
+        /// `first` × `second` of the current values.
+        case product(String, String)
+        /// `remaining` / the value of the derived metric `rate`: the time left at the current pace.
+        case timeLeft(remaining: String, rate: String)
+        /// 1 while `remaining` shrinks from one value of `iteration` to the next, 0 while it grows.
+        case shrinking(remaining: String, iteration: String)
+    }
+
+    /// Where a rate's time comes from.
+    enum Clock: Sendable {
+        /// The collector's monotonic clock.
+        case collector
+        /// A metric of the same domain that holds libvirt's own time of the sample, in seconds.
+        case metric(String)
+    }
+
+    /// How the derived metric appears in the catalog.
+    let descriptor: MetricDescriptor
+    /// How it is computed.
+    let formula: Formula
+    /// The time base of a rate.
+    let clock: Clock
+
+    init(_ metric: String, _ formula: Formula, clock: Clock = .collector, labels: [String], help: String) {
+        self.formula = formula
+        self.clock = clock
+        let source: String
+        switch formula {
+        case .rate(let counter, _): source = "rate(\(counter))"
+        case .ratioOfIncreases(let counter, let per): source = "increase(\(counter)) / increase(\(per))"
+        case .ratio(let numerator, let denominator): source = "\(numerator) / \(denominator)"
+        case .product(let first, let second): source = "\(first) * \(second)"
+        case .timeLeft(let remaining, let rate): source = "\(remaining) / \(rate)"
+        case .shrinking(let remaining, let iteration): source = "\(remaining) across \(iteration)"
+        }
+        descriptor = MetricDescriptor(metric: metric, type: .gauge, help: help, source: source, labels: labels)
+    }
+
+    /// The metrics this one reads.
+    var inputs: [String] {
+        switch formula {
+        case .rate(let counter, _): [counter]
+        case .ratioOfIncreases(let counter, let per): [counter, per]
+        case .ratio(let numerator, let denominator): [numerator, denominator]
+        case .product(let first, let second): [first, second]
+        case .timeLeft(let remaining, let rate): [remaining, rate]
+        case .shrinking(let remaining, let iteration): [remaining, iteration]
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import PromFormat
+
+/// Computes ``MetricCatalog/derivedMetrics`` from each collection's families.
+///
+/// It remembers, for every counter series a rate reads, the previous value and the time it was
+/// read: the collector's monotonic time, or libvirt's own sample time where the catalog names one.
+/// A rate is Δvalue / Δtime. A counter that went down (a domain restarted, a domain migrated in, a
+/// new job began) or a clock that did not move forward gives no rate for that interval, and a
+/// series' first sample gives none either: such values are absent, never zero. State for a series
+/// that disappears is dropped with it, so memory is bounded by the live series.
+struct DerivedMetricsEngine {
+    private struct SeriesKey: Hashable {
+        let metric: String
+        let labels: [Label]
+    }
+
+    private struct Reading {
+        let value: Double
+        let time: Double
+    }
+
+    private struct Iteration {
+        let number: Double
+        let remainingAtStart: Double
+        let verdict: Double?
+    }
+
+    /// Shorter intervals than this give no rate: the quotient would be mostly noise.
+    static let minimumInterval = 0.001
+
+    private var previous: [SeriesKey: Reading] = [:]
+    private var lastDerived: [SeriesKey: Double] = [:]
+    private var iterations: [SeriesKey: Iteration] = [:]
+
+    /// The number of series whose state is kept, for tests of boundedness.
+    var retainedSeriesCount: Int { previous.count + lastDerived.count + iterations.count }
+
+    /// The derived families for one collection's `families`, read at monotonic time `now` (seconds).
+    mutating func derive(from families: [String: MetricFamily], at now: Double) -> [MetricFamily] {
+        var current: [String: [[Label]: Double]] = [:]
+        for name in Self.inputNames {
+            guard let family = families[name] else { continue }
+            var values: [[Label]: Double] = [:]
+            for sample in family.samples { values[sample.labels] = sample.value.doubleValue }
+            current[name] = values
+        }
+
+        var nextPrevious: [SeriesKey: Reading] = [:]
+        var nextLastDerived: [SeriesKey: Double] = [:]
+        var nextIterations: [SeriesKey: Iteration] = [:]
+        var output: [MetricFamily] = []
+        for derived in MetricCatalog.derivedMetrics {
+            var family = derived.descriptor.makeFamily()
+            let primary = current[derived.inputs[0]] ?? [:]
+            for (labels, value) in primary {
+                let derivedKey = SeriesKey(metric: derived.descriptor.metric, labels: labels)
+                let result: Double?
+                switch derived.formula {
+                case .rate(let counter, let scale):
+                    guard let time = Self.time(of: labels, clock: derived.clock, now: now, current: current) else {
+                        continue
+                    }
+                    let key = SeriesKey(metric: counter, labels: labels)
+                    let reading = Reading(value: value, time: time)
+                    switch Self.change(from: previous[key], to: reading) {
+                    case .stale(let kept):
+                        nextPrevious[key] = kept
+                        result = lastDerived[derivedKey]
+                    case .first, .reset:
+                        nextPrevious[key] = reading
+                        result = nil
+                    case .increase(let valueDelta, let timeDelta):
+                        nextPrevious[key] = reading
+                        result = valueDelta / timeDelta * scale
+                    }
+                case .ratioOfIncreases(let counter, let per):
+                    guard let perValue = current[per]?[labels] else { continue }
+                    let counterKey = SeriesKey(metric: counter, labels: labels)
+                    let perKey = SeriesKey(metric: per, labels: labels)
+                    let counterBefore = previous[counterKey]
+                    let perBefore = previous[perKey]
+                    nextPrevious[counterKey] = Reading(value: value, time: now)
+                    nextPrevious[perKey] = Reading(value: perValue, time: now)
+                    guard let counterBefore, let perBefore, value >= counterBefore.value, perValue > perBefore.value
+                    else {
+                        result = nil
+                        break
+                    }
+                    result = (value - counterBefore.value) / (perValue - perBefore.value)
+                case .ratio(_, let denominator):
+                    guard let divisor = current[denominator]?[labels], divisor > 0 else { continue }
+                    result = value / divisor
+                case .product(_, let second):
+                    guard let factor = current[second]?[labels] else { continue }
+                    result = value * factor
+                case .timeLeft(_, let rate):
+                    guard let pace = current[rate]?[labels], pace > 0 else { continue }
+                    result = value / pace
+                case .shrinking(_, let iteration):
+                    guard let number = current[iteration]?[labels] else { continue }
+                    let state = Self.advance(iterations[derivedKey], number: number, remaining: value)
+                    nextIterations[derivedKey] = state
+                    result = state.verdict
+                }
+                guard let result, result.isFinite, result >= 0 else { continue }
+                nextLastDerived[derivedKey] = result
+                current[derived.descriptor.metric, default: [:]][labels] = result
+                try? family.append(Sample(labels: labels, value: .double(result)))
+            }
+            if !family.samples.isEmpty { output.append(family) }
+        }
+        previous = nextPrevious
+        lastDerived = nextLastDerived
+        iterations = nextIterations
+        return output
+    }
+
+    private enum Change {
+        case first
+        case reset
+        /// libvirt's clock has not moved and neither has the value: keep the earlier reading.
+        case stale(Reading)
+        case increase(Double, Double)
+    }
+
+    private static func change(from before: Reading?, to now: Reading) -> Change {
+        guard let before else { return .first }
+        let timeDelta = now.time - before.time
+        let valueDelta = now.value - before.value
+        if timeDelta == 0 && valueDelta == 0 { return .stale(before) }
+        guard valueDelta >= 0, timeDelta >= minimumInterval else { return .reset }
+        return .increase(valueDelta, timeDelta)
+    }
+
+    private static func advance(_ state: Iteration?, number: Double, remaining: Double) -> Iteration {
+        guard let state, number >= state.number else {
+            return Iteration(number: number, remainingAtStart: remaining, verdict: nil)
+        }
+        guard number > state.number else { return state }
+        return Iteration(
+            number: number, remainingAtStart: remaining, verdict: remaining < state.remainingAtStart ? 1 : 0)
+    }
+
+    /// The time of a sample: now, or libvirt's own time from the same domain's clock metric.
+    private static func time(
+        of labels: [Label], clock: DerivedMetric.Clock, now: Double, current: [String: [[Label]: Double]]
+    ) -> Double? {
+        switch clock {
+        case .collector:
+            return now
+        case .metric(let name):
+            guard let domain = labels.first(where: { $0.name == "domain" }) else { return nil }
+            return current[name]?[[domain]]
+        }
+    }
+
+    /// Every metric a derived metric or a clock reads.
+    private static let inputNames: Set<String> = Set(
+        MetricCatalog.derivedMetrics.flatMap { derived -> [String] in
+            if case .metric(let clock) = derived.clock { return derived.inputs + [clock] }
+            return derived.inputs
+        })
+}

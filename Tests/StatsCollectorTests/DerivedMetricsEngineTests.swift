@@ -1,0 +1,160 @@
+import PromFormat
+import Testing
+
+@testable import StatsCollector
+
+@Suite struct DerivedMetricsEngineTests {
+    private typealias Series = (metric: String, labels: [Label], value: Double)
+
+    private static func families(_ series: [Series]) -> [String: MetricFamily] {
+        var families: [String: MetricFamily] = [:]
+        for item in series {
+            var family = families[item.metric] ?? (try! MetricFamily(name: item.metric, help: "h", type: .counter))
+            try! family.append(Sample(labels: item.labels, value: .double(item.value)))
+            families[item.metric] = family
+        }
+        return families
+    }
+
+    private static func value(_ derived: [MetricFamily], _ metric: String, _ labels: [Label]) -> Double? {
+        derived.first { $0.name == metric }?.samples.first { $0.labels == labels }?.value.doubleValue
+    }
+
+    private static let web = [Label("domain", "web")]
+    private static let cpu = "libvirt_domain_info_cpu_time_seconds_total"
+    private static let usage = "libvirt_domain_cpu_usage_cores"
+
+    private func cpuTime(_ value: Double, domain: [Label] = web) -> [String: MetricFamily] {
+        Self.families([(Self.cpu, domain, value)])
+    }
+
+    @Test func firstSampleGivesNoRateThenSteadyRates() {
+        var engine = DerivedMetricsEngine()
+        #expect(Self.value(engine.derive(from: cpuTime(100), at: 0), Self.usage, Self.web) == nil)
+        #expect(Self.value(engine.derive(from: cpuTime(130), at: 15), Self.usage, Self.web) == 2)
+        #expect(Self.value(engine.derive(from: cpuTime(145), at: 30), Self.usage, Self.web) == 1)
+    }
+
+    @Test func aCounterResetGivesNoRateForThatInterval() {
+        var engine = DerivedMetricsEngine()
+        _ = engine.derive(from: cpuTime(100), at: 0)
+        #expect(Self.value(engine.derive(from: cpuTime(5), at: 15), Self.usage, Self.web) == nil, "restarted domain")
+        #expect(Self.value(engine.derive(from: cpuTime(20), at: 30), Self.usage, Self.web) == 1)
+    }
+
+    @Test func aClockThatStepsBackOrStandsStillGivesNoRate() {
+        var engine = DerivedMetricsEngine()
+        _ = engine.derive(from: cpuTime(100), at: 10)
+        #expect(Self.value(engine.derive(from: cpuTime(110), at: 5), Self.usage, Self.web) == nil)
+        #expect(Self.value(engine.derive(from: cpuTime(120), at: 5), Self.usage, Self.web) == nil, "no time passed")
+        #expect(Self.value(engine.derive(from: cpuTime(130), at: 15), Self.usage, Self.web) == 1)
+    }
+
+    @Test func stateOfVanishedSeriesIsDroppedAndMemoryStaysBounded() {
+        var engine = DerivedMetricsEngine()
+        for step in 0..<200 {
+            // Domains come and go: each lives for two collections.
+            let domains = [Label("domain", "d\(step)")]
+            let next = [Label("domain", "d\(step + 1)")]
+            let series = Self.families([(Self.cpu, domains, Double(step)), (Self.cpu, next, 0)])
+            _ = engine.derive(from: series, at: Double(step))
+            #expect(engine.retainedSeriesCount <= 4)
+        }
+        _ = engine.derive(from: [:], at: 1000)
+        #expect(engine.retainedSeriesCount == 0)
+    }
+
+    @Test func aReappearingSeriesStartsOver() {
+        var engine = DerivedMetricsEngine()
+        _ = engine.derive(from: cpuTime(100), at: 0)
+        _ = engine.derive(from: [:], at: 15)
+        #expect(Self.value(engine.derive(from: cpuTime(400), at: 30), Self.usage, Self.web) == nil)
+    }
+
+    @Test func latencyIsTheIncreaseOfTimePerRequest() {
+        var engine = DerivedMetricsEngine()
+        let disk = [Label("domain", "web"), Label("target_device", "vda"), Label("source_file", "/img")]
+        func block(_ seconds: Double, _ requests: Double) -> [String: MetricFamily] {
+            Self.families([
+                ("libvirt_domain_block_stats_read_seconds_total", disk, seconds),
+                ("libvirt_domain_block_stats_read_requests_total", disk, requests),
+            ])
+        }
+        _ = engine.derive(from: block(1, 100), at: 0)
+        let derived = engine.derive(from: block(1.5, 200), at: 10)
+        #expect(Self.value(derived, "libvirt_domain_block_read_latency_seconds", disk) == 0.005)
+        #expect(Self.value(derived, "libvirt_domain_block_read_requests_per_second", disk) == 10)
+        let idle = engine.derive(from: block(1.5, 200), at: 20)
+        #expect(Self.value(idle, "libvirt_domain_block_read_latency_seconds", disk) == nil, "no requests, no latency")
+        #expect(Self.value(idle, "libvirt_domain_block_read_requests_per_second", disk) == 0)
+    }
+
+    @Test func guestMemoryRatesUseTheGuestsReportTimeAndHoldBetweenReports() {
+        var engine = DerivedMetricsEngine()
+        let clock = "libvirt_domain_memory_stats_last_update_timestamp_seconds"
+        let faults = "libvirt_domain_memory_stats_major_fault_total"
+        let rate = "libvirt_domain_memory_major_faults_per_second"
+        _ = engine.derive(from: Self.families([(faults, Self.web, 10), (clock, Self.web, 1000)]), at: 0)
+        let reported = engine.derive(from: Self.families([(faults, Self.web, 30), (clock, Self.web, 1005)]), at: 15)
+        #expect(Self.value(reported, rate, Self.web) == 4, "20 faults in the guest's 5 s, not the collector's 15 s")
+        let unchanged = engine.derive(from: Self.families([(faults, Self.web, 30), (clock, Self.web, 1005)]), at: 30)
+        #expect(Self.value(unchanged, rate, Self.web) == 4, "no new report: the last rate holds")
+    }
+
+    @Test func jobProgressEtaDirtyRateAndConvergence() {
+        var engine = DerivedMetricsEngine()
+        func job(elapsed: Double, processed: Double, remaining: Double, iteration: Double) -> [String: MetricFamily] {
+            Self.families([
+                ("libvirt_domain_job_elapsed_seconds", Self.web, elapsed),
+                ("libvirt_domain_job_data_processed_bytes", Self.web, processed),
+                ("libvirt_domain_job_data_remaining_bytes", Self.web, remaining),
+                ("libvirt_domain_job_data_total_bytes", Self.web, 1000),
+                ("libvirt_domain_job_memory_remaining_bytes", Self.web, remaining),
+                ("libvirt_domain_job_memory_iteration", Self.web, iteration),
+                ("libvirt_domain_job_memory_dirty_rate_pages_per_second", Self.web, 10),
+                ("libvirt_domain_job_memory_page_size_bytes", Self.web, 4096),
+            ])
+        }
+        let first = engine.derive(from: job(elapsed: 1, processed: 100, remaining: 900, iteration: 1), at: 0)
+        #expect(Self.value(first, "libvirt_domain_job_data_progress_ratio", Self.web) == 0.1)
+        #expect(Self.value(first, "libvirt_domain_job_memory_dirty_rate_bytes_per_second", Self.web) == 40960)
+        #expect(Self.value(first, "libvirt_domain_job_eta_seconds", Self.web) == nil, "no transfer rate yet")
+        #expect(Self.value(first, "libvirt_domain_job_converging", Self.web) == nil)
+
+        // The collector ran 5 s later, but the job's own clock moved 2 s: rates use the job's.
+        let second = engine.derive(from: job(elapsed: 3, processed: 500, remaining: 500, iteration: 2), at: 5)
+        #expect(Self.value(second, "libvirt_domain_job_data_transfer_bytes_per_second", Self.web) == 200)
+        #expect(Self.value(second, "libvirt_domain_job_eta_seconds", Self.web) == 2.5)
+        #expect(Self.value(second, "libvirt_domain_job_converging", Self.web) == 1)
+
+        let third = engine.derive(from: job(elapsed: 4, processed: 550, remaining: 700, iteration: 3), at: 6)
+        #expect(Self.value(third, "libvirt_domain_job_converging", Self.web) == 0, "memory left grew")
+
+        // A new job: processed and elapsed start again, so no rate until its second sample.
+        let next = engine.derive(from: job(elapsed: 1, processed: 900, remaining: 100, iteration: 1), at: 7)
+        #expect(Self.value(next, "libvirt_domain_job_data_transfer_bytes_per_second", Self.web) == nil)
+        #expect(Self.value(next, "libvirt_domain_job_converging", Self.web) == nil)
+    }
+
+    @Test func neverNegativeOrInfinite() {
+        var engine = DerivedMetricsEngine()
+        _ = engine.derive(from: cpuTime(100), at: 0)
+        #expect(Self.value(engine.derive(from: cpuTime(200), at: 0.0001), Self.usage, Self.web) == nil)
+        let zeroTotal = Self.families([
+            ("libvirt_domain_job_data_processed_bytes", Self.web, 0),
+            ("libvirt_domain_job_data_total_bytes", Self.web, 0),
+        ])
+        #expect(
+            engine.derive(from: zeroTotal, at: 1).allSatisfy { $0.name != "libvirt_domain_job_data_progress_ratio" })
+    }
+
+    @Test func everyInputOfADerivedMetricIsInTheCatalog() {
+        let names = Set(MetricCatalog.all.map(\.metric))
+        for derived in MetricCatalog.derivedMetrics {
+            for input in derived.inputs {
+                #expect(names.contains(input), "\(derived.descriptor.metric) reads \(input)")
+            }
+            if case .metric(let clock) = derived.clock { #expect(names.contains(clock)) }
+        }
+    }
+}
