@@ -19,6 +19,12 @@ private final class ScriptedSource: StatsSource {
     }
 }
 
+extension DomainStats {
+    fileprivate func renamed(_ name: String) -> DomainStats {
+        DomainStats(name: name, uuid: uuid + "-" + name, parameters: parameters)
+    }
+}
+
 @Suite struct CollectorTests {
     private static let domain = DomainStats(
         name: "web", uuid: "u-1", parameters: [.init(field: "state.state", value: .int(1))])
@@ -38,7 +44,7 @@ private final class ScriptedSource: StatsSource {
     @Test func publishesDomainsAndSelfMetrics() async throws {
         let store = SnapshotStore()
         #expect(store.latest == nil)
-        var collector = collector([.success(StatsBatch(domains: [Self.domain]))], store: store)
+        let collector = collector([.success(StatsBatch(domains: [Self.domain]))], store: store)
         #expect(await collector.collectOnce())
         let exposition = try snapshotText(store)
         #expect(exposition.value("libvirt_up") == 1)
@@ -54,7 +60,7 @@ private final class ScriptedSource: StatsSource {
 
     @Test func anUnreachableSourceDropsDomainSeriesAndCountsTheError() async throws {
         let store = SnapshotStore()
-        var collector = collector(
+        let collector = collector(
             [
                 .success(StatsBatch(domains: [Self.domain])), .failure(Self.refused), .failure(Self.refused),
                 .success(StatsBatch(domains: [Self.domain])),
@@ -88,7 +94,7 @@ private final class ScriptedSource: StatsSource {
         let store = SnapshotStore()
         let failure = CollectionError(
             call: "virDomainGetJobStats", reason: "operation_timeout", domain: "db", message: "timeout")
-        var collector = collector([.success(StatsBatch(domains: [Self.domain], errors: [failure]))], store: store)
+        let collector = collector([.success(StatsBatch(domains: [Self.domain], errors: [failure]))], store: store)
         #expect(await collector.collectOnce())
         let exposition = try snapshotText(store)
         #expect(exposition.value("libvirt_up") == 1)
@@ -98,6 +104,52 @@ private final class ScriptedSource: StatsSource {
             exposition.value(
                 "libvirt_exporter_collection_errors_total",
                 ["call": "virDomainGetJobStats", "reason": "operation_timeout"]) == 1)
+    }
+
+    @Test func aJobUpdateReplacesTheDomainsJobFieldsAtOnce() async throws {
+        let store = SnapshotStore()
+        let running = DomainStats(
+            name: "web", uuid: "u-1",
+            parameters: [
+                .init(field: "state.state", value: .int(1)), .init(field: "job.type", value: .int(2)),
+                .init(field: "job.operation", value: .int(8)), .init(field: "job.time_elapsed", value: .ullong(1000)),
+                .init(field: "job.data_processed", value: .ullong(100)),
+                .init(field: "job.data_total", value: .ullong(1000)),
+            ])
+        let collector = collector(
+            [.success(StatsBatch(domains: [running, Self.domain.renamed("idle")]))], store: store)
+        await collector.collectOnce()
+        #expect(await collector.domainsWithActiveJobs == ["web"])
+        #expect(try snapshotText(store).value("libvirt_domain_job_data_progress_ratio", ["domain": "web"]) == 0.1)
+
+        await collector.apply(
+            JobUpdate(
+                domain: "web",
+                parameters: [
+                    .init(field: "job.type", value: .int(2)), .init(field: "job.operation", value: .int(8)),
+                    .init(field: "job.time_elapsed", value: .ullong(3000)),
+                    .init(field: "job.data_processed", value: .ullong(500)),
+                    .init(field: "job.data_total", value: .ullong(1000)),
+                ]), polls: 7)
+        var exposition = try snapshotText(store)
+        #expect(exposition.value("libvirt_domain_job_data_progress_ratio", ["domain": "web"]) == 0.5)
+        #expect(exposition.value("libvirt_domain_job_data_transfer_bytes_per_second", ["domain": "web"]) == 200)
+        #expect(exposition.value("libvirt_exporter_job_polls_total") == 7)
+        #expect(exposition.value("libvirt_domain_info_state", ["domain": "idle"]) == 1, "other domains stay")
+
+        await collector.apply(
+            JobUpdate(
+                domain: "web",
+                parameters: [
+                    .init(field: "job.type", value: .int(0)), .init(field: "completedjob.type", value: .int(3)),
+                    .init(field: "completedjob.operation", value: .int(8)),
+                    .init(field: "completedjob.time_elapsed", value: .ullong(4000)),
+                ]), polls: 8)
+        exposition = try snapshotText(store)
+        #expect(exposition.samples("libvirt_domain_job_data_progress_ratio").isEmpty)
+        #expect(exposition.value("libvirt_domain_job_type", ["domain": "web"]) == 0)
+        #expect(exposition.value("libvirt_domain_completed_job_elapsed_seconds", ["domain": "web"]) == 4)
+        #expect(await collector.domainsWithActiveJobs.isEmpty)
     }
 
     @Test func snapshotCarriesGzipOfItsText() throws {

@@ -106,9 +106,14 @@ public enum MetricCatalog {
         "Whether libvirt answers virDomainGetJobStats here (1) or not (0, e.g. the test driver); absent before the first running domain."
     )
 
+    /// `libvirt_exporter_job_polls_total`.
+    public static let jobPolls = exporter(
+        "libvirt_exporter_job_polls_total", .counter,
+        "Job stats calls of the job poller, which polls domains with an active job between collections.")
+
     static let exporterMetrics = [
         up, buildInfo, lastCollectionTimestamp, lastCollectionDuration, lastCollectionSuccess,
-        collections, collectionErrors, domains, unmappedFields, perCPUStatsAvailable, jobStatsAvailable,
+        collections, collectionErrors, domains, unmappedFields, perCPUStatsAvailable, jobStatsAvailable, jobPolls,
     ]
 
     // MARK: - Domain metrics

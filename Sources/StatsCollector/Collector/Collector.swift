@@ -2,21 +2,26 @@ import Foundation
 public import Logging
 import PromFormat
 
-/// One collection at a time: fetch from the source, map through the catalog, render, publish.
+/// Turns collections into snapshots: fetch from the source, map through the catalog, derive,
+/// render, publish. Job updates from the ``JobPoller`` between collections replace one domain's
+/// job fields and publish a new snapshot at once.
 ///
-/// It keeps what must outlive a single collection: self-metric counters, and which failures and
-/// unknown fields were already logged, so that the log gets each once, not once per cycle.
-public struct Collector {
+/// It keeps what must outlive a single collection: the last batch, self-metric counters, the
+/// derived-metric state, and which failures and unknown fields were already logged, so that the
+/// log gets each once, not once per cycle.
+public actor Collector {
     private let source: any StatsSource
     private let store: SnapshotStore
     private let logger: Logger
     private var selfMetrics: SelfMetrics
+    private var derivedMetrics: DerivedMetricsEngine?
     private var activeFailures: Set<CollectionError> = []
     private var loggedUnmappedFields: Set<String> = []
     private var loggedJobErrors: [String: String] = [:]
-    private var derivedMetrics: DerivedMetricsEngine?
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
+    /// The last batch, its outcome and its collector time, for renders between collections.
+    private var last: (batch: StatsBatch, outcome: CollectionOutcome, time: Double)?
 
     /// Creates a collector that reads `source` and publishes to `store`.
     ///
@@ -31,51 +36,85 @@ public struct Collector {
         self.source = source
         self.store = store
         self.logger = logger
+        self.selfMetrics = SelfMetrics(exporterVersion: exporterVersion, libvirtVersion: libvirtVersion)
         self.derivedMetrics = derivesMetrics ? DerivedMetricsEngine() : nil
         self.started = clock.now
-        self.selfMetrics = SelfMetrics(exporterVersion: exporterVersion, libvirtVersion: libvirtVersion)
+    }
+
+    /// Domains whose last collected stats show an active job.
+    public var domainsWithActiveJobs: Set<String> {
+        Set(
+            (last?.batch.domains ?? []).filter { domain in
+                JobUpdate(domain: domain.name, parameters: domain.parameters.filter { JobUpdate.isJobField($0.field) })
+                    .hasActiveJob
+            }.map(\.name))
     }
 
     /// Collects once and publishes the snapshot.
     ///
     /// - Returns: whether the source was reached; the caller backs off when it was not.
     @discardableResult
-    public mutating func collectOnce() async -> Bool {
+    public func collectOnce() async -> Bool {
         let collectionStarted = clock.now
-        var mapper = DomainStatsMapper()
-        var outcome = CollectionOutcome(
-            reachedLibvirt: false, errors: [], domainCount: 0, unmappedFieldCount: 0, perCPUStatsAvailable: nil,
-            jobStatsAvailable: nil, finishedAt: 0, duration: 0)
+        var outcome = CollectionOutcome()
+        var batch = StatsBatch(domains: [])
         do {
-            let batch = try await source.fetchStats()
-            batch.domains.forEach { mapper.add($0) }
+            batch = try await source.fetchStats()
             outcome.reachedLibvirt = true
             outcome.errors = batch.errors
             outcome.domainCount = batch.domains.count
-            outcome.unmappedFieldCount = mapper.unmappedFields.values.reduce(0, +)
             outcome.perCPUStatsAvailable = batch.perCPUStatsAvailable
             outcome.jobStatsAvailable = batch.jobStatsAvailable
             logFailedJobs(batch.domains)
         } catch {
             outcome.errors = [error]
         }
-        var families = Array(mapper.families.values)
-        let monotonicNow = (collectionStarted - started).inSeconds
-        families += derivedMetrics?.derive(from: mapper.families, at: monotonicNow) ?? []
-        let elapsed = clock.now - collectionStarted
-        outcome.duration = elapsed.inSeconds
-        outcome.finishedAt = Date().timeIntervalSince1970
-
-        logChanges(errors: outcome.errors, unmappedFields: mapper.unmappedFields.keys)
         selfMetrics.record(errors: outcome.errors)
-        families += selfMetrics.families(of: outcome)
-        store.publish(MetricsSnapshot(text: TextEncoder.encode(families)))
+        let time = (collectionStarted - started).inSeconds
+        let rendered = render(batch, outcome: &outcome, at: time)
+        outcome.duration = (clock.now - collectionStarted).inSeconds
+        outcome.finishedAt = Date().timeIntervalSince1970
+        outcome.jobPolls = last?.outcome.jobPolls
+        last = (batch, outcome, time)
+        logChanges(errors: outcome.errors, unmappedFields: rendered.unmappedFields)
+        publish(rendered.families, outcome: outcome)
         return outcome.reachedLibvirt
+    }
+
+    /// Replaces one domain's job fields with `update` and publishes a new snapshot.
+    ///
+    /// - Parameter polls: the poller's job stats calls so far, for `libvirt_exporter_job_polls_total`.
+    public func apply(_ update: JobUpdate, polls: UInt64) {
+        guard let last, let index = last.batch.domains.firstIndex(where: { $0.name == update.domain }) else { return }
+        var batch = last.batch
+        var outcome = last.outcome
+        batch.domains[index].parameters.removeAll { JobUpdate.isJobField($0.field) }
+        batch.domains[index].parameters += update.parameters
+        logFailedJobs([batch.domains[index]])
+        outcome.jobPolls = polls
+        self.last = (batch, outcome, last.time)
+        publish(render(batch, outcome: &outcome, at: last.time).families, outcome: outcome)
+    }
+
+    /// Maps and derives the families of `batch`; counts its unmapped fields into `outcome`.
+    private func render(_ batch: StatsBatch, outcome: inout CollectionOutcome, at time: Double)
+        -> (families: [MetricFamily], unmappedFields: [String])
+    {
+        var mapper = DomainStatsMapper()
+        batch.domains.forEach { mapper.add($0) }
+        outcome.unmappedFieldCount = mapper.unmappedFields.values.reduce(0, +)
+        var families = Array(mapper.families.values)
+        families += derivedMetrics?.derive(from: mapper.families, at: time) ?? []
+        return (families, Array(mapper.unmappedFields.keys))
+    }
+
+    private func publish(_ domainFamilies: [MetricFamily], outcome: CollectionOutcome) {
+        store.publish(MetricsSnapshot(text: TextEncoder.encode(domainFamilies + selfMetrics.families(of: outcome))))
     }
 
     /// Logs the error message of each domain's last completed job once: it is unbounded text, so
     /// it goes to the log, while the failure itself is a number (`libvirt_domain_completed_job_type`).
-    private mutating func logFailedJobs(_ domains: [DomainStats]) {
+    private func logFailedJobs(_ domains: [DomainStats]) {
         for domain in domains {
             let field = MetricCatalog.completedJobPrefix + "errmsg"
             guard let message = domain.parameters.first(where: { $0.field == field })?.value.stringValue,
@@ -88,7 +127,7 @@ public struct Collector {
 
     /// Logs failures when they start and when they stop, and each unknown field once. Expected
     /// failures were logged by the source.
-    private mutating func logChanges(errors: [CollectionError], unmappedFields: some Sequence<String>) {
+    private func logChanges(errors: [CollectionError], unmappedFields: [String]) {
         let current = Set(errors.filter { !$0.isExpected })
         for error in current.subtracting(activeFailures) {
             logger.error("collection failed", metadata: ["error": "\(error)"])

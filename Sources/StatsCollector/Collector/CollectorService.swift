@@ -1,31 +1,46 @@
 public import ServiceLifecycle
 
-/// Runs the ``Collector`` every interval until graceful shutdown.
+/// Runs the ``Collector`` every interval, and the ``JobPoller`` beside it, until graceful shutdown.
 ///
 /// Collections start on a fixed cadence (start to start). When the source cannot be reached, the
 /// next attempt comes sooner: after 1 s, then doubling up to the interval, so a restarted libvirtd
-/// is seen again quickly without hammering one that stays down.
+/// is seen again quickly without hammering one that stays down. After each collection, the domains
+/// with an active job are handed to the job poller, whose updates go straight to the collector.
 public struct CollectorService: Service {
-    private let makeCollector: @Sendable () -> Collector
+    private let collector: Collector
+    private let jobPoller: JobPoller?
     private let interval: Duration
 
     /// Creates the service.
     ///
     /// - Parameters:
     ///   - interval: time between the starts of two collections.
-    ///   - makeCollector: builds the collector when the service starts.
-    public init(interval: Duration, makeCollector: @escaping @Sendable () -> Collector) {
+    ///   - jobPoller: polls active jobs between collections; `nil` to poll jobs only with each collection.
+    public init(collector: Collector, jobPoller: JobPoller?, interval: Duration) {
+        self.collector = collector
+        self.jobPoller = jobPoller
         self.interval = interval
-        self.makeCollector = makeCollector
     }
 
     public func run() async throws {
-        var collector = makeCollector()
+        await withDiscardingTaskGroup { group in
+            if let jobPoller {
+                group.addTask { [collector] in
+                    await jobPoller.run { update, polls in await collector.apply(update, polls: polls) }
+                }
+            }
+            await collectUntilShutdown()
+            group.cancelAll()
+        }
+    }
+
+    private func collectUntilShutdown() async {
         var retryDelay = RetryDelay(first: .seconds(1), cap: interval)
         let clock = ContinuousClock()
         while !Task.isShuttingDownGracefully {
             let started = clock.now
             let reached = await collector.collectOnce()
+            if let jobPoller { await jobPoller.track(await collector.domainsWithActiveJobs) }
             let delay = reached ? interval : retryDelay.next()
             if reached { retryDelay.reset() }
             do {

@@ -50,6 +50,9 @@ struct SelfMetrics {
         if let available = outcome.jobStatsAvailable {
             families.append(gauge(MetricCatalog.jobStatsAvailable, available ? 1 : 0))
         }
+        if let polls = outcome.jobPolls {
+            families.append(counter(MetricCatalog.jobPolls, [([], polls)]))
+        }
         return families
     }
 
@@ -71,19 +74,21 @@ struct SelfMetrics {
 /// What one collection did, for the self-metrics.
 struct CollectionOutcome {
     /// Whether the source delivered stats at all.
-    var reachedLibvirt: Bool
+    var reachedLibvirt = false
     /// Errors, whether they cost everything or one domain.
-    var errors: [CollectionError]
+    var errors: [CollectionError] = []
     /// Domains collected.
-    var domainCount: Int
+    var domainCount = 0
     /// Stats fields no catalog row maps.
-    var unmappedFieldCount: Int
+    var unmappedFieldCount = 0
     /// Whether per-host-CPU stats are available, if known.
     var perCPUStatsAvailable: Bool?
     /// Whether job stats are available, if known.
     var jobStatsAvailable: Bool?
+    /// Job stats polls so far, once the job poller has polled.
+    var jobPolls: UInt64?
     /// Unix time the collection finished.
-    var finishedAt: Double
+    var finishedAt = 0.0
     /// Seconds the collection took.
-    var duration: Double
+    var duration = 0.0
 }

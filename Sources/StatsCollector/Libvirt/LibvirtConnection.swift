@@ -17,6 +17,7 @@ final class LibvirtConnection {
 
     private let connection: OpaquePointer
     private let closeWatch = CloseWatch()
+    private var eventCallbacks: [Int32] = []
 
     /// Opens `uri` read-only (`virConnectOpenReadOnly`), turns on keepalive and watches for the
     /// connection closing.
@@ -33,6 +34,7 @@ final class LibvirtConnection {
     }
 
     deinit {
+        for id in eventCallbacks { virConnectDomainEventDeregisterAny(connection, id) }
         virConnectUnregisterCloseCallback(connection, CloseWatch.onClose)
         virConnectClose(connection)
     }
@@ -73,7 +75,12 @@ final class LibvirtConnection {
 
     /// Every domain's stats, for every stats group the driver supports, in one
     /// `virConnectGetAllDomainStats` call, plus `calls` for each active domain.
-    func allDomainStats(flags: StatsFlags, calls: DomainCalls) throws(LibvirtError) -> [DomainCollection] {
+    ///
+    /// The per-domain calls go through `gate`: a domain with a call in flight or backing off after a
+    /// slow call keeps its bulk stats but gets no per-domain calls this time.
+    func allDomainStats(flags: StatsFlags, calls: DomainCalls, gate: DomainCallGate) throws(LibvirtError)
+        -> [DomainCollection]
+    {
         var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
         let count = try Self.call("virConnectGetAllDomainStats") {
             virConnectGetAllDomainStats(connection, 0, &records, flags.rawValue)
@@ -84,7 +91,9 @@ final class LibvirtConnection {
             records[index].map { record in
                 var collection = DomainCollection(stats: Self.domainStats(of: record.pointee))
                 if collection.stats.isActive {
-                    Self.addPerDomainStats(calls, of: record.pointee.dom, to: &collection)
+                    _ = gate.call(collection.stats.name) { () throws(LibvirtError) in
+                        Self.addPerDomainStats(calls, of: record.pointee.dom, to: &collection)
+                    }
                 }
                 return collection
             }
@@ -123,6 +132,52 @@ final class LibvirtConnection {
         default: return nil
         }
         return TypedParameter(field: field, value: value)
+    }
+
+    /// The job stats of the domain called `name`: its active job (`job.*`, plus `migration.*` during
+    /// an outgoing migration) and its last completed job (`completedjob.*`).
+    func jobStats(ofDomainNamed name: String) throws(LibvirtError) -> [TypedParameter] {
+        let domain = try Self.call("virDomainLookupByName") { virDomainLookupByName(connection, name) }
+        defer { virDomainFree(domain) }
+        var collection = DomainCollection(stats: DomainStats(name: name, uuid: "", parameters: []))
+        Self.addPerDomainStats([.jobStats, .completedJobStats], of: domain, to: &collection)
+        if let failure = collection.failures.first { throw failure }
+        return collection.stats.parameters
+    }
+
+    // MARK: - Domain events
+
+    /// Asks libvirt for the domain events that concern jobs (lifecycle changes, job completion and
+    /// migration iterations), delivered on libvirt's event-loop thread to `handler` with the
+    /// domain's name. They stop when the connection closes.
+    func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) {
+        let sink = EventSink(handler)
+        let registrations: [(Int32, virConnectDomainEventGenericCallback)] = [
+            (
+                Int32(VIR_DOMAIN_EVENT_ID_LIFECYCLE.rawValue),
+                unsafeBitCast(EventSink.lifecycle, to: virConnectDomainEventGenericCallback.self)
+            ),
+            (
+                Int32(VIR_DOMAIN_EVENT_ID_JOB_COMPLETED.rawValue),
+                unsafeBitCast(EventSink.jobCompleted, to: virConnectDomainEventGenericCallback.self)
+            ),
+            (
+                Int32(VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION.rawValue),
+                unsafeBitCast(EventSink.migrationIteration, to: virConnectDomainEventGenericCallback.self)
+            ),
+        ]
+        for (event, callback) in registrations {
+            let opaque = Unmanaged.passRetained(sink).toOpaque()
+            do {
+                let id = try Self.call("virConnectDomainEventRegisterAny") {
+                    virConnectDomainEventRegisterAny(connection, nil, event, callback, opaque, EventSink.release)
+                }
+                eventCallbacks.append(id)
+            } catch {
+                Unmanaged<EventSink>.fromOpaque(opaque).release()
+                throw error
+            }
+        }
     }
 
     // MARK: - Per-domain calls
@@ -330,5 +385,65 @@ private final class CloseWatch: Sendable {
     static let release: virFreeCallback = { opaque in
         guard let opaque else { return }
         Unmanaged<CloseWatch>.fromOpaque(opaque).release()
+    }
+}
+
+/// A domain event that concerns jobs.
+public struct DomainEvent: Sendable, Equatable {
+    /// What happened.
+    public enum Kind: Sendable, Equatable {
+        /// The domain started, stopped, was suspended or resumed (`VIR_DOMAIN_EVENT_ID_LIFECYCLE`).
+        case lifecycle
+        /// A job finished; its completed stats are ready (`VIR_DOMAIN_EVENT_ID_JOB_COMPLETED`).
+        case jobCompleted
+        /// A migration began another pass over memory (`VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION`).
+        case migrationIteration
+    }
+
+    /// The domain's name.
+    public let domain: String
+    /// What happened.
+    public let kind: Kind
+}
+
+/// Hands libvirt's domain-event callbacks, which run on its event-loop thread, to a Swift handler.
+/// Each registration holds one retain, released by libvirt through ``release``.
+private final class EventSink: Sendable {
+    private let handler: @Sendable (DomainEvent) -> Void
+
+    init(_ handler: @escaping @Sendable (DomainEvent) -> Void) {
+        self.handler = handler
+    }
+
+    private static func deliver(_ domain: OpaquePointer?, _ kind: DomainEvent.Kind, _ opaque: UnsafeMutableRawPointer?)
+    {
+        guard let domain, let opaque, let name = virDomainGetName(domain) else { return }
+        let sink = Unmanaged<EventSink>.fromOpaque(opaque).takeUnretainedValue()
+        sink.handler(DomainEvent(domain: String(cString: name), kind: kind))
+    }
+
+    /// `virConnectDomainEventCallback`.
+    static let lifecycle:
+        @convention(c) (OpaquePointer?, OpaquePointer?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
+            _, domain, _, _, opaque in deliver(domain, .lifecycle, opaque)
+        }
+
+    /// `virConnectDomainEventJobCompletedCallback`.
+    static let jobCompleted:
+        @convention(c) (OpaquePointer?, OpaquePointer?, virTypedParameterPtr?, Int32, UnsafeMutableRawPointer?) -> Void =
+            {
+                _, domain, _, _, opaque in deliver(domain, .jobCompleted, opaque)
+            }
+
+    /// `virConnectDomainEventMigrationIterationCallback`.
+    static let migrationIteration:
+        @convention(c) (OpaquePointer?, OpaquePointer?, Int32, UnsafeMutableRawPointer?) -> Void = {
+            _, domain, _, opaque in deliver(domain, .migrationIteration, opaque)
+        }
+
+    /// The `virFreeCallback` that balances one registration's retain.
+    static let release: virFreeCallback = { opaque in
+        guard let opaque else { return }
+        Unmanaged<EventSink>.fromOpaque(opaque).release()
     }
 }

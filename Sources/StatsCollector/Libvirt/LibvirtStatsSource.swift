@@ -17,14 +17,18 @@ public actor LibvirtStatsSource: StatsSource {
     private var connection: LibvirtConnection?
     private var statsFlags: LibvirtConnection.StatsFlags = [.noWait]
     private var capabilities = CallCapabilities()
+    private let gate: DomainCallGate
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
     }
 
     /// Creates a source for the libvirt `uri`; nothing connects until the first fetch.
-    public init(uri: String, logger: Logger) {
+    ///
+    /// - Parameter gate: shared with the job poller, so that a domain never has two calls in flight.
+    public init(uri: String, gate: DomainCallGate = DomainCallGate(), logger: Logger) {
         self.uri = uri
+        self.gate = gate
         self.logger = logger
     }
 
@@ -86,13 +90,13 @@ public actor LibvirtStatsSource: StatsSource {
         throws(LibvirtError) -> [LibvirtConnection.DomainCollection]
     {
         do {
-            return try connection.allDomainStats(flags: statsFlags, calls: calls)
+            return try connection.allDomainStats(flags: statsFlags, calls: calls, gate: gate)
         } catch  where error.code == .invalidArgument && statsFlags.contains(.noWait) {
             logger.notice(
                 "libvirt rejected VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT; collecting without it",
                 metadata: ["error": "\(error.message)"])
             statsFlags.remove(.noWait)
-            return try connection.allDomainStats(flags: statsFlags, calls: calls)
+            return try connection.allDomainStats(flags: statsFlags, calls: calls, gate: gate)
         }
     }
 

@@ -33,6 +33,11 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Time between collections, such as 15s, 1m or 2m30s; at least 1s. (default: 15s)")
     var collectorInterval: String?
 
+    @Option(
+        name: .customLong("collector.job-poll-interval"),
+        help: "Time between job stats polls of a domain with an active job; 0s turns polling off. (default: 1s)")
+    var jobPollInterval: String?
+
     @Flag(
         name: .customLong("collector.rates"), inversion: .prefixedNo,
         help: "Publish derived gauges: rates, latencies and job progress. (default: on)")
@@ -56,6 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let libvirtURI { try configuration.setLibvirtURI(libvirtURI, from: "--libvirt.uri") }
         if let collectorInterval {
             try configuration.setCollectorInterval(collectorInterval, from: "--collector.interval")
+        }
+        if let jobPollInterval {
+            try configuration.setJobPollInterval(jobPollInterval, from: "--collector.job-poll-interval")
         }
         if let collectorRates { configuration.derivesMetrics = collectorRates }
         if let logLevel { try configuration.setLogLevel(logLevel, from: "--log.level") }
@@ -93,17 +101,23 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
 
-        let source = LibvirtStatsSource(uri: configuration.libvirtURI, logger: Logger(label: "virt-exporter.libvirt"))
-        let collectorLogger = Logger(label: "virt-exporter.collector")
-        let collector = CollectorService(interval: configuration.collectorInterval) {
-            Collector(
-                source: source, store: store, exporterVersion: ExporterVersion.number,
-                libvirtVersion: LibvirtStatsSource.libraryVersion, derivesMetrics: configuration.derivesMetrics,
-                logger: collectorLogger)
+        let gate = DomainCallGate()
+        let source = LibvirtStatsSource(
+            uri: configuration.libvirtURI, gate: gate, logger: Logger(label: "virt-exporter.libvirt"))
+        let collector = Collector(
+            source: source, store: store, exporterVersion: ExporterVersion.number,
+            libvirtVersion: LibvirtStatsSource.libraryVersion, derivesMetrics: configuration.derivesMetrics,
+            logger: Logger(label: "virt-exporter.collector"))
+        let jobPoller = configuration.jobPollInterval.map { interval in
+            JobPoller(
+                uri: configuration.libvirtURI, interval: interval, gate: gate,
+                logger: Logger(label: "virt-exporter.jobs"))
         }
+        let collectorService = CollectorService(
+            collector: collector, jobPoller: jobPoller, interval: configuration.collectorInterval)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: collector), .init(service: HTTPServerService(server: server))],
+                services: [.init(service: collectorService), .init(service: HTTPServerService(server: server))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -12,6 +12,7 @@ enum ConfigFile {
         case connectionTimeout = "web.connection-timeout"
         case libvirtURI = "libvirt.uri"
         case collectorInterval = "collector.interval"
+        case jobPollInterval = "collector.job-poll-interval"
         case collectorRates = "collector.rates"
         case logLevel = "log.level"
 
@@ -26,6 +27,7 @@ enum ConfigFile {
             case .connectionTimeout: try configuration.setConnectionTimeout(value.string(origin), from: origin)
             case .libvirtURI: try configuration.setLibvirtURI(value.string(origin), from: origin)
             case .collectorInterval: try configuration.setCollectorInterval(value.string(origin), from: origin)
+            case .jobPollInterval: try configuration.setJobPollInterval(value.string(origin), from: origin)
             case .collectorRates: configuration.derivesMetrics = try value.bool(origin)
             case .logLevel: try configuration.setLogLevel(value.string(origin), from: origin)
             }

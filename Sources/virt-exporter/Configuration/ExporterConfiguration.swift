@@ -15,6 +15,9 @@ struct ExporterConfiguration: Equatable {
     var libvirtURI = "qemu:///system"
     /// `collector.interval`: time between the starts of two collections.
     var collectorInterval = Duration.seconds(15)
+    /// `collector.job-poll-interval`: time between job stats polls of a domain with an active job;
+    /// `nil` when polling is off.
+    var jobPollInterval: Duration? = .seconds(1)
     /// `collector.rates`: whether to publish derived gauges (rates, latencies, job progress).
     var derivesMetrics = true
     /// `log.level`
@@ -39,6 +42,15 @@ struct ExporterConfiguration: Equatable {
             throw ConfigurationError("\(origin): must be at least 1s, got \"\(text)\"")
         }
         collectorInterval = interval
+    }
+
+    /// Sets `collector.job-poll-interval`: `0s` turns job polling off, anything else must be at least 100ms.
+    mutating func setJobPollInterval(_ text: String, from origin: String) throws(ConfigurationError) {
+        let interval = try Self.duration(text, from: origin)
+        guard interval == .zero || interval >= .milliseconds(100) else {
+            throw ConfigurationError("\(origin): must be 0s (off) or at least 100ms, got \"\(text)\"")
+        }
+        jobPollInterval = interval == .zero ? nil : interval
     }
 
     /// Sets `web.connection-timeout`, which must be a whole number of seconds from 1s.

@@ -1,0 +1,20 @@
+/// Fresh job stats of one domain, from the job poller: the fields that replace the domain's
+/// `job.*`, `completedjob.*` and `migration.*` fields of the last collection.
+public struct JobUpdate: Sendable, Equatable {
+    /// The domain's name.
+    public let domain: String
+    /// The job fields.
+    public let parameters: [TypedParameter]
+
+    /// Whether a job is still running: its type is neither none nor absent.
+    public var hasActiveJob: Bool {
+        let type = parameters.first { $0.field == MetricCatalog.jobPrefix + "type" }?.value.integerCode
+        return (type ?? 0) != 0
+    }
+
+    /// Whether `field` is one a job update carries.
+    static func isJobField(_ field: String) -> Bool {
+        field.hasPrefix(MetricCatalog.jobPrefix) || field.hasPrefix(MetricCatalog.completedJobPrefix)
+            || field.hasPrefix(MetricCatalog.migrationPrefix)
+    }
+}
