@@ -136,6 +136,21 @@ import Testing
         #expect(Self.value(next, "libvirt_domain_job_converging", Self.web) == nil)
     }
 
+    @Test func memoryOnlyJobsGetAnEtaFromTheirMemory() {
+        var engine = DerivedMetricsEngine()
+        func dump(elapsed: Double, processed: Double, remaining: Double) -> [String: MetricFamily] {
+            Self.families([
+                ("libvirt_domain_job_elapsed_seconds", Self.web, elapsed),
+                ("libvirt_domain_job_memory_processed_bytes", Self.web, processed),
+                ("libvirt_domain_job_memory_remaining_bytes", Self.web, remaining),
+            ])
+        }
+        _ = engine.derive(from: dump(elapsed: 2, processed: 100, remaining: 700), at: 0)
+        let derived = engine.derive(from: dump(elapsed: 4, processed: 300, remaining: 500), at: 1)
+        #expect(Self.value(derived, "libvirt_domain_job_memory_transfer_bytes_per_second", Self.web) == 100)
+        #expect(Self.value(derived, "libvirt_domain_job_eta_seconds", Self.web) == 5)
+    }
+
     @Test func neverNegativeOrInfinite() {
         var engine = DerivedMetricsEngine()
         _ = engine.derive(from: cpuTime(100), at: 0)

@@ -11,8 +11,9 @@ struct DerivedMetric: Sendable {
         case ratio(numerator: String, denominator: String)
         /// `first` × `second` of the current values.
         case product(String, String)
-        /// `remaining` / the value of the derived metric `rate`: the time left at the current pace.
-        case timeLeft(remaining: String, rate: String)
+        /// `remaining` / the value of the derived metric `rate`, for the first pair that has both:
+        /// the time left at the current pace.
+        case timeLeft([(remaining: String, rate: String)])
         /// 1 while `remaining` shrinks from one value of `iteration` to the next, 0 while it grows.
         case shrinking(remaining: String, iteration: String)
     }
@@ -41,10 +42,16 @@ struct DerivedMetric: Sendable {
         case .ratioOfIncreases(let counter, let per): source = "increase(\(counter)) / increase(\(per))"
         case .ratio(let numerator, let denominator): source = "\(numerator) / \(denominator)"
         case .product(let first, let second): source = "\(first) * \(second)"
-        case .timeLeft(let remaining, let rate): source = "\(remaining) / \(rate)"
+        case .timeLeft(let pairs): source = pairs.map { "\($0.remaining) / \($0.rate)" }.joined(separator: ", else ")
         case .shrinking(let remaining, let iteration): source = "\(remaining) across \(iteration)"
         }
         descriptor = MetricDescriptor(metric: metric, type: .gauge, help: help, source: source, labels: labels)
+    }
+
+    /// The metrics whose series this one has: one derived sample per series of any of them.
+    var primaryInputs: [String] {
+        if case .timeLeft(let pairs) = formula { return pairs.map(\.remaining) }
+        return [inputs[0]]
     }
 
     /// The metrics this one reads.
@@ -54,7 +61,7 @@ struct DerivedMetric: Sendable {
         case .ratioOfIncreases(let counter, let per): [counter, per]
         case .ratio(let numerator, let denominator): [numerator, denominator]
         case .product(let first, let second): [first, second]
-        case .timeLeft(let remaining, let rate): [remaining, rate]
+        case .timeLeft(let pairs): pairs.flatMap { [$0.remaining, $0.rate] }
         case .shrinking(let remaining, let iteration): [remaining, iteration]
         }
     }

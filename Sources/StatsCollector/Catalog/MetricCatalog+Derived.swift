@@ -137,10 +137,14 @@ extension MetricCatalog {
             help: "Active job: disk data transferred per second of the job's time, since the previous sample."),
         DerivedMetric(
             "libvirt_domain_job_eta_seconds",
-            .timeLeft(
-                remaining: "libvirt_domain_job_data_remaining_bytes",
-                rate: "libvirt_domain_job_data_transfer_bytes_per_second"),
-            labels: domain, help: "Active job: time left at the current transfer rate; absent while nothing moves."),
+            .timeLeft([
+                ("libvirt_domain_job_data_remaining_bytes", "libvirt_domain_job_data_transfer_bytes_per_second"),
+                ("libvirt_domain_job_memory_remaining_bytes", "libvirt_domain_job_memory_transfer_bytes_per_second"),
+            ]),
+            labels: domain,
+            help:
+                "Active job: time left at the current transfer rate, from its data (or, for memory-only jobs such as dumps, its memory); absent while nothing moves."
+        ),
         DerivedMetric(
             "libvirt_domain_job_memory_dirty_rate_bytes_per_second",
             .product(

@@ -51,8 +51,14 @@ struct DerivedMetricsEngine {
         var output: [MetricFamily] = []
         for derived in MetricCatalog.derivedMetrics {
             var family = derived.descriptor.makeFamily()
-            let primary = current[derived.inputs[0]] ?? [:]
-            for (labels, value) in primary {
+            var seriesLabels: [[Label]] = []
+            for name in derived.primaryInputs {
+                for labels in current[name]?.keys ?? [:].keys where !seriesLabels.contains(labels) {
+                    seriesLabels.append(labels)
+                }
+            }
+            for labels in seriesLabels {
+                let value = current[derived.inputs[0]]?[labels] ?? .nan
                 let derivedKey = SeriesKey(metric: derived.descriptor.metric, labels: labels)
                 let result: Double?
                 switch derived.formula {
@@ -93,9 +99,15 @@ struct DerivedMetricsEngine {
                 case .product(_, let second):
                     guard let factor = current[second]?[labels] else { continue }
                     result = value * factor
-                case .timeLeft(_, let rate):
-                    guard let pace = current[rate]?[labels], pace > 0 else { continue }
-                    result = value / pace
+                case .timeLeft(let pairs):
+                    let pair = pairs.lazy.compactMap { pair -> (Double, Double)? in
+                        guard let left = current[pair.remaining]?[labels], let pace = current[pair.rate]?[labels],
+                            pace > 0
+                        else { return nil }
+                        return (left, pace)
+                    }.first
+                    guard let (left, pace) = pair else { continue }
+                    result = left / pace
                 case .shrinking(_, let iteration):
                     guard let number = current[iteration]?[labels] else { continue }
                     let state = Self.advance(iterations[derivedKey], number: number, remaining: value)
