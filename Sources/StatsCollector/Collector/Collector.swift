@@ -60,6 +60,7 @@ public actor Collector {
         var batch = StatsBatch(domains: [])
         do {
             batch = try await source.fetchStats()
+            keepCompletedJobsOfStoppedDomains(in: &batch)
             outcome.reachedLibvirt = true
             outcome.errors = batch.errors
             outcome.domainCount = batch.domains.count
@@ -94,6 +95,26 @@ public actor Collector {
         outcome.jobPolls = polls
         self.last = (batch, outcome, last.time)
         publish(render(batch, outcome: &outcome, at: last.time).families, outcome: outcome)
+    }
+
+    /// A stopped domain is not asked for job stats, but libvirt still holds the stats of the job that
+    /// stopped it (a save, an outgoing migration), which the job poller read when it completed. Keep
+    /// them, so that the last job stays visible while the domain exists.
+    private func keepCompletedJobsOfStoppedDomains(in batch: inout StatsBatch) {
+        guard let previous = last?.batch.domains, !previous.isEmpty else { return }
+        let byName = Dictionary(previous.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for index in batch.domains.indices where !batch.domains[index].isActive {
+            let completed = byName[batch.domains[index].name]?.parameters.filter {
+                $0.field.hasPrefix(MetricCatalog.completedJobPrefix)
+            }
+            if let completed, !completed.isEmpty,
+                !batch.domains[index].parameters.contains(where: {
+                    $0.field.hasPrefix(MetricCatalog.completedJobPrefix)
+                })
+            {
+                batch.domains[index].parameters += completed
+            }
+        }
     }
 
     /// Maps and derives the families of `batch`; counts its unmapped fields into `outcome`.

@@ -135,12 +135,15 @@ final class LibvirtConnection {
     }
 
     /// The job stats of the domain called `name`: its active job (`job.*`, plus `migration.*` during
-    /// an outgoing migration) and its last completed job (`completedjob.*`).
+    /// an outgoing migration) while it runs, and its last completed job (`completedjob.*`), which
+    /// libvirt keeps after the domain stopped (a save, an outgoing migration).
     func jobStats(ofDomainNamed name: String) throws(LibvirtError) -> [TypedParameter] {
         let domain = try Self.call("virDomainLookupByName") { virDomainLookupByName(connection, name) }
         defer { virDomainFree(domain) }
         var collection = DomainCollection(stats: DomainStats(name: name, uuid: "", parameters: []))
-        Self.addPerDomainStats([.jobStats, .completedJobStats], of: domain, to: &collection)
+        let isActive = try Self.call("virDomainIsActive") { virDomainIsActive(domain) } == 1
+        Self.addPerDomainStats(
+            isActive ? [.jobStats, .completedJobStats] : [.completedJobStats], of: domain, to: &collection)
         if let failure = collection.failures.first { throw failure }
         return collection.stats.parameters
     }
