@@ -10,7 +10,10 @@ let package = Package(
     name: "virt-exporter",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "virt-exporter", targets: ["virt-exporter"])
+        .executable(name: "virt-exporter", targets: ["virt-exporter"]),
+        // For the benchmarks package in Benchmarks/, which measures the pipeline's stages.
+        .library(name: "StatsCollector", targets: ["StatsCollector"]),
+        .library(name: "PromFormat", targets: ["PromFormat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

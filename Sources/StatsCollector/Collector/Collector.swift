@@ -14,7 +14,7 @@ public actor Collector {
     private let store: SnapshotStore
     private let logger: Logger
     private var selfMetrics: SelfMetrics
-    private var derivedMetrics: DerivedMetricsEngine?
+    private var pipeline: StatsPipeline
     private var activeFailures: Set<CollectionError> = []
     private var loggedUnmappedFields: Set<String> = []
     private var loggedJobErrors: [String: String] = [:]
@@ -37,7 +37,7 @@ public actor Collector {
         self.store = store
         self.logger = logger
         self.selfMetrics = SelfMetrics(exporterVersion: exporterVersion, libvirtVersion: libvirtVersion)
-        self.derivedMetrics = derivesMetrics ? DerivedMetricsEngine() : nil
+        self.pipeline = StatsPipeline(derivesMetrics: derivesMetrics)
         self.started = clock.now
     }
 
@@ -121,12 +121,9 @@ public actor Collector {
     private func render(_ batch: StatsBatch, outcome: inout CollectionOutcome, at time: Double)
         -> (families: [MetricFamily], unmappedFields: [String])
     {
-        var mapper = DomainStatsMapper()
-        batch.domains.forEach { mapper.add($0) }
-        outcome.unmappedFieldCount = mapper.unmappedFields.values.reduce(0, +)
-        var families = Array(mapper.families.values)
-        families += derivedMetrics?.derive(from: mapper.families, at: time) ?? []
-        return (families, Array(mapper.unmappedFields.keys))
+        let output = pipeline.run(batch.domains, at: time)
+        outcome.unmappedFieldCount = output.unmappedFields.values.reduce(0, +)
+        return (output.families, Array(output.unmappedFields.keys))
     }
 
     private func publish(_ domainFamilies: [MetricFamily], outcome: CollectionOutcome) {

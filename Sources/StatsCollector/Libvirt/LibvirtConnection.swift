@@ -1,4 +1,4 @@
-import CLibvirt
+public import CLibvirt
 import Glibc
 import Synchronization
 
@@ -114,24 +114,8 @@ final class LibvirtConnection {
         )
     }
 
-    /// Copies one typed parameter, its name after `prefix`; `nil` for an empty slot or a type this
-    /// libvirt is newer than.
     private static func typedParameter(_ parameter: virTypedParameter, prefix: String = "") -> TypedParameter? {
-        let name = withUnsafePointer(to: parameter) { String(cString: CLibvirt_typedParameterField($0)) }
-        guard !name.isEmpty else { return nil }
-        let field = prefix + name
-        let value: TypedValue
-        switch UInt32(bitPattern: parameter.type) {
-        case VIR_TYPED_PARAM_INT.rawValue: value = .int(parameter.value.i)
-        case VIR_TYPED_PARAM_UINT.rawValue: value = .uint(parameter.value.ui)
-        case VIR_TYPED_PARAM_LLONG.rawValue: value = .llong(parameter.value.l)
-        case VIR_TYPED_PARAM_ULLONG.rawValue: value = .ullong(parameter.value.ul)
-        case VIR_TYPED_PARAM_DOUBLE.rawValue: value = .double(parameter.value.d)
-        case VIR_TYPED_PARAM_BOOLEAN.rawValue: value = .boolean(parameter.value.b != 0)
-        case VIR_TYPED_PARAM_STRING.rawValue: value = .string(parameter.value.s.map { String(cString: $0) } ?? "")
-        default: return nil
-        }
-        return TypedParameter(field: field, value: value)
+        TypedParameterCopy.copy(parameter, prefix: prefix)
     }
 
     /// The job stats of the domain called `name`: its active job (`job.*`, plus `migration.*` during
@@ -448,5 +432,40 @@ private final class EventSink: Sendable {
     static let release: virFreeCallback = { opaque in
         guard let opaque else { return }
         Unmanaged<EventSink>.fromOpaque(opaque).release()
+    }
+}
+
+/// Copies libvirt's typed parameters into Swift values, before libvirt frees them.
+///
+/// Public so that benchmarks can measure it on synthetic parameters; the exporter's own use is in
+/// this file.
+public enum TypedParameterCopy {
+    /// Copies every parameter of `parameters`, skipping empty slots and types newer than this code.
+    public static func copy(_ parameters: UnsafeBufferPointer<virTypedParameter>) -> [TypedParameter] {
+        var result: [TypedParameter] = []
+        result.reserveCapacity(parameters.count)
+        for parameter in parameters {
+            if let copied = copy(parameter, prefix: "") { result.append(copied) }
+        }
+        return result
+    }
+
+    /// Copies one parameter, its name after `prefix`; `nil` for an empty slot or a type this libvirt
+    /// is newer than.
+    static func copy(_ parameter: virTypedParameter, prefix: String) -> TypedParameter? {
+        let name = withUnsafePointer(to: parameter) { String(cString: CLibvirt_typedParameterField($0)) }
+        guard !name.isEmpty else { return nil }
+        let value: TypedValue
+        switch UInt32(bitPattern: parameter.type) {
+        case VIR_TYPED_PARAM_INT.rawValue: value = .int(parameter.value.i)
+        case VIR_TYPED_PARAM_UINT.rawValue: value = .uint(parameter.value.ui)
+        case VIR_TYPED_PARAM_LLONG.rawValue: value = .llong(parameter.value.l)
+        case VIR_TYPED_PARAM_ULLONG.rawValue: value = .ullong(parameter.value.ul)
+        case VIR_TYPED_PARAM_DOUBLE.rawValue: value = .double(parameter.value.d)
+        case VIR_TYPED_PARAM_BOOLEAN.rawValue: value = .boolean(parameter.value.b != 0)
+        case VIR_TYPED_PARAM_STRING.rawValue: value = .string(parameter.value.s.map { String(cString: $0) } ?? "")
+        default: return nil
+        }
+        return TypedParameter(field: prefix + name, value: value)
     }
 }
