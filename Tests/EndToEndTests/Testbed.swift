@@ -1,5 +1,11 @@
 import Foundation
 import TestSupport
+import Testing
+
+/// Every end-to-end suite, run one after the other: they share the testbed's domains (one pauses
+/// them, another starts jobs on them).
+@Suite(.serialized, .enabled(if: Testbed.isUp, "no testbed: run scripts/test, which brings one up"))
+enum EndToEnd {}
 
 /// The real libvirtd the end-to-end tests run against. `scripts/test` brings up the testbed
 /// (`scripts/testbed/up.sh`) and sets `VIRT_EXPORTER_E2E_URI`; without it these tests are skipped,

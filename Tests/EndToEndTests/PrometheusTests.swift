@@ -1,0 +1,123 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// A real Prometheus server (Debian's `prometheus`) scrapes the exporter on loopback every second;
+/// the test asks Prometheus, through its HTTP API, what it ingested.
+extension EndToEnd {
+    @Suite struct PrometheusTests {
+        /// Runs a Prometheus server scraping `target` every second, until deinitialised.
+        final class PrometheusServer {
+            let port: UInt16
+            private let process = Process()
+            private let directory: URL
+
+            init(scraping target: String) throws {
+                port = try freeLoopbackPort()
+                directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "virt-exporter-prometheus-\(UUID())")
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                let config = """
+                    global:
+                      scrape_interval: 1s
+                      scrape_timeout: 1s
+                    scrape_configs:
+                      - job_name: virt-exporter
+                        static_configs:
+                          - targets: ["\(target)"]
+                    """
+                let configFile = directory.appendingPathComponent("prometheus.yml")
+                try config.write(to: configFile, atomically: true, encoding: .utf8)
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
+                process.arguments = [
+                    "--config.file=\(configFile.path)",
+                    "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
+                    "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+                ]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+            }
+
+            deinit {
+                process.terminate()
+                process.waitUntilExit()
+                try? FileManager.default.removeItem(at: directory)
+            }
+
+            /// The result vector of an instant query: each series' labels and value.
+            func query(_ promQL: String) throws -> [(labels: [String: String], value: Double)] {
+                var components = URLComponents()
+                components.queryItems = [URLQueryItem(name: "query", value: promQL)]
+                let encoded = components.percentEncodedQuery!.replacingOccurrences(of: "+", with: "%2B")
+                let reply = try HTTPReply.fetch(port: port, path: "/api/v1/query?\(encoded)")
+                guard reply.status == 200,
+                    let json = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any],
+                    let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]]
+                else { throw HTTPTestError("query \(promQL): \(reply.status) \(reply.text)") }
+                return result.compactMap { series in
+                    guard let metric = series["metric"] as? [String: String], let value = series["value"] as? [Any],
+                        let text = value.last as? String, let number = Double(text)
+                    else { return nil }
+                    return (metric, number)
+                }
+            }
+
+            /// Polls `promQL` until `accept` holds for its result, for up to `seconds`.
+            func wait(
+                for promQL: String, seconds: Double, until accept: ([(labels: [String: String], value: Double)]) -> Bool
+            )
+                throws -> [(labels: [String: String], value: Double)]
+            {
+                let deadline = Date().addingTimeInterval(seconds)
+                var last: [(labels: [String: String], value: Double)] = []
+                while Date() < deadline {
+                    if let result = try? query(promQL) {
+                        last = result
+                        if accept(result) { return result }
+                    }
+                    Thread.sleep(forTimeInterval: 0.5)
+                }
+                return last
+            }
+        }
+
+        @Test func prometheusIngestsEveryDomainAndItsRateMatchesTheExporters() throws {
+            let uri = try #require(Testbed.uri)
+            let exporter = try ExporterProcess(["--libvirt.uri", uri, "--collector.interval", "1s"])
+            try exporter.waitUntilReady()
+            let prometheus = try PrometheusServer(scraping: "127.0.0.1:\(exporter.port)")
+
+            let up = try prometheus.wait(for: "up{job=\"virt-exporter\"}", seconds: 30) { $0.first?.value == 1 }
+            #expect(up.first?.value == 1, "Prometheus scrapes the exporter")
+
+            let domains = Set(try Testbed.virsh(["list", "--all", "--name"]).split(separator: "\n").map(String.init))
+                .filter { $0.hasPrefix("vx-") }
+            let info = try prometheus.wait(for: "libvirt_domain_info", seconds: 10) { result in
+                domains.isSubset(of: Set(result.compactMap { $0.labels["domain"] }))
+            }
+            #expect(domains.isSubset(of: Set(info.compactMap { $0.labels["domain"] })), "samples for every domain")
+
+            // Let 20 s of 1-second samples accumulate, then compare Prometheus's own rate() of the CPU
+            // counter with the exporter's derived CPU usage, both averaged over the same window.
+            Thread.sleep(forTimeInterval: 20)
+            let window = "15s"
+            let prometheusRate = try prometheus.query(
+                "rate(libvirt_domain_info_cpu_time_seconds_total{domain=~\"vx-.*\"}[\(window)])")
+            let exporterRate = try prometheus.query(
+                "avg_over_time(libvirt_domain_cpu_usage_cores{domain=~\"vx-.*\"}[\(window)])")
+            let derived = Dictionary(
+                exporterRate.map { ($0.labels["domain"] ?? "", $0.value) }, uniquingKeysWith: { a, _ in a })
+            #expect(!prometheusRate.isEmpty)
+            for series in prometheusRate {
+                let domain = series.labels["domain"] ?? ""
+                let ours = try #require(derived[domain], "derived CPU usage of \(domain)")
+                // Tolerance: 0.02 cores, or 25 % of the rate, whichever is larger (the two windows'
+                // edges fall on different 1-second samples).
+                let tolerance = max(0.02, series.value * 0.25)
+                print("E2E rate: \(domain) Prometheus rate() \(series.value) cores, exporter \(ours) cores")
+                #expect(abs(series.value - ours) <= tolerance, "\(domain): rate() \(series.value) vs exporter \(ours)")
+            }
+        }
+    }
+}
