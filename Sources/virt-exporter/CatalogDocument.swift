@@ -10,14 +10,15 @@ enum CatalogDocument {
         let source: String
         let scale: Double
         let labels: [String]
+        let api: String
     }
 
-    /// The catalog as a JSON array of `{metric, type, help, source, scale, labels}`.
+    /// The catalog as a JSON array of `{metric, type, help, source, scale, labels, api}`.
     static func json() throws -> String {
         let entries = MetricCatalog.all.map {
             Entry(
                 metric: $0.metric, type: $0.type.rawValue, help: $0.help, source: $0.source,
-                scale: $0.conversion.scale, labels: $0.labels)
+                scale: $0.conversion.scale, labels: $0.labels, api: $0.api)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

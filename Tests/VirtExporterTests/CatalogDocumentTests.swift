@@ -24,6 +24,7 @@ import Testing
         #expect(readBytes["scale"] as? Double == 1e-9)
         #expect(readBytes["type"] as? String == "counter")
         #expect(readBytes["labels"] as? [String] == ["domain", "vcpu"])
+        #expect(readBytes["api"] as? String == "virConnectGetAllDomainStats")
     }
 
     @Test func everyMetricIsListedInTheReadme() throws {
