@@ -17,9 +17,11 @@ enum Testbed {
     /// Whether a testbed is up.
     static var isUp: Bool { uri != nil }
 
-    /// The testbed's running domains (`vx-*`).
+    /// The testbed's running domains with a disk and a NIC (`vx-1`, `vx-2`, …; not the job domain).
     static func runningDomains() throws -> [String] {
-        try virsh(["list", "--name"]).split(separator: "\n").map(String.init).filter { $0.hasPrefix("vx-") }
+        try virsh(["list", "--name"]).split(separator: "\n").map(String.init).filter {
+            $0.hasPrefix("vx-") && $0 != "vx-job"
+        }
     }
 
     /// The testbed's shut-off domain.
@@ -31,6 +33,16 @@ enum Testbed {
         let result = try Command.run("/usr/bin/virsh", ["-c", uri ?? "qemu:///system"] + arguments)
         guard result.status == 0 else {
             throw HTTPTestError("virsh \(arguments.joined(separator: " ")) failed: \(result.output)")
+        }
+        return result.output
+    }
+
+    /// Runs a testbed script and returns its output; throws when it fails.
+    @discardableResult
+    static func run(_ script: String, _ arguments: [String]) throws -> String {
+        let result = try Command.run(script, arguments)
+        guard result.status == 0 else {
+            throw HTTPTestError("\(script) \(arguments.joined(separator: " ")) failed: \(result.output)")
         }
         return result.output
     }

@@ -13,9 +13,19 @@ struct DomainStatsMapper {
     private(set) var unmappedFields: [String: Int] = [:]
 
     /// Maps one domain's record.
+    ///
+    /// Of a domain that is not running, only its state (and the last completed job that stopped it)
+    /// is mapped: libvirt's other numbers for it are configuration and image sizes, and its CPU
+    /// times are libvirtd's own (seen with libvirt 9.0), so they would mislead.
     mutating func add(_ domain: DomainStats) {
         append(
             MetricCatalog.domainInfo, labels: [Label("domain", domain.name), Label("uuid", domain.uuid)], .unsigned(1))
+        var domain = domain
+        if domain.state != nil, !domain.isActive {
+            domain.parameters.removeAll {
+                !$0.field.hasPrefix("state.") && !$0.field.hasPrefix(MetricCatalog.completedJobPrefix)
+            }
+        }
 
         let patterns = domain.parameters.map { FieldPattern(field: $0.field) }
         var labelSources: [String: TypedValue] = [:]

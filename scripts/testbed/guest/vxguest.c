@@ -10,8 +10,12 @@
  *   dense=1       fill every dword of those pages instead of one per page (slow when emulated).
  *   dirty=<N>     afterwards, rewrite N pages of the filled range every 10 ms tick, forever
  *                 (N * 400 KiB/s of dirtied memory).
- *   tx=<N>        send N broadcast ethernet frames per second on the first rtl8139 NIC
- *                 (ethertype 0x88B5, "local experimental"); its receiver stays off.
+ *   tx=<N>        send N broadcast ethernet frames per second on the first rtl8139 NIC; its
+ *                 receiver stays off. The frames are ARP probes for 192.0.2.1 (TEST-NET-1), which
+ *                 a host that gets them on a tap consumes silently.
+ *   drop=<N>      make every Nth frame an unknown ethertype (0x88B5, "local experimental") instead,
+ *                 which the host counts as dropped; libvirt reports that as the guest's tx drops
+ *                 (default 0: none).
  *   len=<bytes>   frame length for tx, 60..1514 (default 600).
  *
  * It prints "VX-READY" on the first serial port (COM1) once the fill is done. With dirty=0 and
@@ -89,7 +93,7 @@ static void dirty_some(void)
 static u16 nic;                 /* I/O base, 0 when there is no card */
 static u32 nic_slot;            /* next of the 4 transmit descriptors */
 static u8 frame[1536] __attribute__((aligned(32)));
-static u32 frame_len, frames_per_s, frame_credit;
+static u32 frame_len, frames_per_s, frame_credit, drop_every, frames_sent;
 
 static u32 pci_read(u32 dev, u32 reg)
 {
@@ -109,16 +113,25 @@ static void nic_init(void)
         if (pci_read(dev, 0x00) != 0x813910ECu) continue;   /* vendor 10ec, device 8139 */
         u32 bar0 = pci_read(dev, 0x10);
         if (!(bar0 & 1)) continue;                          /* want the I/O-space BAR */
+        if ((bar0 & 0xFFFC) == 0) {                         /* qboot assigns no BARs: do it here */
+            pci_write(dev, 0x10, 0xC000);
+            bar0 = pci_read(dev, 0x10);
+        }
         pci_write(dev, 0x04, pci_read(dev, 0x04) | 0x5);    /* enable I/O decoding + bus mastering */
         nic = (u16)(bar0 & 0xFFFC);
         out8(nic + 0x37, 0x10);                             /* command: software reset */
         for (u32 i = 0; i < 100000 && (in8(nic + 0x37) & 0x10); i++) continue;
         out8(nic + 0x37, 0x04);                             /* command: transmitter on, receiver off */
+        /* ARP probe "who has 192.0.2.1?" from MAC m, sender IP 0.0.0.0, zero padding after it */
+        static const u8 arp[] = { 0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 1 };
+        u8 mac[6];
+        for (int i = 0; i < 6; i++) mac[i] = in8(nic + (u16)i);
         for (int i = 0; i < 6; i++) frame[i] = 0xFF;        /* destination: broadcast */
-        for (int i = 0; i < 6; i++) frame[6 + i] = in8(nic + (u16)i);  /* source: our MAC */
-        frame[12] = 0x88; frame[13] = 0xB5;
-        for (u32 i = 14; i < sizeof(frame); i++) frame[i] = (u8)i;
-        say("vxguest: rtl8139 found, io=");
+        for (int i = 0; i < 6; i++) frame[6 + i] = mac[i];  /* source */
+        for (u32 i = 0; i < sizeof(arp); i++) frame[12 + i] = arp[i];
+        for (int i = 0; i < 6; i++) frame[22 + i] = mac[i]; /* sender hardware address */
+        frame[38] = 192; frame[39] = 0; frame[40] = 2; frame[41] = 1;  /* target IP */
+        say("vxguest: rtl8139 at I/O port ");
         say_num(nic);
         say("\r\n");
         return;
@@ -127,6 +140,9 @@ static void nic_init(void)
 
 static void nic_send(void)
 {
+    u32 unknown = drop_every && ++frames_sent % drop_every == 0;
+    frame[12] = unknown ? 0x88 : 0x08;                      /* ethertype 0x88B5 or ARP 0x0806 */
+    frame[13] = unknown ? 0xB5 : 0x06;
     /* Buffer address, then size with OWN=0: QEMU transmits synchronously on that write. */
     out32(nic + 0x20 + 4 * nic_slot, (u32)frame);
     out32(nic + 0x10 + 4 * nic_slot, frame_len);
@@ -161,6 +177,12 @@ static void start_timer(void)
     out8(0x21, 0x04); out8(0xA1, 0x02);
     out8(0x21, 0x01); out8(0xA1, 0x01);
     out8(0x21, 0xFE); out8(0xA1, 0xFF);
+
+    /* Local APIC in "virtual wire" mode, so the PIC's interrupts reach the CPU: SeaBIOS sets it
+     * up like this, qboot leaves LINT0 masked. */
+    volatile u32 *lapic = (volatile u32 *)0xFEE00000u;
+    lapic[0xF0 / 4] = 0x1FF;                                /* software-enable, spurious vector 0xFF */
+    lapic[0x350 / 4] = 0x700;                               /* LINT0: ExtINT, unmasked */
 
     /* PIT channel 0, rate generator, TICK_HZ. */
     u32 divisor = 1193182u / TICK_HZ;
@@ -210,6 +232,7 @@ void vx_main(u32 magic, const struct multiboot_info *mbi)
     dirty_at = mem_lo;
     dirty_per_tick = mem_hi > mem_lo ? option(cmdline, "dirty", 0) : 0;
     frames_per_s = option(cmdline, "tx", 0);
+    drop_every = option(cmdline, "drop", 0);
     frame_len = option(cmdline, "len", 600);
     if (frame_len < 60) frame_len = 60;
     if (frame_len > 1514) frame_len = 1514;
@@ -222,7 +245,9 @@ void vx_main(u32 magic, const struct multiboot_info *mbi)
     say_num(dirty_per_tick);
     say("pages/tick tx=");
     say_num(frames_per_s);
-    say("/s cmdline='");
+    say("/s drop_every=");
+    say_num(drop_every);
+    say(" cmdline='");
     say(cmdline);
     say("'\r\n");
 
