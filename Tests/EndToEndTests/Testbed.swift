@@ -47,10 +47,11 @@ enum Testbed {
         return result.output
     }
 
-    /// Runs `body` with the testbed's running domains paused, so that their counters hold still,
+    /// Runs `body` with every running testbed domain paused, so that their counters hold still,
     /// and resumes them afterwards whatever happens.
     static func withDomainsPaused<Result>(_ body: () throws -> Result) throws -> Result {
-        let domains = try runningDomains()
+        let domains = try virsh(["list", "--name", "--state-running"]).split(separator: "\n").map(String.init)
+            .filter { $0.hasPrefix("vx-") }
         for domain in domains { try virsh(["suspend", domain]) }
         defer { for domain in domains { _ = try? virsh(["resume", domain]) } }
         return try body()

@@ -77,13 +77,24 @@ public final class ExporterProcess {
 public enum Command {
     /// Runs `executable` with `arguments` and `input` on standard input; returns the exit status and
     /// the combined standard output and error.
+    ///
+    /// The output goes through a file, not a pipe: a command that leaves a process running in the
+    /// background (a testbed job) may hand it the output descriptor, and a pipe would then not end
+    /// until that process does.
     public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = []) throws -> (
         status: Int32, output: String
     ) {
+        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "virt-exporter-command-\(UUID())")
+        guard FileManager.default.createFile(atPath: outputFile.path, contents: nil) else {
+            throw HTTPTestError("cannot create \(outputFile.path)")
+        }
+        defer { try? FileManager.default.removeItem(at: outputFile) }
+        let output = try FileHandle(forWritingTo: outputFile)
+        defer { try? output.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let output = Pipe()
         let stdin = Pipe()
         process.standardOutput = output
         process.standardError = output
@@ -91,9 +102,8 @@ public enum Command {
         try process.run()
         stdin.fileHandleForWriting.write(Data(input))
         try stdin.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return (process.terminationStatus, text)
+        return (process.terminationStatus, try String(contentsOf: outputFile, encoding: .utf8))
     }
 }
 

@@ -141,6 +141,14 @@ case ${1:-} in
     -h | --help) usage ;;
     --wait) shift; wait_job "$@" ;;
     --prepare) shift; prepare_domain "$@" ;;
-    __run) shift; run_job "$@" ;;
+    __run)
+        shift
+        # Close every descriptor the caller passed down beyond 0-2: a caller that waits for one of
+        # them to close (Foundation's Process does) would otherwise wait for the whole job.
+        for fd in /proc/$$/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+        done
+        run_job "$@" ;;
     *) start_job "$@" ;;
 esac
