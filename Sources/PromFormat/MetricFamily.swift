@@ -70,3 +70,11 @@ public struct MetricFamily: Sendable, Hashable {
         samples.append(sample)
     }
 }
+
+extension MetricFamily {
+    /// Adds a sample whose label names are known to be valid (constants checked by tests),
+    /// skipping the check that ``append(_:)`` makes for every sample.
+    public mutating func append(trusted sample: Sample) {
+        samples.append(sample)
+    }
+}

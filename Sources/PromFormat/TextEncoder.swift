@@ -38,7 +38,9 @@ public enum TextEncoder {
 
         var dropped = 0
         var previous: [Label]?
-        for sample in family.samples.sorted(by: { labelsPrecede($0.labels, $1.labels) }) {
+        let samples = family.samples
+        let isSorted = zip(samples, samples.dropFirst()).allSatisfy { !labelsPrecede($1.labels, $0.labels) }
+        for sample in isSorted ? samples : samples.sorted(by: { labelsPrecede($0.labels, $1.labels) }) {
             if sample.labels == previous {
                 dropped += 1
                 continue
@@ -68,7 +70,15 @@ public enum TextEncoder {
 
     /// Escapes `\` and newline (help text), plus `"` (label values), as the format requires.
     private static func appendEscaped(_ text: String, escapeQuotes: Bool, into buffer: inout [UInt8]) {
-        for byte in text.utf8 {
+        let utf8 = text.utf8
+        let needsEscaping = utf8.contains { byte in
+            byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\n") || (escapeQuotes && byte == UInt8(ascii: "\""))
+        }
+        guard needsEscaping else {
+            buffer.append(contentsOf: utf8)
+            return
+        }
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\\"): buffer.append(contentsOf: "\\\\".utf8)
             case UInt8(ascii: "\n"): buffer.append(contentsOf: "\\n".utf8)

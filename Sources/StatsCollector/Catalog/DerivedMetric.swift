@@ -28,6 +28,10 @@ struct DerivedMetric: Sendable {
 
     /// How the derived metric appears in the catalog.
     let descriptor: MetricDescriptor
+    /// The metrics this one reads.
+    let inputs: [String]
+    /// The metrics whose series this one has: one derived sample per series of any of them.
+    let primaryInputs: [String]
     /// How it is computed.
     let formula: Formula
     /// The time base of a rate.
@@ -46,23 +50,18 @@ struct DerivedMetric: Sendable {
         case .shrinking(let remaining, let iteration): source = "\(remaining) across \(iteration)"
         }
         descriptor = MetricDescriptor(metric: metric, type: .gauge, help: help, source: source, labels: labels)
-    }
-
-    /// The metrics whose series this one has: one derived sample per series of any of them.
-    var primaryInputs: [String] {
-        if case .timeLeft(let pairs) = formula { return pairs.map(\.remaining) }
-        return [inputs[0]]
-    }
-
-    /// The metrics this one reads.
-    var inputs: [String] {
         switch formula {
-        case .rate(let counter, _): [counter]
-        case .ratioOfIncreases(let counter, let per): [counter, per]
-        case .ratio(let numerator, let denominator): [numerator, denominator]
-        case .product(let first, let second): [first, second]
-        case .timeLeft(let pairs): pairs.flatMap { [$0.remaining, $0.rate] }
-        case .shrinking(let remaining, let iteration): [remaining, iteration]
+        case .rate(let counter, _): inputs = [counter]
+        case .ratioOfIncreases(let counter, let per): inputs = [counter, per]
+        case .ratio(let numerator, let denominator): inputs = [numerator, denominator]
+        case .product(let first, let second): inputs = [first, second]
+        case .timeLeft(let pairs): inputs = pairs.flatMap { [$0.remaining, $0.rate] }
+        case .shrinking(let remaining, let iteration): inputs = [remaining, iteration]
+        }
+        if case .timeLeft(let pairs) = formula {
+            primaryInputs = pairs.map(\.remaining)
+        } else {
+            primaryInputs = [inputs[0]]
         }
     }
 }

@@ -63,7 +63,11 @@ struct DeviceGroup: Sendable {
 
     /// The most specific group a field pattern belongs to, if any.
     static func containing(_ pattern: String) -> DeviceGroup? {
-        all.filter { pattern.hasPrefix($0.prefix) }.max { $0.prefix.count < $1.prefix.count }
+        var best: DeviceGroup?
+        for group in all where pattern.hasPrefix(group.prefix) && group.prefix.count > (best?.prefix.count ?? 0) {
+            best = group
+        }
+        return best
     }
 
     /// Label names for a series of a field with `pattern`: `domain`, then its group's.

@@ -20,10 +20,13 @@ struct InfoDescriptor: Sendable {
     let descriptor: MetricDescriptor
     /// The labels after the domain's (and the device's), in order.
     let infoLabels: [InfoLabel]
+    /// The patterns of the fields the labels come from.
+    let fields: Set<String>
 
     init(metric: String, help: String, labels infoLabels: [InfoLabel]) {
         let group = DeviceGroup.containing(infoLabels[0].field)
         self.infoLabels = infoLabels
+        self.fields = Set(infoLabels.map(\.field))
         self.descriptor = MetricDescriptor(
             metric: metric, type: .gauge, help: help, source: infoLabels.map(\.field).joined(separator: ", "),
             labels: (group?.labelNames ?? ["domain"]) + infoLabels.map(\.name))

@@ -28,7 +28,7 @@ struct KVMStatRule: Sendable {
         guard let dot = rest.lastIndex(of: "."), let kind = Kind(rawValue: String(rest[rest.index(after: dot)...]))
         else { return nil }
         let name = rest[..<dot]
-        guard !name.isEmpty, !name.contains("."), name.utf8.allSatisfy(Self.isNameByte) else { return nil }
+        guard !name.isEmpty, name.utf8.allSatisfy(Self.isNameByte) else { return nil }
         return descriptor(name: String(name), kind: kind, source: pattern)
     }
 

@@ -7,10 +7,20 @@ import PromFormat
 /// device's name, path or index. Text and enum fields become labels of info series. A field the
 /// catalog does not know is counted, never dropped silently.
 struct DomainStatsMapper {
+    /// What the catalog says about each field name, kept by the caller across collections.
+    private var plans: FieldPlans
     /// Families built so far, by metric name.
     private(set) var families: [String: MetricFamily] = [:]
     /// Fields seen that no catalog row maps, by pattern, with how often each was seen.
     private(set) var unmappedFields: [String: Int] = [:]
+
+    /// Creates a mapper that looks fields up in `plans`; take them back with ``finish()``.
+    init(plans: FieldPlans = FieldPlans()) {
+        self.plans = plans
+    }
+
+    /// The field plans, grown by the domains mapped, for the next collection.
+    func finish() -> FieldPlans { plans }
 
     /// Maps one domain's record.
     ///
@@ -27,33 +37,49 @@ struct DomainStatsMapper {
             }
         }
 
-        let patterns = domain.parameters.map { FieldPattern(field: $0.field) }
+        var fieldPlans: [FieldPlan] = []
+        fieldPlans.reserveCapacity(domain.parameters.count)
+        for parameter in domain.parameters { fieldPlans.append(plans.plan(for: parameter.field)) }
         var labelSources: [String: TypedValue] = [:]
-        for (parameter, pattern) in zip(domain.parameters, patterns)
-        where MetricCatalog.labelSourcePatterns.contains(pattern.pattern) {
+        for (parameter, plan) in zip(domain.parameters, fieldPlans) where plan.isLabelSource {
             labelSources[parameter.field] = parameter.value
         }
 
-        for (parameter, pattern) in zip(domain.parameters, patterns) {
-            if let descriptor = MetricCatalog.descriptor(forPattern: pattern.pattern),
-                let value = descriptor.conversion.convert(parameter.value)
-            {
-                let group = DeviceGroup.containing(pattern.pattern)
-                append(descriptor, labels: labels(domain.name, pattern.indices, group, labelSources), value)
-            } else if !MetricCatalog.nonValuePatterns.contains(pattern.pattern) {
-                unmappedFields[pattern.pattern, default: 0] += 1
+        // Every series of one device shares one label array (arrays are copy-on-write).
+        var labelsByDevice: [DeviceKey: [Label]] = [:]
+        let domainLabels = [Label("domain", domain.name)]
+        for (parameter, plan) in zip(domain.parameters, fieldPlans) {
+            if let descriptor = plan.descriptor, let value = descriptor.conversion.convert(parameter.value) {
+                var series = domainLabels
+                if let group = plan.group {
+                    let key = DeviceKey(prefix: group.prefix, indices: plan.pattern.indices)
+                    if let cached = labelsByDevice[key] {
+                        series = cached
+                    } else {
+                        series = labels(domain.name, plan.pattern.indices, group, labelSources)
+                        labelsByDevice[key] = series
+                    }
+                }
+                append(descriptor, labels: series, value)
+            } else if !plan.isNonValue {
+                unmappedFields[plan.pattern.pattern, default: 0] += 1
             }
         }
-        addInfoSeries(domain: domain.name, patterns: patterns, labelSources: labelSources)
+        addInfoSeries(domain: domain.name, plans: fieldPlans, labelSources: labelSources)
+    }
+
+    private struct DeviceKey: Hashable {
+        let prefix: String
+        let indices: [Substring]
     }
 
     /// One info series per domain (or per device) for which libvirt reported any of its fields.
-    private mutating func addInfoSeries(domain: String, patterns: [FieldPattern], labelSources: [String: TypedValue]) {
+    private mutating func addInfoSeries(domain: String, plans: [FieldPlan], labelSources: [String: TypedValue]) {
         for info in MetricCatalog.infoSeries {
-            let fields = Set(info.infoLabels.map(\.field))
             var seenIndices: [[Substring]] = []
-            for pattern in patterns where fields.contains(pattern.pattern) && !seenIndices.contains(pattern.indices) {
-                seenIndices.append(pattern.indices)
+            for plan in plans
+            where info.fields.contains(plan.pattern.pattern) && !seenIndices.contains(plan.pattern.indices) {
+                seenIndices.append(plan.pattern.indices)
             }
             for indices in seenIndices {
                 var series = labels(domain, indices, info.group, labelSources)
@@ -86,7 +112,8 @@ struct DomainStatsMapper {
     }
 
     private mutating func append(_ descriptor: MetricDescriptor, labels: [Label], _ value: SampleValue) {
-        // Catalog label names are constants validated by the catalog's tests, so appending cannot fail.
-        try? families[descriptor.metric, default: descriptor.makeFamily()].append(Sample(labels: labels, value: value))
+        // Catalog label names are constants validated by the catalog's tests.
+        families[descriptor.metric, default: descriptor.makeFamily()].append(
+            trusted: Sample(labels: labels, value: value))
     }
 }

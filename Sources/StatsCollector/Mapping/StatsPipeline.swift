@@ -5,6 +5,7 @@ public import PromFormat
 /// records.
 public struct StatsPipeline: Sendable {
     private var derivedMetrics: DerivedMetricsEngine?
+    private var plans = FieldPlans()
 
     /// Creates a pipeline.
     ///
@@ -24,8 +25,11 @@ public struct StatsPipeline: Sendable {
     /// Maps `domains` and derives from them, at monotonic time `time` (seconds). Calling it again
     /// with the same time re-renders: rates then hold their last values.
     public mutating func run(_ domains: [DomainStats], at time: Double) -> Output {
-        var mapper = DomainStatsMapper()
-        domains.forEach { mapper.add($0) }
+        var mapper = DomainStatsMapper(plans: plans)
+        plans = FieldPlans()  // the mapper holds the only reference while it adds to them
+        // In name order, most families come out already sorted, and the encoder skips their sort.
+        for domain in domains.sorted(by: { $0.name < $1.name }) { mapper.add(domain) }
+        plans = mapper.finish()
         var families = Array(mapper.families.values)
         families += derivedMetrics?.derive(from: mapper.families, at: time) ?? []
         return Output(families: families, unmappedFields: mapper.unmappedFields)

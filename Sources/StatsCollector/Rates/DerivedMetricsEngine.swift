@@ -52,13 +52,15 @@ struct DerivedMetricsEngine {
         for derived in MetricCatalog.derivedMetrics {
             var family = derived.descriptor.makeFamily()
             var seriesLabels: [[Label]] = []
+            var seen: Set<[Label]> = []
             for name in derived.primaryInputs {
-                for labels in current[name]?.keys ?? [:].keys where !seriesLabels.contains(labels) {
+                for labels in current[name]?.keys ?? [:].keys where seen.insert(labels).inserted {
                     seriesLabels.append(labels)
                 }
             }
+            let firstInput = current[derived.inputs[0]]
             for labels in seriesLabels {
-                let value = current[derived.inputs[0]]?[labels] ?? .nan
+                let value = firstInput?[labels] ?? .nan
                 let derivedKey = SeriesKey(metric: derived.descriptor.metric, labels: labels)
                 let result: Double?
                 switch derived.formula {

@@ -1,0 +1,42 @@
+/// What the catalog says about one field name, worked out once: field names repeat from domain to
+/// domain and from collection to collection, so the mapper looks each up in a ``FieldPlans``
+/// cache instead of parsing and matching it again.
+struct FieldPlan: Sendable {
+    /// The field's pattern and indices.
+    let pattern: FieldPattern
+    /// The value row, if the field is a value.
+    let descriptor: MetricDescriptor?
+    /// The device group of the field, if it repeats per device.
+    let group: DeviceGroup?
+    /// Whether the field labels other series.
+    let isLabelSource: Bool
+    /// Whether the field is never a value (a label source, an error message).
+    let isNonValue: Bool
+
+    init(field: String) {
+        pattern = FieldPattern(field: field)
+        descriptor = MetricCatalog.descriptor(forPattern: pattern.pattern)
+        group = DeviceGroup.containing(pattern.pattern)
+        isLabelSource = MetricCatalog.labelSourcePatterns.contains(pattern.pattern)
+        isNonValue = MetricCatalog.nonValuePatterns.contains(pattern.pattern)
+    }
+}
+
+/// A cache of ``FieldPlan``s by field name, kept across collections. Bounded: the names come from
+/// libvirt's fixed field list times the devices, vCPUs and host CPUs of the host's domains; should
+/// it ever pass ``limit`` names, it starts over.
+struct FieldPlans: Sendable {
+    private var plans: [String: FieldPlan] = [:]
+
+    /// The most names kept.
+    static let limit = 100_000
+
+    /// The plan of `field`, worked out on first use.
+    mutating func plan(for field: String) -> FieldPlan {
+        if let plan = plans[field] { return plan }
+        if plans.count >= Self.limit { plans.removeAll(keepingCapacity: true) }
+        let plan = FieldPlan(field: field)
+        plans[field] = plan
+        return plan
+    }
+}
