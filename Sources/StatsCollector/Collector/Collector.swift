@@ -43,11 +43,7 @@ public actor Collector {
 
     /// Domains whose last collected stats show an active job.
     public var domainsWithActiveJobs: Set<String> {
-        Set(
-            (last?.batch.domains ?? []).filter { domain in
-                JobUpdate(domain: domain.name, parameters: domain.parameters.filter { JobUpdate.isJobField($0.field) })
-                    .hasActiveJob
-            }.map(\.name))
+        Set((last?.batch.domains ?? []).filter { JobUpdate.hasActiveJob(in: $0.parameters) }.map(\.name))
     }
 
     /// Collects once and publishes the snapshot.

@@ -7,7 +7,10 @@ public struct JobUpdate: Sendable, Equatable {
     public let parameters: [TypedParameter]
 
     /// Whether a job is still running: its type is neither none nor absent.
-    public var hasActiveJob: Bool {
+    public var hasActiveJob: Bool { Self.hasActiveJob(in: parameters) }
+
+    /// Whether `parameters` show a running job: a `job.type` that is neither none nor absent.
+    static func hasActiveJob(in parameters: [TypedParameter]) -> Bool {
         let type = parameters.first { $0.field == MetricCatalog.jobPrefix + "type" }?.value.integerCode
         return (type ?? 0) != 0
     }
