@@ -104,18 +104,12 @@ final class LibvirtConnection {
         let name = virDomainGetName(record.dom).map { String(cString: $0) } ?? ""
         var uuid = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
         let hasUUID = virDomainGetUUIDString(record.dom, &uuid) == 0
-        let parameters = (0..<Int(record.nparams)).compactMap { index in
-            typedParameter(record.params[index])
-        }
+        let parameters = TypedParameterCopy.copy(UnsafeBufferPointer(start: record.params, count: Int(record.nparams)))
         return DomainStats(
             name: name,
             uuid: hasUUID ? String(decoding: uuid.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "",
             parameters: parameters
         )
-    }
-
-    private static func typedParameter(_ parameter: virTypedParameter, prefix: String = "") -> TypedParameter? {
-        TypedParameterCopy.copy(parameter, prefix: prefix)
     }
 
     /// The job stats of the domain called `name`: its active job (`job.*`, plus `migration.*` during
@@ -212,7 +206,8 @@ final class LibvirtConnection {
             try call(function) { virDomainGetCPUStats(domain, &parameters, UInt32(perCPU), start, UInt32(count), 0) }
             for (offset, parameter) in parameters.enumerated() {
                 let cpu = Int(start) + offset / Int(perCPU)
-                if let converted = typedParameter(parameter, prefix: "\(MetricCatalog.cpuStatsPrefix)\(cpu).") {
+                if let converted = TypedParameterCopy.copy(parameter, prefix: "\(MetricCatalog.cpuStatsPrefix)\(cpu).")
+                {
                     result.append(converted)
                 }
             }
@@ -224,7 +219,9 @@ final class LibvirtConnection {
         if totals > 0 {
             try call(function) { virDomainGetCPUStats(domain, &parameters, UInt32(totals), -1, 1, 0) }
         }
-        result += parameters.compactMap { typedParameter($0, prefix: MetricCatalog.cpuStatsPrefix) }
+        result += parameters.withUnsafeBufferPointer {
+            TypedParameterCopy.copy($0, prefix: MetricCatalog.cpuStatsPrefix)
+        }
         return result
     }
 
@@ -245,7 +242,7 @@ final class LibvirtConnection {
         if completed && type == Int32(VIR_DOMAIN_JOB_NONE.rawValue) { return [] }
         var result = [TypedParameter(field: prefix + "type", value: .int(type))]
         if let parameters {
-            result += (0..<Int(count)).compactMap { typedParameter(parameters[$0], prefix: prefix) }
+            result += TypedParameterCopy.copy(UnsafeBufferPointer(start: parameters, count: Int(count)), prefix: prefix)
         }
         return result
     }
@@ -440,12 +437,15 @@ private final class EventSink: Sendable {
 /// Public so that benchmarks can measure it on synthetic parameters; the exporter's own use is in
 /// this file.
 public enum TypedParameterCopy {
-    /// Copies every parameter of `parameters`, skipping empty slots and types newer than this code.
-    public static func copy(_ parameters: UnsafeBufferPointer<virTypedParameter>) -> [TypedParameter] {
+    /// Copies every parameter of `parameters`, their names after `prefix`, skipping empty slots and
+    /// types newer than this code.
+    public static func copy(_ parameters: UnsafeBufferPointer<virTypedParameter>, prefix: String = "")
+        -> [TypedParameter]
+    {
         var result: [TypedParameter] = []
         result.reserveCapacity(parameters.count)
         for parameter in parameters {
-            if let copied = copy(parameter, prefix: "") { result.append(copied) }
+            if let copied = copy(parameter, prefix: prefix) { result.append(copied) }
         }
         return result
     }
