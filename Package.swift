@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibxml2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
 
         // Exposition-format model, text encoder and gzip. Knows nothing of libvirt.
         .target(
@@ -38,6 +39,7 @@ let package = Package(
             name: "StatsCollector",
             dependencies: [
                 "CLibvirt",
+                "CLibxml2",
                 "PromFormat",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),

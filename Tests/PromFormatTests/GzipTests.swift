@@ -28,11 +28,4 @@ import Testing
     @Test func compressesEmptyInput() throws {
         #expect(try Gzip.compress([]).count > 10)
     }
-
-    @Test func frozenBytesKeepTheirContent() {
-        let bytes = FrozenBytes([1, 2, 3])
-        #expect(bytes.count == 3)
-        #expect(bytes.array == [1, 2, 3])
-        #expect(FrozenBytes([UInt8]()).count == 0)
-    }
 }

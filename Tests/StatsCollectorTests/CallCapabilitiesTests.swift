@@ -5,7 +5,7 @@ import Testing
 @Suite struct CallCapabilitiesTests {
     /// The message libvirtd 9.0 gives on this project's cgroup v2 hosts.
     private static let cgroupV2 = LibvirtError(
-        function: "virDomainGetCPUStats", code: .operationUnsupported, domain: 13,
+        function: "virDomainGetCPUStats", code: .operationUnsupported, origin: 13,
         message: "Operation not supported: operation 'getCpuacctPercpuUsage' not supported for backend 'cgroup V2'")
 
     @Test func perCPUStatsUnsupportedIsCountedOnceAndTurnedOff() throws {
@@ -28,7 +28,7 @@ import Testing
     @Test func jobStatsUnsupportedTurnsOffBothJobCalls() {
         var capabilities = CallCapabilities()
         let refused = LibvirtError(
-            function: "virDomainGetJobStats", code: .noSupport, domain: 0,
+            function: "virDomainGetJobStats", code: .noSupport, origin: 0,
             message: "this function is not supported by the connection driver: virDomainGetJobStats")
         let classified = capabilities.classify(refused, domain: "test")
         #expect(classified?.isExpected == true)
@@ -39,11 +39,20 @@ import Testing
     @Test func expectedStatesAreNotErrors() {
         var capabilities = CallCapabilities()
         let destination = LibvirtError(
-            function: "virDomainGetJobStats", code: .operationInvalid, domain: 10,
+            function: "virDomainGetJobStats", code: .operationInvalid, origin: 10,
             message: "Requested operation is not valid: migration statistics are available only on the source host")
         let atDestination = capabilities.classify(destination, domain: "incoming")
         #expect(atDestination == nil)
-        let vanished = LibvirtError(function: "virDomainGetCPUStats", code: .noDomain, domain: 10, message: "gone")
+        let atDestinationNow = LibvirtError(
+            function: "virDomainGetJobStats", code: .operationUnsupported, origin: 10,
+            message: "Operation not supported: migration statistics are available only on the source host")
+        #expect(capabilities.classify(atDestinationNow, domain: "incoming") == nil, "libvirt 9's code for it")
+        let translated = LibvirtError(
+            function: "virDomainGetJobStats", code: .operationUnsupported, origin: 10,
+            message:
+                "Opération non supportée : les statistiques de migration sont disponibles uniquement sur l'hôte source")
+        #expect(capabilities.classify(translated, domain: "incoming") == nil, "by code, whatever the language")
+        let vanished = LibvirtError(function: "virDomainGetCPUStats", code: .noDomain, origin: 10, message: "gone")
         let whenGone = capabilities.classify(vanished, domain: "gone")
         #expect(whenGone == nil)
         #expect(capabilities.jobStats == nil)
@@ -53,7 +62,7 @@ import Testing
     @Test func otherFailuresAreErrorsForTheDomain() throws {
         var capabilities = CallCapabilities()
         let timeout = LibvirtError(
-            function: "virDomainGetJobStats", code: .operationTimeout, domain: 10,
+            function: "virDomainGetJobStats", code: .operationTimeout, origin: 10,
             message: "Timed out during operation: cannot acquire state change lock")
         let classified = capabilities.classify(timeout, domain: "stuck")
         let error = try #require(classified)

@@ -130,7 +130,7 @@ extension DomainStats {
                     .init(field: "job.time_elapsed", value: .ullong(3000)),
                     .init(field: "job.data_processed", value: .ullong(500)),
                     .init(field: "job.data_total", value: .ullong(1000)),
-                ]), polls: 7)
+                ], readAt: .now), polls: 7)
         var exposition = try snapshotText(store)
         #expect(exposition.value("libvirt_domain_job_data_progress_ratio", ["domain": "web"]) == 0.5)
         #expect(exposition.value("libvirt_domain_job_data_transfer_bytes_per_second", ["domain": "web"]) == 200)
@@ -144,7 +144,7 @@ extension DomainStats {
                     .init(field: "job.type", value: .int(0)), .init(field: "completedjob.type", value: .int(3)),
                     .init(field: "completedjob.operation", value: .int(8)),
                     .init(field: "completedjob.time_elapsed", value: .ullong(4000)),
-                ]), polls: 8)
+                ], readAt: .now), polls: 8)
         exposition = try snapshotText(store)
         #expect(exposition.samples("libvirt_domain_job_data_progress_ratio").isEmpty)
         #expect(exposition.value("libvirt_domain_job_type", ["domain": "web"]) == 0)

@@ -1,48 +1,91 @@
+import Synchronization
 import Testing
 
 @testable import StatsCollector
 
 @Suite struct DomainCallGateTests {
     private static let timeout = LibvirtError(
-        function: "virDomainGetJobStats", code: .operationTimeout, domain: 10,
+        function: "virDomainGetJobStats", code: .operationTimeout, origin: 10,
         message: "Timed out during operation: cannot acquire state change lock")
+
+    /// A clock that moves only when the test says so.
+    private final class ManualClock: Sendable {
+        private let instant = Mutex(ContinuousClock.now)
+        var now: ContinuousClock.Instant { instant.withLock { $0 } }
+        func advance(_ duration: Duration) { instant.withLock { $0 += duration } }
+    }
+
+    private static let runner = LibvirtCallRunner(
+        pool: BlockingCallPool(name: "gate-tests", maximumThreads: 4), deadline: .milliseconds(200),
+        logger: .init(label: "gate-tests"))
 
     @Test func atMostOneCallInFlightPerDomain() {
         let gate = DomainCallGate()
         #expect(gate.acquire("web"))
         #expect(!gate.acquire("web"), "a second call on the same domain waits its turn")
         #expect(gate.acquire("db"), "other domains are not held up")
-        gate.release("web", after: .milliseconds(10), error: nil)
-        #expect(gate.acquire("web"))
     }
 
-    @Test func aSlowOrTimedOutDomainBacksOffAndAQuickAnswerClearsIt() {
+    @Test func aCallPastItsDeadlineHoldsTheDomainUntilItReturns() async {
         let gate = DomainCallGate()
-        #expect(gate.acquire("stuck"))
-        gate.release("stuck", after: .seconds(30), error: nil)
-        #expect(gate.isBackingOff("stuck"))
-        #expect(!gate.acquire("stuck"), "no call while backing off")
-
-        #expect(gate.acquire("locked"))
-        gate.release("locked", after: .milliseconds(5), error: Self.timeout)
-        #expect(gate.isBackingOff("locked"), "a timeout backs off however quickly it came")
-
-        #expect(gate.acquire("fine"))
-        gate.release("fine", after: .seconds(1), error: nil)
-        #expect(!gate.isBackingOff("fine"))
-    }
-
-    @Test func callReportsSkippedSucceededAndFailed() throws {
-        let gate = DomainCallGate()
-        let succeeded = gate.call("web") { () throws(LibvirtError) in 42 }
-        #expect(try succeeded?.get() == 42)
-        let failed = gate.call("web") { () throws(LibvirtError) -> Int in throw Self.timeout }
-        guard case .failure(let error)? = failed else {
-            Issue.record("expected a failure")
+        let release = Latch()
+        let outcome = await gate.call("stuck", "virDomainGetJobStats", on: Self.runner) { () throws(LibvirtError) in
+            release.wait()
+            return 1
+        }
+        guard case .overran = outcome else {
+            Issue.record("expected the call to overrun, got \(String(describing: outcome))")
             return
         }
-        #expect(error == Self.timeout)
-        let skipped = gate.call("web") { () throws(LibvirtError) in 1 }
-        #expect(skipped == nil, "skipped while backing off")
+        #expect(gate.isInFlight("stuck"))
+        let second = await gate.call("stuck", "virDomainGetJobStats", on: Self.runner) { () throws(LibvirtError) in 2 }
+        #expect(second == nil, "no second call while the first is still in flight")
+        release.open()
+        #expect(await eventually { !gate.isInFlight("stuck") })
+        let third = await gate.call("stuck", "virDomainGetJobStats", on: Self.runner) { () throws(LibvirtError) in 3 }
+        guard case .finished(.success(3))? = third else {
+            Issue.record("expected the domain to answer again, got \(String(describing: third))")
+            return
+        }
+    }
+
+    @Test func aTimeoutBacksOffDoublingUpToFiveMinutesAndAnAnswerEndsIt() async throws {
+        let clock = ManualClock()
+        let gate = DomainCallGate(now: { clock.now })
+        var expected: [Duration] = []
+        var seen: [Duration] = []
+        for _ in 0..<6 {
+            _ = await gate.call("locked", "virDomainGetJobStats", on: Self.runner) { () throws(LibvirtError) -> Int in
+                throw Self.timeout
+            }
+            let remaining = try #require(gate.backoffRemaining("locked"))
+            seen.append(remaining)
+            expected.append(min(DomainCallGate.firstBackoff * (1 << expected.count), DomainCallGate.maximumBackoff))
+            #expect(!gate.acquire("locked"), "no call while backing off")
+            clock.advance(remaining)
+        }
+        #expect(seen == expected)
+        #expect(seen.last == .seconds(300))
+        let answered = await gate.call("locked", "virDomainGetJobStats", on: Self.runner) { () throws(LibvirtError) in 1
+        }
+        guard case .finished(.success(1))? = answered else {
+            Issue.record("expected an answer, got \(String(describing: answered))")
+            return
+        }
+        #expect(gate.backoffRemaining("locked") == nil, "an answer ends the backoff")
+        _ = await gate.call("locked", "virDomainGetJobStats", on: Self.runner) { () throws(LibvirtError) -> Int in
+            throw Self.timeout
+        }
+        #expect(gate.backoffRemaining("locked") == DomainCallGate.firstBackoff, "and starts it over")
+    }
+
+    @Test func clearingTheBackoffLetsCallsThrough() async {
+        let gate = DomainCallGate()
+        _ = await gate.call("locked", "virDomainGetJobStats", on: Self.runner) { () throws(LibvirtError) -> Int in
+            throw Self.timeout
+        }
+        #expect(!gate.acquire("locked"))
+        gate.clearBackoff("locked")
+        #expect(gate.acquire("locked"))
     }
 }

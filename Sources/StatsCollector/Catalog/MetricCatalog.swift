@@ -8,7 +8,7 @@ public enum MetricCatalog {
     /// Every metric, exporter self-metrics first, then domain metrics: bulk stats in libvirt's group
     /// order, per-CPU stats, job stats, info series, and the rule-named KVM statistics as templates.
     public static let all: [MetricDescriptor] =
-        exporterMetrics + [domainInfo] + valueRows + infoSeries.map(\.descriptor)
+        exporterMetrics + healthMetrics + [domainInfo, domainStatsComplete] + valueRows + infoSeries.map(\.descriptor)
         + KVMStatRule.all.flatMap(\.templates) + derivedMetrics.map(\.descriptor)
 
     /// Field-name prefix of the numbers from `virDomainGetCPUStats`: `cpustats.<n>.cpu_time` for
@@ -126,7 +126,7 @@ public enum MetricCatalog {
 
     // MARK: - Row builders
 
-    private static func exporter(
+    static func exporter(
         _ metric: String, _ type: MetricType, _ help: String, labels: [String] = []
     ) -> MetricDescriptor {
         MetricDescriptor(metric: metric, type: type, help: help, source: "exporter", labels: labels)

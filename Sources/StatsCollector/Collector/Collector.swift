@@ -6,6 +6,10 @@ import PromFormat
 /// render, publish. Job updates from the ``JobPoller`` between collections replace one domain's
 /// job fields and publish a new snapshot at once.
 ///
+/// A collection that fails because libvirt did not answer within its deadline publishes a stale
+/// snapshot: `libvirt_up 0`, `libvirt_exporter_collection_stale 1`, and no domain series, so that
+/// Prometheus marks them stale instead of ingesting old numbers as new.
+///
 /// It keeps what must outlive a single collection: the last batch, self-metric counters, the
 /// derived-metric state, and which failures and unknown fields were already logged, so that the
 /// log gets each once, not once per cycle.
@@ -22,6 +26,11 @@ public actor Collector {
     private let started: ContinuousClock.Instant
     /// The last batch, its outcome and its collector time, for renders between collections.
     private var last: (batch: StatsBatch, outcome: CollectionOutcome, time: Double)?
+    /// The last job update applied to each domain, so that a collection that started before it
+    /// does not bring older job fields back.
+    private var jobUpdates: [String: JobUpdate] = [:]
+    private var staleSnapshots: UInt64 = 0
+    private let callRunners: [LibvirtCallRunner]
 
     /// Creates a collector that reads `source` and publishes to `store`.
     ///
@@ -29,11 +38,14 @@ public actor Collector {
     ///   - exporterVersion: the `version` label of `libvirt_exporter_build_info`.
     ///   - libvirtVersion: the `libvirt_version` label of `libvirt_exporter_build_info`.
     ///   - derivesMetrics: whether to publish the derived gauges (rates, latencies, job progress).
+    ///   - callRunners: the runners of the source's and the job poller's libvirt calls, whose stuck
+    ///     calls and threads the self-metrics report.
     public init(
         source: any StatsSource, store: SnapshotStore, exporterVersion: String, libvirtVersion: String,
-        derivesMetrics: Bool = true, logger: Logger
+        derivesMetrics: Bool = true, callRunners: [LibvirtCallRunner] = [], logger: Logger
     ) {
         self.source = source
+        self.callRunners = callRunners
         self.store = store
         self.logger = logger
         self.selfMetrics = SelfMetrics(exporterVersion: exporterVersion, libvirtVersion: libvirtVersion)
@@ -56,16 +68,21 @@ public actor Collector {
         var batch = StatsBatch(domains: [])
         do {
             batch = try await source.fetchStats()
+            keepNewerJobFields(in: &batch, collectedFrom: collectionStarted)
             keepCompletedJobsOfStoppedDomains(in: &batch)
             outcome.reachedLibvirt = true
             outcome.errors = batch.errors
             outcome.domainCount = batch.domains.count
+            outcome.domainsComplete = batch.domains.map { ($0.name, !batch.incompleteDomains.contains($0.name)) }
             outcome.perCPUStatsAvailable = batch.perCPUStatsAvailable
             outcome.jobStatsAvailable = batch.jobStatsAvailable
             logFailedJobs(batch.domains)
         } catch {
             outcome.errors = [error]
+            outcome.isStale = error.isDeadlineExceeded
         }
+        if outcome.isStale { staleSnapshots += 1 }
+        logStaleness(outcome)
         selfMetrics.record(errors: outcome.errors)
         let time = (collectionStarted - started).inSeconds
         let rendered = render(batch, outcome: &outcome, at: time)
@@ -75,7 +92,7 @@ public actor Collector {
         last = (batch, outcome, time)
         logChanges(errors: outcome.errors, unmappedFields: rendered.unmappedFields)
         publish(rendered.families, outcome: outcome)
-        return outcome.reachedLibvirt
+        return outcome.reachedLibvirt || outcome.isStale
     }
 
     /// Replaces one domain's job fields with `update` and publishes a new snapshot.
@@ -87,10 +104,25 @@ public actor Collector {
         var outcome = last.outcome
         batch.domains[index].parameters.removeAll { JobUpdate.isJobField($0.field) }
         batch.domains[index].parameters += update.parameters
+        jobUpdates[update.domain] = update
         logFailedJobs([batch.domains[index]])
         outcome.jobPolls = polls
         self.last = (batch, outcome, last.time)
         publish(render(batch, outcome: &outcome, at: last.time).families, outcome: outcome)
+    }
+
+    /// A job update read after this collection started has newer job fields than the collection's:
+    /// keep those. Updates of domains that are gone are forgotten.
+    private func keepNewerJobFields(
+        in batch: inout StatsBatch, collectedFrom collectionStarted: ContinuousClock.Instant
+    ) {
+        jobUpdates = jobUpdates.filter { $0.value.readAt > collectionStarted }
+        guard !jobUpdates.isEmpty else { return }
+        for index in batch.domains.indices {
+            guard let update = jobUpdates[batch.domains[index].name] else { continue }
+            batch.domains[index].parameters.removeAll { JobUpdate.isJobField($0.field) }
+            batch.domains[index].parameters += update.parameters
+        }
     }
 
     /// A stopped domain is not asked for job stats, but libvirt still holds the stats of the job that
@@ -123,7 +155,20 @@ public actor Collector {
     }
 
     private func publish(_ domainFamilies: [MetricFamily], outcome: CollectionOutcome) {
+        var outcome = outcome
+        outcome.staleSnapshots = staleSnapshots
+        outcome.calls = CallAccounting(callRunners)
         store.publish(MetricsSnapshot(text: TextEncoder.encode(domainFamilies + selfMetrics.families(of: outcome))))
+    }
+
+    /// Logs when snapshots turn stale and when they are fresh again.
+    private func logStaleness(_ outcome: CollectionOutcome) {
+        guard outcome.isStale != (last?.outcome.isStale ?? false) else { return }
+        if outcome.isStale {
+            logger.info("libvirt does not answer; the snapshot is stale and carries no domain series")
+        } else {
+            logger.info("libvirt answers again; the snapshot is fresh")
+        }
     }
 
     /// Logs the error message of each domain's last completed job once: it is unbounded text, so
@@ -135,7 +180,7 @@ public actor Collector {
                 loggedJobErrors[domain.name] != message
             else { continue }
             loggedJobErrors[domain.name] = message
-            logger.warning("domain's last job failed", metadata: ["domain": "\(domain.name)", "error": "\(message)"])
+            logger.info("domain's last job failed", metadata: ["domain": "\(domain.name)", "error": "\(message)"])
         }
     }
 
@@ -144,7 +189,7 @@ public actor Collector {
     private func logChanges(errors: [CollectionError], unmappedFields: [String]) {
         let current = Set(errors.filter { !$0.isExpected })
         for error in current.subtracting(activeFailures) {
-            logger.error("collection failed", metadata: ["error": "\(error)"])
+            logger.info("collection failed", metadata: ["error": "\(error)"])
         }
         for error in activeFailures.subtracting(current) {
             var metadata: Logger.Metadata = ["call": "\(error.call)", "reason": "\(error.reason)"]

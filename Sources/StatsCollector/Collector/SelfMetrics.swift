@@ -53,6 +53,31 @@ struct SelfMetrics {
         if let polls = outcome.jobPolls {
             families.append(counter(MetricCatalog.jobPolls, [([], polls)]))
         }
+        families += health(of: outcome)
+        return families
+    }
+
+    /// Families on collection under faults: which domains were read whole, staleness, stuck calls.
+    private func health(of outcome: CollectionOutcome) -> [MetricFamily] {
+        var complete = MetricCatalog.domainStatsComplete.makeFamily()
+        for (domain, isComplete) in outcome.domainsComplete {
+            complete.append(trusted: Sample(labels: [Label("domain", domain)], value: .double(isComplete ? 1 : 0)))
+        }
+        var families = [
+            complete,
+            gauge(MetricCatalog.collectionStale, outcome.isStale ? 1 : 0),
+            counter(MetricCatalog.staleSnapshots, [([], outcome.staleSnapshots)]),
+        ]
+        if let calls = outcome.calls {
+            families += [
+                gauge(MetricCatalog.overdueCalls, Double(calls.overdue)),
+                gauge(MetricCatalog.callThreads, Double(calls.threads)),
+            ]
+            if !calls.stuck.isEmpty {
+                families.append(
+                    counter(MetricCatalog.stuckCalls, calls.stuck.map { ([Label("call", $0.key)], $0.value) }))
+            }
+        }
         return families
     }
 
@@ -87,8 +112,36 @@ struct CollectionOutcome {
     var jobStatsAvailable: Bool?
     /// Job stats polls so far, once the job poller has polled.
     var jobPolls: UInt64?
+    /// Each domain collected, and whether libvirt returned all of its stats.
+    var domainsComplete: [(domain: String, complete: Bool)] = []
+    /// Whether the collection failed because libvirt did not answer within the call deadline.
+    var isStale = false
+    /// Stale snapshots so far.
+    var staleSnapshots: UInt64 = 0
+    /// The libvirt call runners' accounts, when the collector has runners.
+    var calls: CallAccounting?
     /// Unix time the collection finished.
     var finishedAt = 0.0
     /// Seconds the collection took.
     var duration = 0.0
+}
+
+/// What the libvirt call runners report, summed over the runners.
+struct CallAccounting {
+    /// Calls that overran their deadline so far, by call.
+    var stuck: [String: UInt64] = [:]
+    /// Calls past their deadline still running.
+    var overdue = 0
+    /// Threads started for calls.
+    var threads = 0
+
+    /// The sums over `runners`; `nil` when there are none.
+    init?(_ runners: [LibvirtCallRunner]) {
+        guard !runners.isEmpty else { return nil }
+        for runner in runners {
+            stuck.merge(runner.stuckCalls, uniquingKeysWith: +)
+            overdue += runner.pool.overdueCalls
+            threads += runner.pool.threadCount
+        }
+    }
 }

@@ -4,46 +4,43 @@ public import Logging
 /// main collection, so that a migration's progress is seen second by second and a short job does
 /// not fall between two collections unseen.
 ///
-/// It has its own read-only connection and its own thread, so a slow main collection does not
+/// It has its own read-only connection and its own threads, so a slow main collection does not
 /// hold it up. Domains are tracked when the main collection sees an active job, or when libvirt
 /// reports a migration iteration; when libvirt reports a job completed, that domain's completed
-/// job stats are read at once. Calls go through the ``DomainCallGate`` it shares with the main
-/// collection: never two calls in flight on one domain, and none on a domain backing off.
+/// job stats are read at once. The tracked domains are polled side by side, each through the
+/// ``DomainCallGate`` it shares with the main collection and with the runner's deadline: a domain
+/// that does not answer delays no other, never has two calls in flight, and backs off.
 public actor JobPoller {
-    private let uri: String
     private let interval: Duration
     private let gate: DomainCallGate
+    private let runner: LibvirtCallRunner
     private let logger: Logger
-    private let executor = DedicatedThreadExecutor(name: "libvirt-jobs")
+    private let keeper: ConnectionKeeper
     private let events: AsyncStream<DomainEvent>
     private let eventSink: AsyncStream<DomainEvent>.Continuation
-    private var connection: LibvirtConnection?
     private var tracked: Set<String> = []
     private var polls: UInt64 = 0
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor {
-        executor.asUnownedSerialExecutor()
-    }
-
     /// Creates a poller for the libvirt `uri` that polls every `interval`.
-    public init(uri: String, interval: Duration, gate: DomainCallGate, logger: Logger) {
-        self.uri = uri
+    ///
+    /// - Parameters:
+    ///   - api: the libvirt calls; the real library unless a test scripts them.
+    ///   - runner: runs each call with its deadline, on threads of the poller's own.
+    public init(
+        uri: String, api: any LibvirtAPI = LibvirtLibrary(), interval: Duration, runner: LibvirtCallRunner,
+        gate: DomainCallGate, logger: Logger
+    ) {
         self.interval = interval
         self.gate = gate
+        self.runner = runner
         self.logger = logger
+        self.keeper = ConnectionKeeper(uri: uri, api: api, runner: runner, logger: logger)
         (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
     }
 
     deinit {
         eventSink.finish()
-        executor.stop()
     }
-
-    /// Domains whose job stats are polled now.
-    public var trackedDomains: Set<String> { tracked }
-
-    /// Job stats calls made so far, for `libvirt_exporter_job_polls_total`.
-    public var pollCount: UInt64 { polls }
 
     /// Starts polling the domains in `domains` (the main collection saw an active job on them).
     public func track(_ domains: Set<String>) {
@@ -71,67 +68,96 @@ public actor JobPoller {
         }
     }
 
-    private func handle(_ event: DomainEvent, deliver: @Sendable (JobUpdate, UInt64) async -> Void) async {
+    private func handle(_ event: DomainEvent, deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
         switch event.kind {
         case .migrationIteration:
             tracked.insert(event.domain)
         case .jobCompleted:
             tracked.insert(event.domain)
-            await poll(event.domain, deliver: deliver)
+            await poll([event.domain], deliver: deliver)
         case .lifecycle:
             break
         }
     }
 
-    private func pollTracked(deliver: @Sendable (JobUpdate, UInt64) async -> Void) async {
+    private func pollTracked(deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
         guard !tracked.isEmpty else {
-            ensureConnected()
+            // Stay connected, so that domain events keep arriving.
+            _ = await connection()
             return
         }
-        for domain in tracked.sorted() { await poll(domain, deliver: deliver) }
+        await poll(tracked.sorted(), deliver: deliver)
     }
 
-    /// Reads one domain's job stats and hands them on; stops tracking it once its job is over.
-    private func poll(_ domain: String, deliver: @Sendable (JobUpdate, UInt64) async -> Void) async {
-        guard let connection = ensureConnected() else { return }
-        guard
-            let result = gate.call(
-                domain, { () throws(LibvirtError) in try connection.jobStats(ofDomainNamed: domain) })
-        else { return }
+    /// Reads the domains' job stats side by side and hands each answer on; stops tracking a
+    /// domain once its job is over.
+    private func poll(_ domains: [String], deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
+        guard let connection = await connection() else { return }
+        typealias Poll = (
+            domain: String, started: ContinuousClock.Instant,
+            outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>?
+        )
+        await withTaskGroup(of: Poll.self) { group in
+            for domain in domains {
+                group.addTask { [gate, runner] in
+                    let started = ContinuousClock.now
+                    let outcome = await gate.call(domain, "virDomainGetJobStats", on: runner) {
+                        () throws(LibvirtError) in
+                        try PerDomainCalls.jobFields(of: domain, on: connection)
+                    }
+                    return (domain, started, outcome)
+                }
+            }
+            for await poll in group {
+                record(poll.outcome, of: poll.domain, on: connection)
+                if case .finished(.success(let parameters)) = poll.outcome {
+                    await deliver(JobUpdate(domain: poll.domain, parameters: parameters, readAt: poll.started), polls)
+                }
+            }
+        }
+    }
+
+    /// Counts a poll, and stops tracking a domain whose job ended or that is gone.
+    private func record(
+        _ outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>?, of domain: String,
+        on connection: any LibvirtConnection
+    ) {
+        guard let outcome else { return }
         polls += 1
-        switch result {
-        case .success(let parameters):
-            let update = JobUpdate(domain: domain, parameters: parameters)
-            if !update.hasActiveJob { tracked.remove(domain) }
-            await deliver(update, polls)
-        case .failure(let error):
-            if error.code == .noDomain || error.message.contains("only on the source host") {
+        switch outcome {
+        case .finished(.success(let parameters)):
+            if !JobUpdate.hasActiveJob(in: parameters) { tracked.remove(domain) }
+        case .finished(.failure(let error)):
+            if error.code == .noDomain || CallCapabilities.isMigrationDestination(error) {
                 tracked.remove(domain)
             } else {
                 logger.debug("job stats poll failed", metadata: ["domain": "\(domain)", "error": "\(error)"])
             }
-            if !connection.isAlive { self.connection = nil }
+            if !connection.isAlive { Task { await keeper.drop(connection) } }
+        case .overran:
+            break
         }
     }
 
     /// The poller's connection, opened (and subscribed to domain events) when needed.
-    @discardableResult
-    private func ensureConnected() -> LibvirtConnection? {
-        if let connection, connection.isAlive { return connection }
-        connection = nil
+    private func connection() async -> (any LibvirtConnection)? {
         do {
-            let opened = try LibvirtConnection(uri: uri)
-            let sink = eventSink
-            do {
-                try opened.watchDomainEvents { sink.yield($0) }
-            } catch {
-                logger.notice("libvirt domain events unavailable; polling only", metadata: ["error": "\(error)"])
-            }
-            connection = opened
-            return opened
+            let (connection, isNew) = try await keeper.connection()
+            if isNew { await subscribe(connection) }
+            return connection
         } catch {
             logger.debug("job poller cannot connect", metadata: ["error": "\(error)"])
             return nil
+        }
+    }
+
+    private func subscribe(_ connection: any LibvirtConnection) async {
+        let sink = eventSink
+        let outcome = await runner.run("virConnectDomainEventRegisterAny") {
+            Result { () throws(LibvirtError) in try connection.watchDomainEvents { sink.yield($0) } }
+        }
+        if case .finished(.failure(let error)) = outcome {
+            logger.info("libvirt domain events unavailable; polling only", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -5,6 +5,15 @@ public struct JobUpdate: Sendable, Equatable {
     public let domain: String
     /// The job fields.
     public let parameters: [TypedParameter]
+    /// When the poll that read them started: a collection that started earlier has older job fields.
+    public let readAt: ContinuousClock.Instant
+
+    /// Creates an update.
+    public init(domain: String, parameters: [TypedParameter], readAt: ContinuousClock.Instant) {
+        self.domain = domain
+        self.parameters = parameters
+        self.readAt = readAt
+    }
 
     /// Whether a job is still running: its type is neither none nor absent.
     public var hasActiveJob: Bool { Self.hasActiveJob(in: parameters) }

@@ -59,21 +59,21 @@ public struct LibvirtError: Error, Sendable, Hashable, CustomStringConvertible {
     public let function: String
     /// What went wrong.
     public let code: Code
-    /// Where in libvirt it went wrong (`virErrorDomain`, such as `VIR_FROM_QEMU`).
-    public let domain: Int32
+    /// Which part of libvirt reported it (`virErrorDomain`, such as `VIR_FROM_QEMU`).
+    public let origin: Int32
     /// libvirt's message.
     public let message: String
 
     /// Creates an error.
-    public init(function: String, code: Code, domain: Int32, message: String) {
+    public init(function: String, code: Code, origin: Int32, message: String) {
         self.function = function
         self.code = code
-        self.domain = domain
+        self.origin = origin
         self.message = message
     }
 
     public var description: String {
-        "\(function): \(message) (code \(code.rawValue), domain \(domain))"
+        "\(function): \(message) (code \(code.rawValue), from \(origin))"
     }
 
     /// The error as a collection error, optionally about one domain.

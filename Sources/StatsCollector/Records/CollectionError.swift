@@ -2,7 +2,7 @@
 public struct CollectionError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The operation that failed, such as `virConnectGetAllDomainStats`; a bounded label value.
     public var call: String
-    /// A short, bounded reason, such as `operation_timeout` or `connection_closed`; a label value.
+    /// A short, bounded reason, such as libvirt's `operation_timeout` or ``deadlineExceeded``; a label value.
     public var reason: String
     /// The domain concerned, if the failure concerns one.
     public var domain: String?
@@ -19,6 +19,13 @@ public struct CollectionError: Error, Sendable, Hashable, CustomStringConvertibl
         self.domain = domain
         self.message = message
     }
+
+    /// The reason of a call that did not answer within its deadline.
+    public static let deadlineExceeded = "deadline_exceeded"
+
+    /// Whether the failure is a call that did not answer within its deadline: libvirt, or the
+    /// domain it waits for, hangs.
+    public var isDeadlineExceeded: Bool { reason == Self.deadlineExceeded }
 
     public var description: String {
         let subject = domain.map { " for domain \"\($0)\"" } ?? ""

@@ -69,6 +69,9 @@ public struct StatsBatch: Sendable {
     public var domains: [DomainStats]
     /// Failures that cost part of the batch (one domain, one call) but not all of it.
     public var errors: [CollectionError]
+    /// Running domains whose stats libvirt could only partly read: their job was held, often by a
+    /// call waiting for a QEMU that does not answer. Their missing fields are absent.
+    public var incompleteDomains: Set<String>
     /// Whether the hypervisor answers `virDomainGetCPUStats`; `nil` until a running domain showed it.
     public var perCPUStatsAvailable: Bool?
     /// Whether the hypervisor answers `virDomainGetJobStats`; `nil` until a running domain showed it.
@@ -76,11 +79,12 @@ public struct StatsBatch: Sendable {
 
     /// Creates a batch.
     public init(
-        domains: [DomainStats], errors: [CollectionError] = [], perCPUStatsAvailable: Bool? = nil,
-        jobStatsAvailable: Bool? = nil
+        domains: [DomainStats], errors: [CollectionError] = [], incompleteDomains: Set<String> = [],
+        perCPUStatsAvailable: Bool? = nil, jobStatsAvailable: Bool? = nil
     ) {
         self.domains = domains
         self.errors = errors
+        self.incompleteDomains = incompleteDomains
         self.perCPUStatsAvailable = perCPUStatsAvailable
         self.jobStatsAvailable = jobStatsAvailable
     }

@@ -17,7 +17,10 @@ struct DumpStatsCommand: AsyncParsableCommand {
     var libvirtURI = "qemu:///system"
 
     func run() async throws {
-        let source = LibvirtStatsSource(uri: libvirtURI, logger: Logger(label: "virt-exporter.libvirt"))
+        let logger = Logger(label: "virt-exporter.libvirt")
+        let runner = LibvirtCallRunner(
+            pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 4), deadline: .seconds(60), logger: logger)
+        let source = LibvirtStatsSource(uri: libvirtURI, runner: runner, logger: logger)
         let batch: StatsBatch
         do {
             batch = try await source.fetchStats()

@@ -102,15 +102,27 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let gate = DomainCallGate()
+        let libvirtLogger = Logger(label: "virt-exporter.libvirt")
+        let collectionCalls = LibvirtCallRunner(
+            pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 6),
+            deadline: LibvirtStatsSource.callDeadline(forInterval: configuration.collectorInterval),
+            logger: libvirtLogger)
         let source = LibvirtStatsSource(
-            uri: configuration.libvirtURI, gate: gate, logger: Logger(label: "virt-exporter.libvirt"))
+            uri: configuration.libvirtURI, runner: collectionCalls, gate: gate, logger: libvirtLogger)
+        // The job poller's calls wait at most one poll interval, so a stuck domain never delays a pass.
+        let jobCalls = configuration.jobPollInterval.map { interval in
+            LibvirtCallRunner(
+                pool: BlockingCallPool(name: "libvirt-jobs", maximumThreads: 4), deadline: interval,
+                logger: Logger(label: "virt-exporter.jobs"))
+        }
         let collector = Collector(
             source: source, store: store, exporterVersion: ExporterVersion.number,
-            libvirtVersion: LibvirtStatsSource.libraryVersion, derivesMetrics: configuration.derivesMetrics,
+            libvirtVersion: LibvirtLibrary().libraryVersion, derivesMetrics: configuration.derivesMetrics,
+            callRunners: [collectionCalls] + (jobCalls.map { [$0] } ?? []),
             logger: Logger(label: "virt-exporter.collector"))
-        let jobPoller = configuration.jobPollInterval.map { interval in
+        let jobPoller = jobCalls.map { runner in
             JobPoller(
-                uri: configuration.libvirtURI, interval: interval, gate: gate,
+                uri: configuration.libvirtURI, interval: runner.deadline, runner: runner, gate: gate,
                 logger: Logger(label: "virt-exporter.jobs"))
         }
         let collectorService = CollectorService(

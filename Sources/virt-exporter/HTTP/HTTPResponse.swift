@@ -1,4 +1,4 @@
-import PromFormat
+import StatsCollector
 
 /// A response the router chose, independent of the HTTP library that sends it.
 struct HTTPResponse {

@@ -1,6 +1,6 @@
 import CMicroHTTPD
 import Glibc
-import PromFormat
+import StatsCollector
 import Synchronization
 
 /// Why the HTTP server could not start.

@@ -4,44 +4,57 @@
 /// A call the hypervisor does not support (per-CPU stats on cgroup v2, job stats on the test
 /// driver) is counted once, as an expected failure, and not made again on this connection. A
 /// domain that vanished mid-collection and job stats asked of a migration's destination are
-/// expected states, not failures. Anything else is a collection error for that domain.
+/// expected states, not failures. Anything else is a collection error for that domain. Failures
+/// are told apart by libvirt's error code, never by its message, which libvirt translates.
 struct CallCapabilities {
     /// Whether `virDomainGetCPUStats` works here; `nil` until a running domain showed it.
     private(set) var perCPUStats: Bool?
     /// Whether `virDomainGetJobStats` works here; `nil` until a running domain showed it.
     private(set) var jobStats: Bool?
 
-    private static let unsupportedCodes: Set<LibvirtError.Code> = [
-        .noSupport, .operationUnsupported, .argumentUnsupported,
-    ]
+    /// Codes that mean the driver does not implement a call, or not with these flags.
+    private static let driverUnsupportedCodes: Set<LibvirtError.Code> = [.noSupport, .argumentUnsupported]
 
     /// The per-domain calls still worth making.
-    var calls: LibvirtConnection.DomainCalls {
-        var calls: LibvirtConnection.DomainCalls = [.perDomainFallback]
+    var calls: PerDomainCalls {
+        var calls: PerDomainCalls = [.perDomainFallback]
         if perCPUStats != false { calls.insert(.cpuStats) }
         if jobStats != false { calls.formUnion([.jobStats, .completedJobStats]) }
         return calls
     }
 
     /// Records that a collection with running domains made `calls` and these were not refused.
-    mutating func confirm(_ calls: LibvirtConnection.DomainCalls) {
+    mutating func confirm(_ calls: PerDomainCalls) {
         if calls.contains(.cpuStats), perCPUStats == nil { perCPUStats = true }
         if calls.contains(.jobStats), jobStats == nil { jobStats = true }
+    }
+
+    /// Whether `failure` of a job stats call is libvirt saying that the domain is a migration's
+    /// destination, which has no stats for it: "operation unsupported" in current libvirt,
+    /// "operation invalid" in older releases. It concerns that domain only.
+    static func isMigrationDestination(_ failure: LibvirtError) -> Bool {
+        failure.function.hasPrefix("virDomainGetJobStats")
+            && (failure.code == .operationUnsupported || failure.code == .operationInvalid)
     }
 
     /// The error to count for `failure` of a call about `domain`, or `nil` for an expected state.
     /// A refusal as unsupported turns the call off and comes back marked ``CollectionError/isExpected``.
     mutating func classify(_ failure: LibvirtError, domain: String) -> CollectionError? {
         if failure.code == .noDomain { return nil }
-        let isJobCall = failure.function.hasPrefix("virDomainGetJobStats")
-        if isJobCall, failure.message.contains("only on the source host") { return nil }
-        guard Self.unsupportedCodes.contains(failure.code) else { return failure.collectionError(domain: domain) }
-        if failure.function == "virDomainGetCPUStats" {
-            guard perCPUStats != false else { return nil }
-            perCPUStats = false
-        } else if isJobCall {
+        if failure.function.hasPrefix("virDomainGetJobStats") {
+            if Self.isMigrationDestination(failure) { return nil }
+            guard Self.driverUnsupportedCodes.contains(failure.code) else {
+                return failure.collectionError(domain: domain)
+            }
             guard jobStats != false else { return nil }
             jobStats = false
+        } else if failure.function == "virDomainGetCPUStats" {
+            // cgroup v2 without cpuacct answers "operation unsupported" for every domain.
+            guard Self.driverUnsupportedCodes.contains(failure.code) || failure.code == .operationUnsupported else {
+                return failure.collectionError(domain: domain)
+            }
+            guard perCPUStats != false else { return nil }
+            perCPUStats = false
         } else {
             return failure.collectionError(domain: domain)
         }

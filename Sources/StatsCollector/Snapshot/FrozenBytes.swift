@@ -1,7 +1,8 @@
 /// Bytes written once and then only read, at an address that never moves.
 ///
-/// The HTTP server hands this address to libmicrohttpd, which sends from it without copying
-/// while the response holds a reference; the memory is freed when the last reference goes.
+/// A snapshot's text lives here, so that any number of readers can send it straight from this
+/// memory, without copying, for as long as they hold a reference; the memory is freed when the
+/// last reference goes.
 public final class FrozenBytes: @unchecked Sendable {
     // @unchecked Sendable is safe: `storage` is allocated and filled in `init`, never written
     // afterwards, and freed only in `deinit`, when no other reference can exist.

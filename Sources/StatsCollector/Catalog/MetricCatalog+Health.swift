@@ -1,0 +1,33 @@
+/// Rows for the health of collection under faults: partly read domains, stale snapshots, and
+/// libvirt calls that overran their deadline.
+extension MetricCatalog {
+    /// `libvirt_domain_stats_complete`.
+    public static let domainStatsComplete = MetricDescriptor(
+        metric: "libvirt_domain_stats_complete", type: .gauge,
+        help:
+            "Whether libvirt returned all of the domain's stats in the last collection (1) or only part, because the domain's job was held, for example by a call waiting for a QEMU that does not answer (0); missing fields are absent.",
+        source: "exporter", labels: ["domain"])
+    /// `libvirt_exporter_collection_stale`.
+    public static let collectionStale = exporter(
+        "libvirt_exporter_collection_stale", .gauge,
+        "Whether the last collection failed because libvirt did not answer within the call deadline (1): the snapshot then carries no domain series."
+    )
+    /// `libvirt_exporter_stale_snapshots_total`.
+    public static let staleSnapshots = exporter(
+        "libvirt_exporter_stale_snapshots_total", .counter,
+        "Snapshots published without domain series because libvirt did not answer within the call deadline.")
+    /// `libvirt_exporter_stuck_calls_total`.
+    public static let stuckCalls = exporter(
+        "libvirt_exporter_stuck_calls_total", .counter,
+        "libvirt calls that did not answer within their deadline, by call; the exporter went on without them.",
+        labels: ["call"])
+    /// `libvirt_exporter_overdue_calls`.
+    public static let overdueCalls = exporter(
+        "libvirt_exporter_overdue_calls", .gauge,
+        "libvirt calls past their deadline that have not returned yet; each holds one of the call threads.")
+    /// `libvirt_exporter_call_threads`.
+    public static let callThreads = exporter(
+        "libvirt_exporter_call_threads", .gauge, "Threads started for libvirt calls; bounded, and kept for reuse.")
+
+    static let healthMetrics = [collectionStale, staleSnapshots, stuckCalls, overdueCalls, callThreads]
+}

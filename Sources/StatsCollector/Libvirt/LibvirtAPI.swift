@@ -1,0 +1,199 @@
+/// The libvirt calls the exporter makes, as a seam: ``LibvirtLibrary`` makes them on the real C
+/// library; tests script them to block, fail or answer late.
+///
+/// Every method blocks its thread for as long as libvirt takes, so callers run them on the
+/// threads of a ``BlockingCallPool``, never on Swift's cooperative pool. Each method is one C
+/// function, or the fixed sequence one C function's calling convention needs; none holds logic
+/// that could be tested above it.
+public protocol LibvirtAPI: Sendable {
+    /// The version of the libvirt library, as `major.minor.micro` (`virGetVersion`).
+    var libraryVersion: String { get }
+
+    /// Opens `uri` read-only (`virConnectOpenReadOnly`), turns on keepalive
+    /// (`virConnectSetKeepAlive`, 5 s interval, 3 missed answers) and watches for the connection
+    /// closing (`virConnectRegisterCloseCallback`). The connection closes when the returned object goes.
+    func openReadOnly(uri: String) throws(LibvirtError) -> any LibvirtConnection
+}
+
+/// One open libvirt connection. libvirt's connections may be used from several threads at once.
+public protocol LibvirtConnection: AnyObject, Sendable {
+    /// Whether the connection is still usable: not closed by libvirt and answering keepalive
+    /// (`virConnectIsAlive` and the close callback).
+    var isAlive: Bool { get }
+
+    /// Every domain's stats for every stats group the driver supports (`virConnectGetAllDomainStats`),
+    /// with `VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT` when `noWait` is set.
+    func allDomainStats(noWait: Bool) throws(LibvirtError) -> [DomainStats]
+
+    /// The state of the domain's control interface (`virDomainGetControlInfo`), which libvirt
+    /// answers without waiting for the domain's job.
+    func controlInfo(ofDomain name: String) throws(LibvirtError) -> DomainControlInfo
+
+    /// Whether the domain runs (`virDomainIsActive`).
+    func isActive(domain name: String) throws(LibvirtError) -> Bool
+
+    /// The domain's CPU time per host CPU and in total (`virDomainGetCPUStats`, in batches of
+    /// the host CPUs the remote protocol allows), with libvirt's parameter names.
+    func cpuStats(ofDomain name: String) throws(LibvirtError) -> CPUStats
+
+    /// The domain's active job, or with `completed` its last completed job, read with
+    /// `VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED` so that other readers still find it (`virDomainGetJobStats`).
+    func jobStats(ofDomain name: String, completed: Bool) throws(LibvirtError) -> JobStats
+
+    /// The most downtime allowed for an outgoing migration, in milliseconds (`virDomainMigrateGetMaxDowntime`).
+    func maxDowntime(ofDomain name: String) throws(LibvirtError) -> UInt64
+
+    /// The domain's basic information (`virDomainGetInfo`).
+    func info(ofDomain name: String) throws(LibvirtError) -> DomainInfo
+
+    /// The balloon driver's memory statistics, by libvirt's tag number (`virDomainMemoryStats`).
+    func memoryStats(ofDomain name: String) throws(LibvirtError) -> [Int32: UInt64]
+
+    /// The domain's XML description (`virDomainGetXMLDesc`).
+    func xmlDescription(ofDomain name: String) throws(LibvirtError) -> String
+
+    /// One disk's counters, those libvirt knows (`virDomainBlockStats`).
+    func blockStats(ofDomain name: String, disk: String) throws(LibvirtError) -> [BlockCounter: UInt64]
+
+    /// One interface's counters, those libvirt knows (`virDomainInterfaceStats`).
+    func interfaceStats(ofDomain name: String, interface: String) throws(LibvirtError) -> [InterfaceCounter: UInt64]
+
+    /// Subscribes to the domain events that concern jobs (`virConnectDomainEventRegisterAny` for
+    /// lifecycle, job-completed and migration-iteration events), delivered on libvirt's event-loop
+    /// thread until the connection closes.
+    func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError)
+}
+
+/// The state of a domain's control interface (`virDomainControlInfo`).
+public struct DomainControlInfo: Sendable, Equatable {
+    /// `virDomainControlState`.
+    public enum State: Sendable, Equatable {
+        /// `VIR_DOMAIN_CONTROL_OK`: ready for commands.
+        case ok
+        /// `VIR_DOMAIN_CONTROL_JOB`: a background job runs.
+        case job
+        /// `VIR_DOMAIN_CONTROL_OCCUPIED`: a command is running.
+        case occupied
+        /// `VIR_DOMAIN_CONTROL_ERROR`: unusable.
+        case error
+        /// A state newer than this code.
+        case other(Int32)
+    }
+
+    /// The state.
+    public var state: State
+    /// How long the interface has been in that state.
+    public var stateTime: Duration
+
+    /// Creates a control info.
+    public init(state: State, stateTime: Duration) {
+        self.state = state
+        self.stateTime = stateTime
+    }
+}
+
+/// `virDomainGetCPUStats`' answer, with libvirt's parameter names (`cpu_time`, `vcpu_time`).
+public struct CPUStats: Sendable, Equatable {
+    /// The parameters of each host CPU, by CPU number.
+    public var perCPU: [[TypedParameter]]
+    /// The parameters for all host CPUs together.
+    public var total: [TypedParameter]
+
+    /// Creates CPU stats.
+    public init(perCPU: [[TypedParameter]], total: [TypedParameter]) {
+        self.perCPU = perCPU
+        self.total = total
+    }
+}
+
+/// `virDomainGetJobStats`' answer: the job type and libvirt's parameters (`time_elapsed`, …).
+public struct JobStats: Sendable, Equatable {
+    /// `virDomainJobType`; 0 is none.
+    public var type: Int32
+    /// The parameters.
+    public var parameters: [TypedParameter]
+
+    /// Creates job stats.
+    public init(type: Int32, parameters: [TypedParameter]) {
+        self.type = type
+        self.parameters = parameters
+    }
+}
+
+/// `virDomainGetInfo`'s answer.
+public struct DomainInfo: Sendable, Equatable {
+    /// Maximum memory, KiB.
+    public var maximumMemory: UInt64
+    /// Current memory, KiB.
+    public var memory: UInt64
+    /// Virtual CPUs.
+    public var virtualCPUs: UInt32
+    /// CPU time, nanoseconds.
+    public var cpuTime: UInt64
+
+    /// Creates domain info.
+    public init(maximumMemory: UInt64, memory: UInt64, virtualCPUs: UInt32, cpuTime: UInt64) {
+        self.maximumMemory = maximumMemory
+        self.memory = memory
+        self.virtualCPUs = virtualCPUs
+        self.cpuTime = cpuTime
+    }
+}
+
+/// The counters of `virDomainBlockStatsStruct`.
+public enum BlockCounter: Sendable, Hashable, CaseIterable {
+    /// `rd_req`
+    case readRequests
+    /// `rd_bytes`
+    case readBytes
+    /// `wr_req`
+    case writeRequests
+    /// `wr_bytes`
+    case writeBytes
+    /// `errs`
+    case errors
+}
+
+/// The counters of `virDomainInterfaceStatsStruct`.
+public enum InterfaceCounter: Sendable, Hashable, CaseIterable {
+    /// `rx_bytes`
+    case receivedBytes
+    /// `rx_packets`
+    case receivedPackets
+    /// `rx_errs`
+    case receiveErrors
+    /// `rx_drop`
+    case receiveDrops
+    /// `tx_bytes`
+    case transmittedBytes
+    /// `tx_packets`
+    case transmittedPackets
+    /// `tx_errs`
+    case transmitErrors
+    /// `tx_drop`
+    case transmitDrops
+}
+
+/// A domain event that concerns jobs.
+public struct DomainEvent: Sendable, Equatable {
+    /// What happened.
+    public enum Kind: Sendable, Equatable {
+        /// The domain started, stopped, was suspended or resumed (`VIR_DOMAIN_EVENT_ID_LIFECYCLE`).
+        case lifecycle
+        /// A job finished; its completed stats are ready (`VIR_DOMAIN_EVENT_ID_JOB_COMPLETED`).
+        case jobCompleted
+        /// A migration began another pass over memory (`VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION`).
+        case migrationIteration
+    }
+
+    /// The domain's name.
+    public let domain: String
+    /// What happened.
+    public let kind: Kind
+
+    /// Creates an event.
+    public init(domain: String, kind: Kind) {
+        self.domain = domain
+        self.kind = kind
+    }
+}

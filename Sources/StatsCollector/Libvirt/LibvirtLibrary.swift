@@ -1,0 +1,472 @@
+import CLibvirt
+import Glibc
+import Synchronization
+
+/// ``LibvirtAPI`` on the real libvirt C library. This file is the only one that imports libvirt's
+/// C API: it holds every raw pointer, copies what libvirt returns into Swift values, and frees
+/// libvirt's memory before each method returns.
+public struct LibvirtLibrary: LibvirtAPI {
+    /// Creates the library's entry point; libvirt's event loop starts on first use.
+    public init() {}
+
+    public var libraryVersion: String {
+        var version: UInt = 0
+        guard virGetVersion(&version, nil, nil) == 0 else { return "unknown" }
+        return "\(version / 1_000_000).\(version / 1000 % 1000).\(version % 1000)"
+    }
+
+    public func openReadOnly(uri: String) throws(LibvirtError) -> any LibvirtConnection {
+        _ = Self.eventLoop
+        return try Connection(uri: uri)
+    }
+
+    /// libvirt's default event loop on a thread of its own, for keepalive, the close callback and
+    /// domain events. libvirt allows it to be registered once per process, before the first
+    /// connection; this lazy global does that once.
+    private static let eventLoop: Bool = {
+        CLibvirt_silenceErrorPrinting()
+        guard virEventRegisterDefaultImpl() == 0 else { return false }
+        OSThread.spawn(name: "libvirt-events") {
+            while virEventRunDefaultImpl() == 0 {}
+        }
+        return true
+    }()
+}
+
+extension LibvirtLibrary {
+    /// An open read-only connection (`virConnectPtr`) and the domain handles of its last bulk call.
+    ///
+    /// `@unchecked Sendable` is safe: libvirt's connection and domain objects may be used from
+    /// several threads at once (libvirt is thread-safe since 0.6); the mutable Swift state is behind
+    /// a `Mutex`; and the connection is closed only in `deinit`, when no call can be running,
+    /// since every call holds a reference to this object.
+    final class Connection: LibvirtConnection, @unchecked Sendable {
+        private let connection: OpaquePointer
+        private let closeWatch = CloseWatch()
+        private let domains = Mutex<[String: DomainHandle]>([:])
+        private let eventCallbacks = Mutex<[Int32]>([])
+
+        init(uri: String) throws(LibvirtError) {
+            connection = try call("virConnectOpenReadOnly") { virConnectOpenReadOnly(uri) }
+            // Keepalive needs a remote (RPC) connection; local drivers such as test:/// refuse it, harmlessly.
+            _ = try? call("virConnectSetKeepAlive") { virConnectSetKeepAlive(connection, 5, 3) }
+            // Passed unretained, without a free callback: drivers that do not keep close callbacks
+            // still answer success, and would never release a retain. `deinit` unregisters it
+            // before `closeWatch` goes, and libvirt holds its lock while calling it.
+            let watch = Unmanaged.passUnretained(closeWatch).toOpaque()
+            _ = try? call("virConnectRegisterCloseCallback") {
+                virConnectRegisterCloseCallback(connection, CloseWatch.onClose, watch, nil)
+            }
+        }
+
+        deinit {
+            for id in eventCallbacks.withLock({ $0 }) { virConnectDomainEventDeregisterAny(connection, id) }
+            virConnectUnregisterCloseCallback(connection, CloseWatch.onClose)
+            domains.withLock { $0 = [:] }
+            virConnectClose(connection)
+        }
+
+        var isAlive: Bool {
+            !closeWatch.isClosed && virConnectIsAlive(connection) == 1
+        }
+
+        func allDomainStats(noWait: Bool) throws(LibvirtError) -> [DomainStats] {
+            var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
+            let flags = noWait ? VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT.rawValue : 0
+            let count = try call("virConnectGetAllDomainStats") {
+                virConnectGetAllDomainStats(connection, 0, &records, flags)
+            }
+            defer { virDomainStatsRecordListFree(records) }
+            guard let records else { return [] }
+            var handles: [String: DomainHandle] = [:]
+            let result = (0..<Int(count)).compactMap { index in
+                records[index].map { record in
+                    let stats = DomainStats(
+                        name: name(of: record.pointee.dom), uuid: uuid(of: record.pointee.dom),
+                        parameters: TypedParameters.copy(
+                            UnsafeBufferPointer(start: record.pointee.params, count: Int(record.pointee.nparams))))
+                    handles[stats.name] = DomainHandle(retaining: record.pointee.dom)
+                    return stats
+                }
+            }
+            domains.withLock { $0 = handles }
+            return result
+        }
+
+        func controlInfo(ofDomain name: String) throws(LibvirtError) -> DomainControlInfo {
+            var info = virDomainControlInfo()
+            try withDomain(name) { domain throws(LibvirtError) in
+                try call("virDomainGetControlInfo") { virDomainGetControlInfo(domain, &info, 0) }
+            }
+            let state: DomainControlInfo.State =
+                switch Int32(bitPattern: info.state) {
+                case Int32(VIR_DOMAIN_CONTROL_OK.rawValue): .ok
+                case Int32(VIR_DOMAIN_CONTROL_JOB.rawValue): .job
+                case Int32(VIR_DOMAIN_CONTROL_OCCUPIED.rawValue): .occupied
+                case Int32(VIR_DOMAIN_CONTROL_ERROR.rawValue): .error
+                case let other: .other(other)
+                }
+            return DomainControlInfo(state: state, stateTime: .milliseconds(Int64(info.stateTime)))
+        }
+
+        func isActive(domain name: String) throws(LibvirtError) -> Bool {
+            try withDomain(name) { domain throws(LibvirtError) in
+                try call("virDomainIsActive") { virDomainIsActive(domain) } == 1
+            }
+        }
+
+        /// libvirt's remote protocol answers at most this many host CPUs per `virDomainGetCPUStats` call.
+        private static let cpuStatsBatch: Int32 = 128
+
+        func cpuStats(ofDomain name: String) throws(LibvirtError) -> CPUStats {
+            let function = "virDomainGetCPUStats"
+            return try withDomain(name) { domain throws(LibvirtError) in
+                let hostCPUs = try call(function) { virDomainGetCPUStats(domain, nil, 0, 0, 0, 0) }
+                let perCPU = try call(function) { virDomainGetCPUStats(domain, nil, 0, 0, 1, 0) }
+                var result = CPUStats(perCPU: [], total: [])
+                var start: Int32 = 0
+                while perCPU > 0, start < hostCPUs {
+                    let count = min(Self.cpuStatsBatch, hostCPUs - start)
+                    var parameters = [virTypedParameter](repeating: virTypedParameter(), count: Int(perCPU * count))
+                    defer { virTypedParamsClear(&parameters, Int32(parameters.count)) }
+                    try call(function) {
+                        virDomainGetCPUStats(domain, &parameters, UInt32(perCPU), start, UInt32(count), 0)
+                    }
+                    parameters.withUnsafeBufferPointer { buffer in
+                        for cpu in 0..<Int(count) {
+                            result.perCPU.append(
+                                TypedParameters.copy(
+                                    UnsafeBufferPointer(rebasing: buffer[(cpu * Int(perCPU))...].prefix(Int(perCPU)))))
+                        }
+                    }
+                    start += count
+                }
+                let totals = try call(function) { virDomainGetCPUStats(domain, nil, 0, -1, 1, 0) }
+                var parameters = [virTypedParameter](repeating: virTypedParameter(), count: Int(totals))
+                defer { virTypedParamsClear(&parameters, Int32(parameters.count)) }
+                if totals > 0 {
+                    try call(function) { virDomainGetCPUStats(domain, &parameters, UInt32(totals), -1, 1, 0) }
+                }
+                result.total = parameters.withUnsafeBufferPointer { TypedParameters.copy($0) }
+                return result
+            }
+        }
+
+        func jobStats(ofDomain name: String, completed: Bool) throws(LibvirtError) -> JobStats {
+            let flags =
+                completed ? VIR_DOMAIN_JOB_STATS_COMPLETED.rawValue | VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED.rawValue : 0
+            return try withDomain(name) { domain throws(LibvirtError) in
+                var type: Int32 = 0
+                var parameters: virTypedParameterPtr?
+                var count: Int32 = 0
+                try call(completed ? "virDomainGetJobStats(COMPLETED)" : "virDomainGetJobStats") {
+                    virDomainGetJobStats(domain, &type, &parameters, &count, flags)
+                }
+                defer { virTypedParamsFree(parameters, count) }
+                return JobStats(
+                    type: type,
+                    parameters: TypedParameters.copy(UnsafeBufferPointer(start: parameters, count: Int(count))))
+            }
+        }
+
+        func maxDowntime(ofDomain name: String) throws(LibvirtError) -> UInt64 {
+            try withDomain(name) { domain throws(LibvirtError) in
+                var milliseconds: UInt64 = 0
+                try call("virDomainMigrateGetMaxDowntime") { virDomainMigrateGetMaxDowntime(domain, &milliseconds, 0) }
+                return milliseconds
+            }
+        }
+
+        func info(ofDomain name: String) throws(LibvirtError) -> DomainInfo {
+            try withDomain(name) { domain throws(LibvirtError) in
+                var info = virDomainInfo()
+                try call("virDomainGetInfo") { virDomainGetInfo(domain, &info) }
+                return DomainInfo(
+                    maximumMemory: UInt64(info.maxMem), memory: UInt64(info.memory),
+                    virtualCPUs: UInt32(info.nrVirtCpu), cpuTime: UInt64(info.cpuTime))
+            }
+        }
+
+        func memoryStats(ofDomain name: String) throws(LibvirtError) -> [Int32: UInt64] {
+            try withDomain(name) { domain throws(LibvirtError) in
+                var stats = [virDomainMemoryStatStruct](
+                    repeating: virDomainMemoryStatStruct(), count: Int(VIR_DOMAIN_MEMORY_STAT_NR.rawValue))
+                let count = try call("virDomainMemoryStats") {
+                    virDomainMemoryStats(domain, &stats, UInt32(stats.count), 0)
+                }
+                return Dictionary(
+                    stats.prefix(Int(count)).map { ($0.tag, UInt64($0.val)) }, uniquingKeysWith: { first, _ in first })
+            }
+        }
+
+        func xmlDescription(ofDomain name: String) throws(LibvirtError) -> String {
+            try withDomain(name) { domain throws(LibvirtError) in
+                let xml = try call("virDomainGetXMLDesc") { virDomainGetXMLDesc(domain, 0) }
+                defer { free(xml) }
+                return String(cString: xml)
+            }
+        }
+
+        func blockStats(ofDomain name: String, disk: String) throws(LibvirtError) -> [BlockCounter: UInt64] {
+            try withDomain(name) { domain throws(LibvirtError) in
+                var stats = virDomainBlockStatsStruct()
+                try call("virDomainBlockStats") {
+                    virDomainBlockStats(domain, disk, &stats, MemoryLayout<virDomainBlockStatsStruct>.size)
+                }
+                return known([
+                    .readRequests: stats.rd_req, .readBytes: stats.rd_bytes, .writeRequests: stats.wr_req,
+                    .writeBytes: stats.wr_bytes, .errors: stats.errs,
+                ])
+            }
+        }
+
+        func interfaceStats(ofDomain name: String, interface: String) throws(LibvirtError)
+            -> [InterfaceCounter: UInt64]
+        {
+            try withDomain(name) { domain throws(LibvirtError) in
+                var stats = virDomainInterfaceStatsStruct()
+                try call("virDomainInterfaceStats") {
+                    virDomainInterfaceStats(domain, interface, &stats, MemoryLayout<virDomainInterfaceStatsStruct>.size)
+                }
+                return known([
+                    .receivedBytes: stats.rx_bytes, .receivedPackets: stats.rx_packets,
+                    .receiveErrors: stats.rx_errs, .receiveDrops: stats.rx_drop, .transmittedBytes: stats.tx_bytes,
+                    .transmittedPackets: stats.tx_packets, .transmitErrors: stats.tx_errs,
+                    .transmitDrops: stats.tx_drop,
+                ])
+            }
+        }
+
+        func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) {
+            let sink = EventSink(handler)
+            let registrations: [(Int32, virConnectDomainEventGenericCallback)] = [
+                (
+                    Int32(VIR_DOMAIN_EVENT_ID_LIFECYCLE.rawValue),
+                    unsafeBitCast(EventSink.lifecycle, to: virConnectDomainEventGenericCallback.self)
+                ),
+                (
+                    Int32(VIR_DOMAIN_EVENT_ID_JOB_COMPLETED.rawValue),
+                    unsafeBitCast(EventSink.jobCompleted, to: virConnectDomainEventGenericCallback.self)
+                ),
+                (
+                    Int32(VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION.rawValue),
+                    unsafeBitCast(EventSink.migrationIteration, to: virConnectDomainEventGenericCallback.self)
+                ),
+            ]
+            for (event, callback) in registrations {
+                // Each registration holds one retain; libvirt releases it through EventSink.release
+                // when the callback is deregistered or the connection closes.
+                let opaque = Unmanaged.passRetained(sink).toOpaque()
+                do {
+                    let id = try call("virConnectDomainEventRegisterAny") {
+                        virConnectDomainEventRegisterAny(connection, nil, event, callback, opaque, EventSink.release)
+                    }
+                    eventCallbacks.withLock { $0.append(id) }
+                } catch {
+                    Unmanaged<EventSink>.fromOpaque(opaque).release()
+                    throw error
+                }
+            }
+        }
+
+        /// Runs `body` with the handle of the domain called `name`: the one the last bulk call
+        /// returned, else one looked up (`virDomainLookupByName`) and kept.
+        private func withDomain<Result>(_ name: String, _ body: (OpaquePointer) throws(LibvirtError) -> Result)
+            throws(LibvirtError) -> Result
+        {
+            if let handle = domains.withLock({ $0[name] }) { return try body(handle.pointer) }
+            let handle = DomainHandle(
+                adopting: try call("virDomainLookupByName") { virDomainLookupByName(connection, name) })
+            domains.withLock { $0[name] = handle }
+            return try body(handle.pointer)
+        }
+
+        private func name(of domain: OpaquePointer?) -> String {
+            virDomainGetName(domain).map { String(cString: $0) } ?? ""
+        }
+
+        private func uuid(of domain: OpaquePointer?) -> String {
+            var uuid = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
+            guard virDomainGetUUIDString(domain, &uuid) == 0 else { return "" }
+            return String(decoding: uuid.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+
+        /// The counters libvirt filled in; it reports -1 for those it does not know.
+        private func known<Counter>(_ values: [Counter: Int64]) -> [Counter: UInt64] {
+            values.compactMapValues { $0 >= 0 ? UInt64($0) : nil }
+        }
+    }
+
+    /// One reference to a libvirt domain object (`virDomainPtr`), released when this goes.
+    ///
+    /// `@unchecked Sendable` is safe: libvirt's domain objects are reference-counted and
+    /// thread-safe, the pointer never changes, and it is freed only in `deinit`.
+    private final class DomainHandle: @unchecked Sendable {
+        let pointer: OpaquePointer
+
+        /// Takes over a reference the caller owns.
+        init(adopting pointer: OpaquePointer) {
+            self.pointer = pointer
+        }
+
+        /// Takes a reference of its own to `pointer` (`virDomainRef`).
+        convenience init(retaining pointer: OpaquePointer?) {
+            virDomainRef(pointer)
+            self.init(adopting: pointer!)
+        }
+
+        deinit {
+            virDomainFree(pointer)
+        }
+    }
+}
+
+/// Remembers that libvirt closed a connection. libvirt calls ``onClose`` on its event-loop thread;
+/// collectors read ``isClosed`` on theirs, hence the atomic.
+private final class CloseWatch: Sendable {
+    private let closed = Atomic<Bool>(false)
+
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    /// The `virConnectCloseFunc`; `opaque` is the connection's `CloseWatch`, unretained.
+    static let onClose: virConnectCloseFunc = { _, _, opaque in
+        guard let opaque else { return }
+        Unmanaged<CloseWatch>.fromOpaque(opaque).takeUnretainedValue().closed.store(true, ordering: .releasing)
+    }
+}
+
+/// Hands libvirt's domain-event callbacks, which run on its event-loop thread, to a Swift handler.
+/// Each registration holds one retain, released by libvirt through ``release``.
+private final class EventSink: Sendable {
+    private let handler: @Sendable (DomainEvent) -> Void
+
+    init(_ handler: @escaping @Sendable (DomainEvent) -> Void) {
+        self.handler = handler
+    }
+
+    private static func deliver(_ domain: OpaquePointer?, _ kind: DomainEvent.Kind, _ opaque: UnsafeMutableRawPointer?)
+    {
+        guard let domain, let opaque, let name = virDomainGetName(domain) else { return }
+        let sink = Unmanaged<EventSink>.fromOpaque(opaque).takeUnretainedValue()
+        sink.handler(DomainEvent(domain: String(cString: name), kind: kind))
+    }
+
+    /// `virConnectDomainEventCallback`.
+    static let lifecycle:
+        @convention(c) (OpaquePointer?, OpaquePointer?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
+            _, domain, _, _, opaque in deliver(domain, .lifecycle, opaque)
+        }
+
+    /// `virConnectDomainEventJobCompletedCallback`.
+    static let jobCompleted:
+        @convention(c) (OpaquePointer?, OpaquePointer?, virTypedParameterPtr?, Int32, UnsafeMutableRawPointer?) -> Void =
+            {
+                _, domain, _, _, opaque in deliver(domain, .jobCompleted, opaque)
+            }
+
+    /// `virConnectDomainEventMigrationIterationCallback`.
+    static let migrationIteration:
+        @convention(c) (OpaquePointer?, OpaquePointer?, Int32, UnsafeMutableRawPointer?) -> Void = {
+            _, domain, _, opaque in deliver(domain, .migrationIteration, opaque)
+        }
+
+    /// The `virFreeCallback` that balances one registration's retain.
+    static let release: virFreeCallback = { opaque in
+        guard let opaque else { return }
+        Unmanaged<EventSink>.fromOpaque(opaque).release()
+    }
+}
+
+/// Copies libvirt's typed parameters into Swift values, before libvirt frees them.
+private enum TypedParameters {
+    /// Copies every parameter, skipping empty slots and types newer than this code.
+    static func copy(_ parameters: UnsafeBufferPointer<virTypedParameter>) -> [TypedParameter] {
+        var result: [TypedParameter] = []
+        result.reserveCapacity(parameters.count)
+        for parameter in parameters {
+            if let copied = copy(parameter) { result.append(copied) }
+        }
+        return result
+    }
+
+    private static func copy(_ parameter: virTypedParameter) -> TypedParameter? {
+        let name = withUnsafePointer(to: parameter) { String(cString: CLibvirt_typedParameterField($0)) }
+        guard !name.isEmpty else { return nil }
+        let value: TypedValue
+        switch UInt32(bitPattern: parameter.type) {
+        case VIR_TYPED_PARAM_INT.rawValue: value = .int(parameter.value.i)
+        case VIR_TYPED_PARAM_UINT.rawValue: value = .uint(parameter.value.ui)
+        case VIR_TYPED_PARAM_LLONG.rawValue: value = .llong(parameter.value.l)
+        case VIR_TYPED_PARAM_ULLONG.rawValue: value = .ullong(parameter.value.ul)
+        case VIR_TYPED_PARAM_DOUBLE.rawValue: value = .double(parameter.value.d)
+        case VIR_TYPED_PARAM_BOOLEAN.rawValue: value = .boolean(parameter.value.b != 0)
+        case VIR_TYPED_PARAM_STRING.rawValue: value = .string(parameter.value.s.map { String(cString: $0) } ?? "")
+        default: return nil
+        }
+        return TypedParameter(field: name, value: value)
+    }
+}
+
+/// Typed parameters held in C memory as libvirt hands them out, so that benchmarks can measure
+/// the copy into Swift values without C types in the library's API: build one, then time ``copy()``.
+public final class TypedParameterCopyBench {
+    private var parameters: [virTypedParameter]
+
+    /// Lays `parameters` out as `virTypedParameter`s (strings duplicated into C memory).
+    public init(_ parameters: [TypedParameter]) {
+        self.parameters = parameters.map { parameter in
+            var raw = virTypedParameter()
+            withUnsafeMutableBytes(of: &raw.field) { field in
+                let name = parameter.field.utf8.prefix(Int(VIR_TYPED_PARAM_FIELD_LENGTH) - 1)
+                field.copyBytes(from: name)
+                field[name.count] = 0
+            }
+            switch parameter.value {
+            case .int(let value): (raw.type, raw.value.i) = (Int32(VIR_TYPED_PARAM_INT.rawValue), value)
+            case .uint(let value): (raw.type, raw.value.ui) = (Int32(VIR_TYPED_PARAM_UINT.rawValue), value)
+            case .llong(let value): (raw.type, raw.value.l) = (Int32(VIR_TYPED_PARAM_LLONG.rawValue), value)
+            case .ullong(let value): (raw.type, raw.value.ul) = (Int32(VIR_TYPED_PARAM_ULLONG.rawValue), value)
+            case .double(let value): (raw.type, raw.value.d) = (Int32(VIR_TYPED_PARAM_DOUBLE.rawValue), value)
+            case .boolean(let value): (raw.type, raw.value.b) = (Int32(VIR_TYPED_PARAM_BOOLEAN.rawValue), value ? 1 : 0)
+            case .string(let value): (raw.type, raw.value.s) = (Int32(VIR_TYPED_PARAM_STRING.rawValue), strdup(value))
+            }
+            return raw
+        }
+    }
+
+    deinit {
+        virTypedParamsClear(&parameters, Int32(parameters.count))
+    }
+
+    /// Copies the parameters into Swift values, as a stats call does.
+    public func copy() -> [TypedParameter] {
+        parameters.withUnsafeBufferPointer { TypedParameters.copy($0) }
+    }
+}
+
+/// Runs one libvirt call that signals failure with a negative result, and turns a failure into a
+/// ``LibvirtError`` read on this thread right after the call.
+@discardableResult
+private func call(_ function: String, _ body: () -> Int32) throws(LibvirtError) -> Int32 {
+    virResetLastError()
+    let result = body()
+    guard result >= 0 else { throw lastError(function) }
+    return result
+}
+
+/// Runs one libvirt call that signals failure with a null pointer; see ``call(_:_:)-(_,()->Int32)``.
+private func call<Pointer>(_ function: String, _ body: () -> Pointer?) throws(LibvirtError) -> Pointer {
+    virResetLastError()
+    guard let result = body() else { throw lastError(function) }
+    return result
+}
+
+private func lastError(_ function: String) -> LibvirtError {
+    guard let error = virGetLastError()?.pointee else {
+        return LibvirtError(
+            function: function, code: .internalError, origin: 0, message: "failed without an error message")
+    }
+    return LibvirtError(
+        function: function, code: LibvirtError.Code(rawValue: error.code), origin: error.domain,
+        message: error.message.map { String(cString: $0) } ?? "no message")
+}

@@ -1,0 +1,160 @@
+/// The per-domain calls made for a running domain after the bulk call, and how their answers are
+/// named: as the catalog's fields (`cpustats.*`, `job.*`, `completedjob.*`, `migration.*`, and
+/// for drivers without bulk stats the bulk fields they stand for).
+///
+/// Everything here blocks on libvirt; callers run it on a ``BlockingCallPool`` thread, through the
+/// ``DomainCallGate``.
+struct PerDomainCalls: OptionSet, Sendable {
+    let rawValue: UInt8
+
+    /// `virDomainGetCPUStats`, per host CPU and in total, as `cpustats.*`.
+    static let cpuStats = PerDomainCalls(rawValue: 1 << 0)
+    /// `virDomainGetJobStats` for the active job, as `job.*`.
+    static let jobStats = PerDomainCalls(rawValue: 1 << 1)
+    /// `virDomainGetJobStats` for the last completed job, kept for other readers, as `completedjob.*`.
+    static let completedJobStats = PerDomainCalls(rawValue: 1 << 2)
+    /// For a domain whose bulk record has nothing but its state (the test driver, older drivers):
+    /// `virDomainGetInfo`, `virDomainMemoryStats`, and `virDomainBlockStats` and
+    /// `virDomainInterfaceStats` for the devices in its XML, as the bulk fields they stand for.
+    static let perDomainFallback = PerDomainCalls(rawValue: 1 << 3)
+
+    /// The name the per-domain calls of one domain go by in logs and self-metrics, as one unit.
+    static let callName = "per-domain calls"
+
+    /// What the calls of one domain returned, and the calls that failed.
+    struct Answers: Sendable {
+        var parameters: [TypedParameter] = []
+        var failures: [LibvirtError] = []
+    }
+
+    /// Makes these calls for `domain`, one after the other; `hasStateOnly` says whether its bulk
+    /// record needs the fallback.
+    func make(for domain: String, hasStateOnly: Bool, on connection: any LibvirtConnection) -> Answers {
+        var answers = Answers()
+        func add(_ body: () throws(LibvirtError) -> [TypedParameter]) {
+            do {
+                answers.parameters += try body()
+            } catch {
+                answers.failures.append(error)
+            }
+        }
+        if contains(.perDomainFallback), hasStateOnly {
+            add { () throws(LibvirtError) in try Self.fallbackStats(of: domain, on: connection) }
+        }
+        if contains(.cpuStats) { add { () throws(LibvirtError) in try Self.cpuStats(of: domain, on: connection) } }
+        if contains(.jobStats) {
+            add { () throws(LibvirtError) in try Self.activeJob(of: domain, on: connection) }
+        }
+        if contains(.completedJobStats) {
+            add { () throws(LibvirtError) in try Self.completedJob(of: domain, on: connection) }
+        }
+        return answers
+    }
+
+    /// The job fields of `domain`: its active job while it runs (plus `migration.*` during an
+    /// outgoing migration), and its last completed job, which libvirt keeps after the domain
+    /// stopped (a save, an outgoing migration).
+    static func jobFields(of domain: String, on connection: any LibvirtConnection) throws(LibvirtError)
+        -> [TypedParameter]
+    {
+        let calls: PerDomainCalls =
+            try connection.isActive(domain: domain) ? [.jobStats, .completedJobStats] : [.completedJobStats]
+        let answers = calls.make(for: domain, hasStateOnly: false, on: connection)
+        if let failure = answers.failures.first { throw failure }
+        return answers.parameters
+    }
+
+    private static func cpuStats(of domain: String, on connection: any LibvirtConnection) throws(LibvirtError)
+        -> [TypedParameter]
+    {
+        let stats = try connection.cpuStats(ofDomain: domain)
+        var result: [TypedParameter] = []
+        for (cpu, parameters) in stats.perCPU.enumerated() {
+            let prefix = "\(MetricCatalog.cpuStatsPrefix)\(cpu)."
+            result += parameters.map { TypedParameter(field: prefix + $0.field, value: $0.value) }
+        }
+        result += stats.total.map { TypedParameter(field: MetricCatalog.cpuStatsPrefix + $0.field, value: $0.value) }
+        return result
+    }
+
+    /// `virDomainJobType`'s `VIR_DOMAIN_JOB_NONE`.
+    private static let noJob: Int32 = 0
+    /// `virDomainJobOperation`'s `VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT`.
+    private static let outgoingMigration: Int64 = 5
+
+    private static func activeJob(of domain: String, on connection: any LibvirtConnection) throws(LibvirtError)
+        -> [TypedParameter]
+    {
+        var result = named(try connection.jobStats(ofDomain: domain, completed: false), MetricCatalog.jobPrefix)
+        let operation = result.first { $0.field == MetricCatalog.jobPrefix + "operation" }?.value.integerCode
+        if operation == outgoingMigration {
+            let milliseconds = try connection.maxDowntime(ofDomain: domain)
+            result.append(
+                TypedParameter(field: MetricCatalog.migrationPrefix + "max_downtime", value: .ullong(milliseconds)))
+        }
+        return result
+    }
+
+    /// The last completed job as `completedjob.*`; nothing when libvirt keeps none (type none).
+    private static func completedJob(of domain: String, on connection: any LibvirtConnection) throws(LibvirtError)
+        -> [TypedParameter]
+    {
+        let stats = try connection.jobStats(ofDomain: domain, completed: true)
+        return stats.type == noJob ? [] : named(stats, MetricCatalog.completedJobPrefix)
+    }
+
+    /// The job type as `<prefix>type`, then every parameter after `prefix`.
+    private static func named(_ stats: JobStats, _ prefix: String) -> [TypedParameter] {
+        [TypedParameter(field: prefix + "type", value: .int(stats.type))]
+            + stats.parameters.map { TypedParameter(field: prefix + $0.field, value: $0.value) }
+    }
+
+    /// Numbers the bulk call leaves out on drivers that report only the state group, read with
+    /// per-domain calls and named as the bulk fields they stand for.
+    private static func fallbackStats(of domain: String, on connection: any LibvirtConnection) throws(LibvirtError)
+        -> [TypedParameter]
+    {
+        typealias Catalog = MetricCatalog
+        let info = try connection.info(ofDomain: domain)
+        var result: [TypedParameter] = [
+            .init(field: Catalog.InfoFallback.cpuTime, value: .ullong(info.cpuTime)),
+            .init(field: Catalog.InfoFallback.memory, value: .ullong(info.memory)),
+            .init(field: Catalog.InfoFallback.maximumMemory, value: .ullong(info.maximumMemory)),
+            .init(field: Catalog.InfoFallback.virtualCPUs, value: .uint(info.virtualCPUs)),
+        ]
+        for (tag, value) in try connection.memoryStats(ofDomain: domain).sorted(by: { $0.key < $1.key }) {
+            if let field = Catalog.memoryStatFallback[tag] { result.append(.init(field: field, value: .ullong(value))) }
+        }
+
+        let devices = DomainDevices(xml: try connection.xmlDescription(ofDomain: domain))
+        result.append(.init(field: Catalog.BlockFallback.count, value: .uint(UInt32(devices.disks.count))))
+        for (index, disk) in devices.disks.enumerated() {
+            result.append(
+                .init(field: Catalog.field(Catalog.BlockFallback.name, index: index), value: .string(disk.target)))
+            if let source = disk.source {
+                result.append(
+                    .init(field: Catalog.field(Catalog.BlockFallback.path, index: index), value: .string(source)))
+            }
+            let counters = try connection.blockStats(ofDomain: domain, disk: disk.target)
+            for counter in BlockCounter.allCases {
+                guard let value = counters[counter], let pattern = Catalog.BlockFallback.counters[counter] else {
+                    continue
+                }
+                result.append(.init(field: Catalog.field(pattern, index: index), value: .ullong(value)))
+            }
+        }
+        result.append(.init(field: Catalog.InterfaceFallback.count, value: .uint(UInt32(devices.interfaces.count))))
+        for (index, target) in devices.interfaces.enumerated() {
+            result.append(
+                .init(field: Catalog.field(Catalog.InterfaceFallback.name, index: index), value: .string(target)))
+            let counters = try connection.interfaceStats(ofDomain: domain, interface: target)
+            for counter in InterfaceCounter.allCases {
+                guard let value = counters[counter], let pattern = Catalog.InterfaceFallback.counters[counter] else {
+                    continue
+                }
+                result.append(.init(field: Catalog.field(pattern, index: index), value: .ullong(value)))
+            }
+        }
+        return result
+    }
+}

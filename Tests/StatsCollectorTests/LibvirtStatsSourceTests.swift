@@ -1,0 +1,198 @@
+import Logging
+import Synchronization
+import Testing
+
+@testable import StatsCollector
+
+/// The fault logic of ``LibvirtStatsSource`` on scripted libvirt calls: calls that never return,
+/// return late or fail, connections that close, daemons that reject flags.
+@Suite struct LibvirtStatsSourceTests {
+    private static let deadline = Duration.milliseconds(200)
+
+    private static func source(_ api: ScriptedLibvirt, gate: DomainCallGate = DomainCallGate()) -> (
+        LibvirtStatsSource, LibvirtCallRunner
+    ) {
+        let runner = LibvirtCallRunner(
+            pool: BlockingCallPool(name: "source-tests", maximumThreads: 6), deadline: deadline,
+            logger: Logger(label: "source-tests"))
+        let source = LibvirtStatsSource(
+            uri: "scripted:///", api: api, runner: runner, gate: gate, logger: Logger(label: "source-tests"))
+        return (source, runner)
+    }
+
+    @Test func aBulkCallStuckOnOneDomainIsAskedAgainAndTheOthersKeepComing() async throws {
+        let stuck = Latch()
+        defer { stuck.open() }
+        let jobHeld = Flag()
+        let connection = ScriptedConnection(
+            onBulkStats: { _, earlier in
+                jobHeld.set(earlier > 1 && !stuck.isOpened)
+                // The second call takes the stopped domain's job and waits for it; the third
+                // finds the job held and answers at once, without that domain's monitor stats.
+                if earlier == 1 { stuck.wait() }
+                return [
+                    runningDomain("healthy", cpuTime: UInt64(earlier + 1) * 1_000_000_000),
+                    runningDomain("stopped", partial: earlier > 1 && !stuck.isOpened),
+                ]
+            },
+            onControlInfo: { name in
+                DomainControlInfo(state: name == "stopped" && jobHeld.isSet ? .occupied : .ok, stateTime: .seconds(3))
+            })
+        let (source, runner) = Self.source(ScriptedLibvirt(connection))
+
+        let first = try await source.fetchStats()
+        #expect(first.incompleteDomains.isEmpty)
+        let jobCallsBefore = connection.count("virDomainGetJobStats stopped")
+        let clock = ContinuousClock()
+        let started = clock.now
+        let second = try await source.fetchStats()
+        #expect(clock.now - started < Self.deadline * 3, "waits one deadline for the stuck call, not for libvirt")
+        #expect(second.domains.map(\.name) == ["healthy", "stopped"])
+        #expect(second.domains[0].parameters.contains(.init(field: "cpu.time", value: .ullong(3_000_000_000))))
+        #expect(second.incompleteDomains == ["stopped"])
+        #expect(!second.domains[1].parameters.contains { $0.field == "balloon.rss" }, "missing fields stay absent")
+        #expect(
+            connection.count("virDomainGetJobStats stopped") == jobCallsBefore,
+            "no per-domain call waits for the stuck domain")
+        #expect(connection.count("virDomainGetJobStats healthy") == 2 * 2, "active and completed, each fetch")
+        #expect(runner.stuckCalls["virConnectGetAllDomainStats"] == 1)
+        #expect(runner.pool.overdueCalls == 1)
+
+        stuck.open()
+        #expect(await eventually { runner.pool.overdueCalls == 0 }, "the thread comes back when libvirt answers")
+        let after = try await source.fetchStats()
+        #expect(after.incompleteDomains.isEmpty, "complete again once its stats are whole")
+    }
+
+    @Test func aHungDaemonFailsTheFetchWithinTwoDeadlinesAndGetsNoMoreCalls() async throws {
+        let hung = Latch()
+        defer { hung.open() }
+        let connection = ScriptedConnection(onBulkStats: { _, earlier in
+            if earlier >= 1 { hung.wait() }
+            return [runningDomain("web")]
+        })
+        let (source, runner) = Self.source(ScriptedLibvirt(connection))
+        _ = try await source.fetchStats()
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect(throws: CollectionError.self) { try await source.fetchStats() }
+        #expect(clock.now - started < Self.deadline * 4)
+        do {
+            _ = try await source.fetchStats()
+            Issue.record("expected a stale fetch")
+        } catch {
+            #expect(error.isDeadlineExceeded)
+        }
+        #expect(connection.count("virConnectGetAllDomainStats") == 3, "two in flight, then no third")
+        #expect(runner.pool.threadCount <= runner.pool.maximumThreads)
+
+        hung.open()
+        #expect(await eventually { runner.pool.overdueCalls == 0 })
+        #expect(try await source.fetchStats().domains.map(\.name) == ["web"], "fresh data once libvirt answers")
+    }
+
+    @Test func aConnectionThatClosesMidCallIsReopened() async throws {
+        let dropped = Mutex(false)
+        let first = ScriptedConnection(onBulkStats: { _, _ in [runningDomain("web")] })
+        let second = ScriptedConnection(onBulkStats: { _, _ in [runningDomain("web"), runningDomain("db")] })
+        let api = ScriptedLibvirt(onOpen: { dropped.withLock { $0 } ? second : first })
+        let (source, _) = Self.source(api)
+        _ = try await source.fetchStats()
+
+        first.close()
+        dropped.withLock { $0 = true }
+        let batch = try await source.fetchStats()
+        #expect(batch.domains.map(\.name) == ["web", "db"])
+        #expect(api.opens == 2)
+    }
+
+    @Test func aFailedCallOnALiveConnectionKeepsIt() async throws {
+        let connection = ScriptedConnection(onBulkStats: { _, earlier throws(LibvirtError) in
+            if earlier == 0 {
+                throw LibvirtError(
+                    function: "virConnectGetAllDomainStats", code: .internalError, origin: 10, message: "x")
+            }
+            return [runningDomain("web")]
+        })
+        let api = ScriptedLibvirt(connection)
+        let (source, _) = Self.source(api)
+        await #expect(throws: CollectionError.self) { try await source.fetchStats() }
+        _ = try await source.fetchStats()
+        #expect(api.opens == 1)
+    }
+
+    @Test func aDaemonThatRejectsNoWaitIsAskedWithoutItFromThenOn() async throws {
+        let flags = Mutex<[Bool]>([])
+        let connection = ScriptedConnection(onBulkStats: { noWait, _ throws(LibvirtError) in
+            flags.withLock { $0.append(noWait) }
+            if noWait {
+                throw LibvirtError(
+                    function: "virConnectGetAllDomainStats", code: .invalidArgument, origin: 10,
+                    message: "unsupported flags (0x20000000)")
+            }
+            return [runningDomain("web")]
+        })
+        let (source, _) = Self.source(ScriptedLibvirt(connection))
+        #expect(try await source.fetchStats().domains.count == 1)
+        #expect(try await source.fetchStats().domains.count == 1)
+        #expect(flags.withLock { $0 } == [true, false, false])
+    }
+
+    @Test func anOpenThatHangsIsAwaitedOnceAndAdoptedWhenItArrives() async throws {
+        let hung = Latch()
+        defer { hung.open() }
+        let connection = ScriptedConnection(onBulkStats: { _, _ in [runningDomain("web")] })
+        let api = ScriptedLibvirt(onOpen: {
+            hung.wait()
+            return connection
+        })
+        let (source, _) = Self.source(api)
+        for _ in 0..<3 {
+            do {
+                _ = try await source.fetchStats()
+                Issue.record("expected the fetch to fail while the open hangs")
+            } catch {
+                #expect(error.isDeadlineExceeded)
+            }
+        }
+        #expect(api.opens == 1, "no second open while the first is in flight")
+        hung.open()
+        #expect(await eventually { connection.isAlive })
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await source.fetchStats().domains.map(\.name) == ["web"])
+        #expect(api.opens == 1, "the late connection is the one used")
+    }
+
+    @Test func aStuckDomainGetsAtMostOneProbeInFlight() async throws {
+        let probe = Latch()
+        defer { probe.open() }
+        let connection = ScriptedConnection(
+            onBulkStats: { _, earlier in [runningDomain("stopped", partial: earlier > 0)] },
+            onControlInfo: { _ in
+                probe.wait()
+                return DomainControlInfo(state: .occupied, stateTime: .seconds(40))
+            })
+        let (source, _) = Self.source(ScriptedLibvirt(connection))
+        // The first record has no baseline yet: its probe hangs, so the domain counts as incomplete.
+        for _ in 0..<3 {
+            #expect(try await source.fetchStats().incompleteDomains == ["stopped"])
+        }
+        #expect(connection.count("virDomainGetControlInfo") == 1)
+    }
+
+    @Test func perDomainFailuresAreClassifiedByCode() async throws {
+        let connection = ScriptedConnection(
+            onBulkStats: { _, _ in [runningDomain("incoming"), runningDomain("web")] },
+            onJobStats: { name, _ throws(LibvirtError) in
+                guard name == "incoming" else { return JobStats(type: 0, parameters: []) }
+                throw LibvirtError(
+                    function: "virDomainGetJobStats", code: .operationUnsupported, origin: 10,
+                    message: "Operation not supported: migration statistics are available only on the source host")
+            })
+        let (source, _) = Self.source(ScriptedLibvirt(connection))
+        let batch = try await source.fetchStats()
+        #expect(batch.errors.isEmpty, "a migration's destination is not an error")
+        #expect(batch.jobStatsAvailable == true)
+    }
+}

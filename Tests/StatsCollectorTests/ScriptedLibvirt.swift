@@ -1,0 +1,181 @@
+import Dispatch
+import Synchronization
+
+@testable import StatsCollector
+
+/// A gate a scripted call waits at until the test opens it, for at most 10 s so that a broken
+/// test cannot hang the suite.
+final class Latch: Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    private let isOpen = Atomic<Bool>(false)
+
+    /// Waits until ``open()``.
+    func wait() {
+        if isOpen.load(ordering: .acquiring) { return }
+        if semaphore.wait(timeout: .now() + 10) == .success { semaphore.signal() }
+    }
+
+    /// Whether ``open()`` was called.
+    var isOpened: Bool { isOpen.load(ordering: .acquiring) }
+
+    /// Lets every waiter, present and future, through.
+    func open() {
+        isOpen.store(true, ordering: .releasing)
+        semaphore.signal()
+    }
+}
+
+/// A flag one script sets and another reads.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set(_ newValue: Bool) { value.store(newValue, ordering: .releasing) }
+}
+
+/// Polls `condition` every 10 ms for up to 5 s.
+func eventually(_ condition: () -> Bool) async -> Bool {
+    for _ in 0..<500 {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
+
+/// ``LibvirtAPI`` played from a script: each call asks the test's handler what to do, so that it
+/// can answer, fail, block or answer late. Counts every call.
+final class ScriptedLibvirt: LibvirtAPI {
+    /// What the script does on `virConnectOpenReadOnly`.
+    let onOpen: @Sendable () throws(LibvirtError) -> ScriptedConnection
+    private let opened = Atomic<Int>(0)
+
+    init(onOpen: @escaping @Sendable () throws(LibvirtError) -> ScriptedConnection) {
+        self.onOpen = onOpen
+    }
+
+    /// A library whose every open returns `connection`.
+    convenience init(_ connection: ScriptedConnection) {
+        self.init(onOpen: { connection })
+    }
+
+    /// Opens so far.
+    var opens: Int { opened.load(ordering: .relaxed) }
+
+    var libraryVersion: String { "9.0.0" }
+
+    func openReadOnly(uri: String) throws(LibvirtError) -> any LibvirtConnection {
+        opened.add(1, ordering: .relaxed)
+        return try onOpen()
+    }
+}
+
+/// One scripted connection.
+final class ScriptedConnection: LibvirtConnection {
+    /// The script of the bulk call: given the `NOWAIT` flag and how many bulk calls came before.
+    let onBulkStats: @Sendable (_ noWait: Bool, _ earlierCalls: Int) throws(LibvirtError) -> [DomainStats]
+    /// The script of `virDomainGetControlInfo`.
+    let onControlInfo: @Sendable (String) throws(LibvirtError) -> DomainControlInfo
+    /// The script of the job stats calls: the domain, and whether the completed job is asked.
+    let onJobStats: @Sendable (String, Bool) throws(LibvirtError) -> JobStats
+    private let alive = Atomic<Bool>(true)
+    private let calls = Mutex<[String]>([])
+
+    init(
+        onBulkStats: @escaping @Sendable (Bool, Int) throws(LibvirtError) -> [DomainStats],
+        onControlInfo: @escaping @Sendable (String) throws(LibvirtError) -> DomainControlInfo = { _ in
+            DomainControlInfo(state: .ok, stateTime: .zero)
+        },
+        onJobStats: @escaping @Sendable (String, Bool) throws(LibvirtError) -> JobStats = { _, _ in
+            JobStats(type: 0, parameters: [])
+        }
+    ) {
+        self.onBulkStats = onBulkStats
+        self.onControlInfo = onControlInfo
+        self.onJobStats = onJobStats
+    }
+
+    /// Every call made, in order, as `function domain`.
+    var log: [String] { calls.withLock { $0 } }
+
+    /// How many calls of `function` were made.
+    func count(_ function: String) -> Int { log.filter { $0.hasPrefix(function) }.count }
+
+    /// Makes the connection report itself dead, as after libvirtd went away.
+    func close() { alive.store(false, ordering: .releasing) }
+
+    var isAlive: Bool { alive.load(ordering: .acquiring) }
+
+    private func record(_ call: String) -> Int {
+        calls.withLock { log in
+            defer { log.append(call) }
+            return log.filter { $0.hasPrefix(call) }.count
+        }
+    }
+
+    func allDomainStats(noWait: Bool) throws(LibvirtError) -> [DomainStats] {
+        try onBulkStats(noWait, record("virConnectGetAllDomainStats"))
+    }
+
+    func controlInfo(ofDomain name: String) throws(LibvirtError) -> DomainControlInfo {
+        _ = record("virDomainGetControlInfo \(name)")
+        return try onControlInfo(name)
+    }
+
+    func isActive(domain name: String) throws(LibvirtError) -> Bool {
+        _ = record("virDomainIsActive \(name)")
+        return true
+    }
+
+    func cpuStats(ofDomain name: String) throws(LibvirtError) -> CPUStats {
+        _ = record("virDomainGetCPUStats \(name)")
+        return CPUStats(perCPU: [], total: [TypedParameter(field: "cpu_time", value: .ullong(1_000_000_000))])
+    }
+
+    func jobStats(ofDomain name: String, completed: Bool) throws(LibvirtError) -> JobStats {
+        _ = record("virDomainGetJobStats \(name)")
+        return try onJobStats(name, completed)
+    }
+
+    func maxDowntime(ofDomain name: String) throws(LibvirtError) -> UInt64 { 300 }
+
+    func info(ofDomain name: String) throws(LibvirtError) -> DomainInfo {
+        throw Self.unscripted("virDomainGetInfo")
+    }
+
+    func memoryStats(ofDomain name: String) throws(LibvirtError) -> [Int32: UInt64] {
+        throw Self.unscripted("virDomainMemoryStats")
+    }
+
+    func xmlDescription(ofDomain name: String) throws(LibvirtError) -> String {
+        throw Self.unscripted("virDomainGetXMLDesc")
+    }
+
+    func blockStats(ofDomain name: String, disk: String) throws(LibvirtError) -> [BlockCounter: UInt64] {
+        throw Self.unscripted("virDomainBlockStats")
+    }
+
+    func interfaceStats(ofDomain name: String, interface: String) throws(LibvirtError) -> [InterfaceCounter: UInt64] {
+        throw Self.unscripted("virDomainInterfaceStats")
+    }
+
+    func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) {}
+
+    private static func unscripted(_ function: String) -> LibvirtError {
+        LibvirtError(function: function, code: .noSupport, origin: 0, message: "not in the script")
+    }
+}
+
+/// A running KVM-like domain's record: its state, CPU time and, unless `partial`, the balloon and
+/// vCPU fields that libvirt leaves out when the domain's job is held.
+func runningDomain(_ name: String, cpuTime: UInt64 = 1_000_000_000, partial: Bool = false) -> DomainStats {
+    var parameters: [TypedParameter] = [
+        .init(field: "state.state", value: .int(1)), .init(field: "state.reason", value: .int(1)),
+        .init(field: "cpu.time", value: .ullong(cpuTime)),
+    ]
+    if !partial {
+        parameters += [
+            .init(field: "balloon.current", value: .ullong(65536)), .init(field: "balloon.rss", value: .ullong(20000)),
+            .init(field: "vcpu.0.time", value: .ullong(cpuTime / 2)),
+        ]
+    }
+    return DomainStats(name: name, uuid: "uuid-\(name)", parameters: parameters)
+}
