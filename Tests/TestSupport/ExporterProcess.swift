@@ -21,6 +21,9 @@ public final class ExporterProcess {
     /// Everything it wrote to standard error so far.
     public var log: String { stderrText.value }
 
+    /// Its process id.
+    public var pid: Int32 { process.processIdentifier }
+
     /// Starts the binary with `arguments` (a loopback port-0 listen address is added) and waits
     /// up to 15 s for it to log the address it listens on.
     public init(_ arguments: [String]) throws {

@@ -1,0 +1,116 @@
+import Foundation
+import TestSupport
+
+/// Stops processes of the testbed with SIGSTOP, for fault tests, and always continues them: on
+/// ``resume()``, when this goes, and, should the test process itself die, from a watchdog process
+/// started first that sends SIGCONT after the longest time the fault may last.
+final class StoppedProcess {
+    let pid: Int32
+    private var resumed = false
+    private let watchdog: Process
+
+    /// Stops `pid` for at most `seconds` (the watchdog continues it then, whatever happens here).
+    init(pid: Int32, atMost seconds: Int) throws {
+        self.pid = pid
+        watchdog = Process()
+        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
+        watchdog.arguments = ["-c", "sleep \(seconds); kill -CONT \(pid) 2>/dev/null"]
+        watchdog.standardOutput = FileHandle.nullDevice
+        watchdog.standardError = FileHandle.nullDevice
+        try watchdog.run()
+        guard kill(pid, SIGSTOP) == 0 else {
+            watchdog.terminate()
+            throw HTTPTestError("cannot stop process \(pid): errno \(errno)")
+        }
+    }
+
+    /// Continues the process.
+    func resume() {
+        guard !resumed else { return }
+        resumed = true
+        kill(pid, SIGCONT)
+    }
+
+    deinit {
+        resume()
+    }
+}
+
+enum Faults {
+    /// The pid of the QEMU process that runs `domain`.
+    static func qemuPID(of domain: String) throws -> Int32 {
+        let result = try Command.run("/usr/bin/pgrep", ["-f", "guest=\(domain),"])
+        guard let pid = result.output.split(separator: "\n").first.flatMap({ Int32($0) }) else {
+            throw HTTPTestError("no QEMU process for \(domain)")
+        }
+        return pid
+    }
+
+    /// The pid of libvirtd.
+    static func libvirtdPID() throws -> Int32 {
+        let result = try Command.run("/usr/bin/pgrep", ["-x", "libvirtd"])
+        guard let pid = result.output.split(separator: "\n").first.flatMap({ Int32($0) }) else {
+            throw HTTPTestError("libvirtd does not run")
+        }
+        return pid
+    }
+
+    /// How long `virsh list` takes, from another client, in seconds.
+    static func virshListSeconds() throws -> Double {
+        let started = Date()
+        try Testbed.virsh(["list", "--name"])
+        return Date().timeIntervalSince(started)
+    }
+
+    /// A field of `/proc/<pid>/status`, such as `Threads` or `VmRSS` (kB).
+    static func procStatus(_ pid: Int32, _ field: String) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") }
+        return line?.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) }
+    }
+}
+
+/// One scrape during a fault test: when it was taken, how long it took, and what it said.
+struct TimedScrape {
+    let time: Double
+    let seconds: Double
+    let exposition: ParsedExposition
+
+    /// Scrapes `port` every `every` seconds for `duration` seconds from `start`, running `during`
+    /// with the time before each scrape.
+    static func series(
+        port: UInt16, from start: Date, for duration: Double, every: Double = 0.5,
+        during: (Double) throws -> Void = { _ in }
+    ) throws -> [TimedScrape] {
+        var scrapes: [TimedScrape] = []
+        while Date().timeIntervalSince(start) < duration {
+            try during(Date().timeIntervalSince(start))
+            let before = Date()
+            let reply = try HTTPReply.fetch(port: port, path: "/metrics")
+            scrapes.append(
+                TimedScrape(
+                    time: before.timeIntervalSince(start), seconds: Date().timeIntervalSince(before),
+                    exposition: ParsedExposition(reply.text)))
+            Thread.sleep(forTimeInterval: every)
+        }
+        return scrapes
+    }
+}
+
+extension Array where Element == TimedScrape {
+    /// The longest time between two scrapes that saw `metric{labels}` change value, from `from` to
+    /// `to`, counting from `from` to the first change and from the last change to `to`.
+    func longestGapBetweenChanges(_ metric: String, _ labels: [String: String], from: Double, to: Double) -> Double {
+        var changes: [Double] = [from]
+        var previous: Double?
+        for scrape in self where scrape.time >= from && scrape.time <= to {
+            let value = scrape.exposition.value(metric, labels)
+            if let value, value != previous {
+                if previous != nil { changes.append(scrape.time) }
+                previous = value
+            }
+        }
+        changes.append(to)
+        return zip(changes, changes.dropFirst()).map { $1 - $0 }.max() ?? (to - from)
+    }
+}
