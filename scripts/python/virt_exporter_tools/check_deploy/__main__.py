@@ -27,6 +27,7 @@ import tempfile
 import traceback
 
 from .. import checks as checks_module
+from ..cli import ArgumentParser
 from ..repository import REPOSITORY, install_packages
 from . import grafana, promql, promtool, rule_files, systemd_unit
 from .catalog import Catalog
@@ -38,7 +39,7 @@ UNIT = "deploy/systemd/virt-exporter.service"
 
 
 def arguments(argv):
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="scripts/check-deploy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--install-tools", action="store_true",
                         help="install the Debian packages for missing tools (prometheus for promtool, systemd "
