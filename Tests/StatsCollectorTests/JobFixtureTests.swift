@@ -38,6 +38,19 @@ import Testing
         return try #require(field.number) * (try #require(factor[field.unit], "unit \(field.unit)"))
     }
 
+    /// The exposition and the domjobinfo text of `fixture`, whose one job series `info` must carry
+    /// the job type and operation domjobinfo names.
+    private func jobAndDomjobinfo(_ fixture: String, info: String) async throws -> (
+        ParsedExposition, [String: (number: Double?, text: String, unit: String)]
+    ) {
+        let exposition = try await exposition(fixture)
+        let text = try domjobinfo(fixture)
+        let series = try #require(exposition.samples(info).first)
+        #expect(series.labels["type"] == text["Job type"]?.text.lowercased())
+        #expect(series.labels["operation"] == text["Operation"]?.text.lowercased())
+        return (exposition, text)
+    }
+
     @Test func anActiveDumpJob() async throws {
         let exposition = try await exposition("kvm-job-active")
         let domain = ["domain": "tb-job"]
@@ -59,12 +72,8 @@ import Testing
     /// the exported job agrees with it in type, operation and total, and is a little behind it in
     /// time and progress, in the units domjobinfo prints (ms, MiB).
     @Test func theDomjobinfoOfTheSameMomentAgrees() async throws {
-        let exposition = try await exposition("kvm-job-active")
-        let text = try domjobinfo("kvm-job-active")
+        let (exposition, text) = try await jobAndDomjobinfo("kvm-job-active", info: "libvirt_domain_job_info")
         let domain = ["domain": "tb-job"]
-        let info = try #require(exposition.samples("libvirt_domain_job_info", domain).first)
-        #expect(info.labels["type"] == text["Job type"]?.text.lowercased())
-        #expect(info.labels["operation"] == text["Operation"]?.text.lowercased())
         let total = try #require(exposition.value("libvirt_domain_job_memory_total_bytes", domain))
         #expect(abs(total - (try bytes(text["Memory total"]))) < 0.0005 * 1_048_576, "same total, to 3 decimals")
         let elapsed = try #require(exposition.value("libvirt_domain_job_elapsed_seconds", domain))
@@ -81,12 +90,9 @@ import Testing
 
     /// The completed job no longer moves: domjobinfo agrees with it exactly.
     @Test func theDomjobinfoOfTheCompletedJobAgrees() async throws {
-        let exposition = try await exposition("kvm-job-completed")
-        let text = try domjobinfo("kvm-job-completed")
+        let (exposition, text) = try await jobAndDomjobinfo(
+            "kvm-job-completed", info: "libvirt_domain_completed_job_info")
         let domain = ["domain": "tbs-001"]
-        let info = try #require(exposition.samples("libvirt_domain_completed_job_info", domain).first)
-        #expect(info.labels["type"] == text["Job type"]?.text.lowercased())
-        #expect(info.labels["operation"] == text["Operation"]?.text.lowercased())
         #expect(text["Time elapsed"]?.unit == "ms")
         #expect(
             exposition.value("libvirt_domain_completed_job_elapsed_seconds", domain)
