@@ -5,7 +5,8 @@ import json
 import os
 import unittest
 
-from virt_exporter_tools.check_deploy import grafana, promql, rule_files
+from virt_exporter_tools.check_deploy import grafana, promql, rule_files, systemd_unit
+from virt_exporter_tools.check_deploy.__main__ import exporter_binary
 from virt_exporter_tools.check_deploy.catalog import Catalog
 from virt_exporter_tools.repository import REPOSITORY
 
@@ -210,6 +211,20 @@ class RuleFileTests(unittest.TestCase):
             "line 2: libvirt_domain_info_state has labels [], the exporter gives it ['domain']",
             "line 3: unknown metric libvirt_gone",
         ])
+
+
+class SetupTests(unittest.TestCase):
+    def test_the_binary_is_the_debug_build_or_the_given_path_from_the_callers_directory(self):
+        self.assertEqual(exporter_binary({}, "/elsewhere"), os.path.join(REPOSITORY, ".build/debug/virt-exporter"))
+        self.assertEqual(exporter_binary({"VIRT_EXPORTER_BINARY": "bin/x"}, "/elsewhere"), "/elsewhere/bin/x")
+        self.assertEqual(exporter_binary({"VIRT_EXPORTER_BINARY": "/opt/x"}, "/elsewhere"), "/opt/x")
+
+    def test_exec_start_program_without_its_prefixes(self):
+        self.assertEqual(systemd_unit.exec_path("[Service]\nExecStart=-@/usr/local/bin/virt-exporter $ARGS\n"),
+                         "/usr/local/bin/virt-exporter")
+        self.assertIsNone(systemd_unit.exec_path("[Service]\nType=simple\n"))
+        with open(os.path.join(REPOSITORY, "deploy/systemd/virt-exporter.service")) as f:
+            self.assertTrue(systemd_unit.exec_path(f.read()).startswith("/"))
 
 
 if __name__ == "__main__":
