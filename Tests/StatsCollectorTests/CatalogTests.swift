@@ -41,9 +41,12 @@ import Testing
     }
 
     @Test func everyValueRowHasItsOwnSource() {
-        let sources = MetricCatalog.valueRows.map(\.source)
-        #expect(Set(sources).count == sources.count)
-        #expect(MetricCatalog.byFieldPattern.count == sources.count)
+        let rowsBySource = Dictionary(grouping: MetricCatalog.valueRows, by: \.source)
+        let shared = rowsBySource.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }.map { source, rows in
+            "\(source): \(rows.map(\.metric).joined(separator: ", "))"
+        }
+        #expect(shared.isEmpty, "rows sharing a source: \(shared.joined(separator: "; "))")
+        #expect(MetricCatalog.byFieldPattern.count == rowsBySource.count)
     }
 
     @Test func kvmStatisticsAreMappedByRule() throws {

@@ -3,9 +3,10 @@
 
 # Headers and pkg-config files the build links against.
 VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-dev"
-# Tools the test suite runs: promtool and the Prometheus server (prometheus), gzip, and
-# systemd-analyze (systemd) for the unit file.
-VIRT_EXPORTER_TEST_PACKAGES="prometheus gzip systemd"
+# Tools the test suite runs: promtool and the Prometheus server (prometheus), gzip,
+# systemd-analyze (systemd) for the unit file, and Debian's Python with pyflakes for the programs of
+# scripts/python.
+VIRT_EXPORTER_TEST_PACKAGES="prometheus gzip systemd python3 python3-pyflakes"
 
 # ensure_packages PACKAGE...: installs the packages that are not installed yet (needs root then).
 ensure_packages() {

@@ -51,9 +51,11 @@ firmware_xml() {
 }
 
 # domain_xml NAME MEM_MIB CMDLINE [TAP] [DISK]: a vxguest domain. TAP: an existing tap device the
-# NIC (rtl8139) uses unmanaged; DISK: a qcow2 image attached as virtio vda.
+# NIC (rtl8139) uses unmanaged; DISK: a qcow2 image attached as virtio vda, or with "ide:" before
+# its path as IDE hda (which the guest's io=<N> reads and writes; it has no virtio-blk driver).
 domain_xml() {
-    local name=$1 mem=$2 cmdline=$3 tap=${4:-} disk=${5:-}
+    local name=$1 mem=$2 cmdline=$3 tap=${4:-} disk=${5:-} target="dev='vda' bus='virtio'"
+    case $disk in ide:*) disk=${disk#ide:} target="dev='hda' bus='ide'" ;; esac
     # a stable UUID per name, so re-definitions keep the same identity
     uuid=$(printf 'virt-exporter-testbed/%s' "$name" | md5sum |
         sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/\1-\2-\3-\4-\5/')
@@ -81,7 +83,7 @@ EOF
     <disk type='file' device='disk'>
       <driver name='qemu' type='qcow2'/>
       <source file='$disk'/>
-      <target dev='vda' bus='virtio'/>
+      <target $target/>
     </disk>
 EOF
     [ -z "$tap" ] || cat <<EOF
@@ -103,9 +105,11 @@ EOF
 EOF
 }
 
-# define_domain NAME MEM_MIB CMDLINE [TAP] [DISK]: defines NAME unless it exists (creates DISK if missing).
+# define_domain NAME MEM_MIB CMDLINE [TAP] [DISK]: defines NAME unless it exists (creates DISK if
+# missing; DISK as for domain_xml).
 define_domain() {
     local name=$1 disk=${5:-}
+    disk=${disk#ide:}
     dom_exists "$name" && return 0
     mkdir -p "$TB/logs" "$TB/images"
     if [ -n "$disk" ] && [ ! -e "$disk" ]; then

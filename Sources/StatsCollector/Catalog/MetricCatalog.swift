@@ -36,9 +36,10 @@ public enum MetricCatalog {
                 "Outgoing migration: the most downtime allowed (virDomainMigrateSetMaxDowntime).")
         ]
 
-    /// Value rows keyed by field pattern.
+    /// Value rows keyed by field pattern. Of two rows with the same source the first is kept rather
+    /// than trapping, so that `CatalogTests` can fail naming them.
     static let byFieldPattern: [String: MetricDescriptor] = Dictionary(
-        uniqueKeysWithValues: valueRows.map { ($0.source, $0) })
+        valueRows.map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// Fields whose values label series: device names and paths, and the fields of info series.
     static let labelSourcePatterns: Set<String> = Set(

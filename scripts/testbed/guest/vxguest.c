@@ -17,9 +17,14 @@
  *                 which the host counts as dropped; libvirt reports that as the guest's tx drops
  *                 (default 0: none).
  *   len=<bytes>   frame length for tx, 60..1514 (default 600).
+ *   io=<N>        read, then write, N sectors per second of the IDE disk on the primary master
+ *                 (libvirt's hda), cycling through its first 32 MiB, and flush its write cache once
+ *                 a second, so that the disk's read, write and flush counters and times all move.
+ *                 Polled PIO with the disk's interrupt off, a step per 10 ms tick without waiting
+ *                 for the disk (so at most about 45 sectors a second); nothing happens without a disk.
  *
- * It prints "VX-READY" on the first serial port (COM1) once the fill is done. With dirty=0 and
- * tx=0 it then halts with interrupts off, costing no host CPU; otherwise a 100 Hz PIT interrupt
+ * It prints "VX-READY" on the first serial port (COM1) once the fill is done. With dirty=0, tx=0
+ * and io=0 it then halts with interrupts off, costing no host CPU; otherwise a 100 Hz PIT interrupt
  * drives the work (see head.S for why the interrupt path never returns with IRET). */
 
 typedef unsigned char u8;
@@ -36,6 +41,16 @@ static inline void out8(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"
 static inline void out16(u16 port, u16 v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void out32(u16 port, u32 v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
 static inline u8 in8(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+/* String I/O of `count` 16-bit words: KVM moves the whole buffer in one exit, where a loop of
+ * inw/outw would exit once per word (256 times a sector, expensive on a nested hypervisor). */
+static inline void in16_string(u16 port, u16 *buffer, u32 count)
+{
+    __asm__ volatile("rep insw" : "+D"(buffer), "+c"(count) : "d"(port) : "memory");
+}
+static inline void out16_string(u16 port, const u16 *buffer, u32 count)
+{
+    __asm__ volatile("rep outsw" : "+S"(buffer), "+c"(count) : "d"(port) : "memory");
+}
 static inline u32 in32(u16 port) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline void halt_forever(void) { for (;;) __asm__ volatile("cli; hlt"); }
 
@@ -149,6 +164,108 @@ static void nic_send(void)
     nic_slot = (nic_slot + 1) & 3;
 }
 
+/* ---- IDE disk on the primary channel's master, polled PIO ---- */
+
+#define ATA_DATA 0x1F0
+#define ATA_COUNT 0x1F2
+#define ATA_LBA0 0x1F3
+#define ATA_LBA1 0x1F4
+#define ATA_LBA2 0x1F5
+#define ATA_DRIVE 0x1F6
+#define ATA_COMMAND 0x1F7                                   /* reads back as the status register */
+#define ATA_CONTROL 0x3F6                                   /* reads back as the alternate status */
+#define ATA_BSY 0x80
+#define ATA_DF 0x20
+#define ATA_DRQ 0x08
+#define ATA_ERR 0x01
+#define ATA_READ_SECTORS 0x20
+#define ATA_WRITE_SECTORS 0x30
+#define ATA_FLUSH_CACHE 0xE7
+#define DISK_SECTORS_USED 65536u                            /* the first 32 MiB of any testbed disk */
+
+static u32 disk;                                            /* 1 when the master answered */
+static u16 sector[256];
+static u32 sectors_per_s, sector_credit, next_sector, disk_ticks, flush_due;
+
+/* What the disk is doing: the guest never waits for it, it looks again on the next tick. */
+enum disk_step { DISK_IDLE, DISK_READING, DISK_WRITING, DISK_FINISHING };
+static enum disk_step disk_step = DISK_IDLE;
+
+static void disk_init(void)
+{
+    out8(ATA_CONTROL, 0x02);                                /* nIEN: no IRQ 14, we poll */
+    out8(ATA_DRIVE, 0xA0);                                  /* select the master */
+    for (int i = 0; i < 4; i++) in8(ATA_CONTROL);           /* the 400 ns settle time */
+    u8 status = in8(ATA_COMMAND);
+    /* 0xFF: no controller; 0: no drive; anything else must settle to not busy and no error. */
+    for (u32 i = 0; i < 100000 && status != 0xFF && (status & ATA_BSY); i++) status = in8(ATA_COMMAND);
+    disk = status != 0xFF && status != 0 && !(status & (ATA_BSY | ATA_ERR | ATA_DF));
+    if (disk) say("vxguest: IDE disk on the primary master\r\n");
+}
+
+/* Issues a one-sector command at `lba` (28-bit LBA addressing). */
+static void disk_command(u32 lba, u8 command)
+{
+    out8(ATA_DRIVE, (u8)(0xE0 | ((lba >> 24) & 0x0F)));
+    out8(ATA_COUNT, 1);
+    out8(ATA_LBA0, (u8)lba);
+    out8(ATA_LBA1, (u8)(lba >> 8));
+    out8(ATA_LBA2, (u8)(lba >> 16));
+    out8(ATA_COMMAND, command);
+}
+
+/* Moves the disk's work on as far as it can without waiting: a flush when one is due, else a read
+ * of the next sector, then a write of it with new contents (one read and one write request). A
+ * request that fails is dropped. Returns 1 when it did something, 0 when the disk is busy or there
+ * is nothing to do. */
+static u32 disk_advance(void)
+{
+    u8 status = in8(ATA_COMMAND);
+    if (status & ATA_BSY) return 0;
+    if (status & (ATA_ERR | ATA_DF)) disk_step = DISK_IDLE;
+    switch (disk_step) {
+    case DISK_IDLE:
+        if (flush_due) {
+            flush_due = 0;
+            out8(ATA_DRIVE, 0xE0);
+            out8(ATA_COMMAND, ATA_FLUSH_CACHE);
+            disk_step = DISK_FINISHING;
+        } else if (sector_credit >= TICK_HZ) {
+            sector_credit -= TICK_HZ;
+            disk_command(next_sector, ATA_READ_SECTORS);
+            disk_step = DISK_READING;
+        } else {
+            return 0;
+        }
+        return 1;
+    case DISK_READING:
+        if (!(status & ATA_DRQ)) return 0;
+        in16_string(ATA_DATA, sector, 256);
+        for (u32 i = 0; i < 256; i++) sector[i] = (u16)(next_sector + i);
+        disk_command(next_sector, ATA_WRITE_SECTORS);
+        disk_step = DISK_WRITING;
+        return 1;
+    case DISK_WRITING:
+        if (!(status & ATA_DRQ)) return 0;
+        out16_string(ATA_DATA, sector, 256);
+        next_sector = (next_sector + 1) % DISK_SECTORS_USED;
+        disk_step = DISK_FINISHING;
+        return 1;
+    case DISK_FINISHING:
+        disk_step = DISK_IDLE;                              /* not busy any more: the request is done */
+        return 1;
+    }
+    return 0;
+}
+
+static void disk_work(void)
+{
+    sector_credit += sectors_per_s;
+    if (sector_credit > 2 * sectors_per_s + TICK_HZ) sector_credit = 2 * sectors_per_s + TICK_HZ;
+    if (++disk_ticks % TICK_HZ == 0) flush_due = 1;
+    while (disk_advance()) continue;
+}
+
 /* ---- interrupts: IDT, PIC, PIT ---- */
 
 extern void vx_timer_stub(void), vx_fault_stub(void), vx_spurious_stub(void);
@@ -204,6 +321,7 @@ void vx_tick(void)
         frame_credit += frames_per_s;
         while (frame_credit >= TICK_HZ) { nic_send(); frame_credit -= TICK_HZ; }
     }
+    if (disk && sectors_per_s) disk_work();
     out8(0x20, 0x20);                                       /* end of interrupt */
     wait_for_interrupt();
 }
@@ -236,6 +354,7 @@ void vx_main(u32 magic, const struct multiboot_info *mbi)
     frame_len = option(cmdline, "len", 600);
     if (frame_len < 60) frame_len = 60;
     if (frame_len > 1514) frame_len = 1514;
+    sectors_per_s = option(cmdline, "io", 0);
 
     say("vxguest: ram=");
     say_num(ram_top >> 20);
@@ -247,15 +366,19 @@ void vx_main(u32 magic, const struct multiboot_info *mbi)
     say_num(frames_per_s);
     say("/s drop_every=");
     say_num(drop_every);
+    say(" io=");
+    say_num(sectors_per_s);
+    say("/s");
     say(" cmdline='");
     say(cmdline);
     say("'\r\n");
 
     fill(option(cmdline, "dense", 0) ? 4 : PAGE);
     if (frames_per_s) nic_init();
+    if (sectors_per_s) disk_init();
     say("VX-READY\r\n");
 
-    if (!dirty_per_tick && !(nic && frames_per_s)) halt_forever();
+    if (!dirty_per_tick && !(nic && frames_per_s) && !(disk && sectors_per_s)) halt_forever();
     start_timer();
     wait_for_interrupt();
 }
