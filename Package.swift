@@ -6,9 +6,10 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// Linux only: it builds on Debian 12 and later (and any Linux with Swift 6 and the C libraries
+// below), since libvirt, libmicrohttpd and libxml2 come from the system through pkg-config.
 let package = Package(
     name: "virt-exporter",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "virt-exporter", targets: ["virt-exporter"]),
         // For the benchmarks package in Benchmarks/, which measures the pipeline's stages.
@@ -22,7 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // C libraries, found by pkg-config. Each has exactly one Swift interop file above it.
+        // C libraries, found by pkg-config. Each is imported by exactly one Swift file, its interop
+        // file: LibvirtLibrary.swift, LibXML.swift, MicroHTTPDServer.swift and Gzip.swift.
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),

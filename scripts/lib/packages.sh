@@ -2,7 +2,7 @@
 # Source this file; it does nothing by itself.
 
 # Headers and pkg-config files the build links against.
-VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-dev"
+VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-dev libxml2-dev"
 # Tools the test suite runs: promtool and the Prometheus server (prometheus), gzip,
 # systemd-analyze (systemd) for the unit file, and Debian's Python with pyflakes for the programs of
 # scripts/python.
