@@ -4,6 +4,15 @@ import Testing
 @testable import StatsCollector
 
 @Suite struct CatalogTests {
+    @Test func everyFallbackFieldIsACatalogRowOrLabelSource() {
+        for pattern in MetricCatalog.fallbackPatterns {
+            #expect(
+                MetricCatalog.byFieldPattern[pattern] != nil || MetricCatalog.labelSourcePatterns.contains(pattern),
+                "\(pattern), read by a per-domain fallback call, maps to nothing")
+        }
+        #expect(MetricCatalog.field(MetricCatalog.BlockFallback.name, index: 3) == "block.3.name")
+    }
+
     @Test func namesAndLabelsAreValidAndUnique() {
         var names = Set<String>()
         for descriptor in MetricCatalog.all {

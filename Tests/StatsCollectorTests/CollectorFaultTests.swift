@@ -42,6 +42,17 @@ private final class FailingSource: StatsSource {
         ParsedExposition(String(decoding: try #require(store.latest).text.array, as: UTF8.self))
     }
 
+    /// Runs one collection of `collector`, letting `source` answer once it is asked.
+    private func collect(_ collector: Collector, answering source: LateSource, before answer: () async -> Void = {})
+        async
+    {
+        async let collected: Bool = collector.collectOnce()
+        #expect(await eventually { await source.isWaiting })
+        await answer()
+        await source.answer()
+        _ = await collected
+    }
+
     @Test func aHungLibvirtPublishesAStaleSnapshotWithoutDomainSeries() async throws {
         let store = SnapshotStore()
         let hung = CollectionError(
@@ -70,10 +81,7 @@ private final class FailingSource: StatsSource {
         let late = LateSource([batch])
         let flagged = Collector(
             source: late, store: store, exporterVersion: "1", libvirtVersion: "9.0.0", logger: Self.logger)
-        async let collected: Bool = flagged.collectOnce()
-        #expect(await eventually { await late.isWaiting })
-        await late.answer()
-        _ = await collected
+        await collect(flagged, answering: late)
         let text = try exposition(store)
         #expect(text.value("libvirt_domain_stats_complete", ["domain": "stopped"]) == 0)
         #expect(text.value("libvirt_domain_stats_complete", ["domain": "healthy"]) == 1)
@@ -99,24 +107,20 @@ private final class FailingSource: StatsSource {
         ])
         let collector = Collector(
             source: source, store: store, exporterVersion: "1", libvirtVersion: "9.0.0", logger: Self.logger)
-        async let first: Bool = collector.collectOnce()
-        #expect(await eventually { await source.isWaiting })
-        await source.answer()
-        _ = await first
+        await collect(collector, answering: source)
 
         // The second collection starts, the poller delivers newer fields, then the collection lands.
-        async let second: Bool = collector.collectOnce()
-        #expect(await eventually { await source.isWaiting })
-        await collector.apply(
-            JobUpdate(
-                domain: "web",
-                parameters: [
-                    .init(field: "job.type", value: .int(2)), .init(field: "job.time_elapsed", value: .ullong(2000)),
-                    .init(field: "job.data_processed", value: .ullong(700)),
-                    .init(field: "job.data_total", value: .ullong(1000)),
-                ], readAt: .now), polls: 1)
-        await source.answer()
-        _ = await second
+        await collect(collector, answering: source) {
+            await collector.apply(
+                JobUpdate(
+                    domain: "web",
+                    parameters: [
+                        .init(field: "job.type", value: .int(2)),
+                        .init(field: "job.time_elapsed", value: .ullong(2000)),
+                        .init(field: "job.data_processed", value: .ullong(700)),
+                        .init(field: "job.data_total", value: .ullong(1000)),
+                    ], readAt: .now), polls: 1)
+        }
         let text = try exposition(store)
         #expect(text.value("libvirt_domain_job_data_processed_bytes", ["domain": "web"]) == 700)
     }
