@@ -109,7 +109,7 @@ public actor JobPoller {
                 }
             }
             for await poll in group {
-                record(poll.outcome, of: poll.domain, on: connection)
+                await record(poll.outcome, of: poll.domain, on: connection)
                 if case .finished(.success(let parameters)) = poll.outcome {
                     await deliver(JobUpdate(domain: poll.domain, parameters: parameters, readAt: poll.started), polls)
                 }
@@ -121,7 +121,7 @@ public actor JobPoller {
     private func record(
         _ outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>?, of domain: String,
         on connection: any LibvirtConnection
-    ) {
+    ) async {
         guard let outcome else { return }
         polls += 1
         switch outcome {
@@ -133,7 +133,7 @@ public actor JobPoller {
             } else {
                 logger.debug("job stats poll failed", metadata: ["domain": "\(domain)", "error": "\(error)"])
             }
-            if !connection.isAlive { Task { await keeper.drop(connection) } }
+            if !connection.isAlive { await keeper.drop(connection) }
         case .overran:
             break
         }

@@ -1,0 +1,42 @@
+import Logging
+import Synchronization
+import Testing
+
+@testable import StatsCollector
+
+/// The job poller on scripted libvirt calls: a domain that does not answer delays no other.
+@Suite struct JobPollerTests {
+    @Test func aStuckDomainDelaysNoOtherDomainsJobStatsAndGetsOneCall() async throws {
+        let stuck = Latch()
+        defer { stuck.open() }
+        let connection = ScriptedConnection(
+            onBulkStats: { _, _ in [] },
+            onJobStats: { name, completed in
+                if name == "stuck" { stuck.wait() }
+                return completed
+                    ? JobStats(type: 0, parameters: [])
+                    : JobStats(type: 2, parameters: [TypedParameter(field: "time_elapsed", value: .ullong(1000))])
+            })
+        let runner = LibvirtCallRunner(
+            pool: BlockingCallPool(name: "poller-tests", maximumThreads: 4), deadline: .milliseconds(100),
+            logger: Logger(label: "poller-tests"))
+        let gate = DomainCallGate()
+        let poller = JobPoller(
+            uri: "scripted:///", api: ScriptedLibvirt(connection), interval: .milliseconds(100), runner: runner,
+            gate: gate, logger: Logger(label: "poller-tests"))
+        await poller.track(["migrating", "stuck"])
+        let updates = Mutex<[String]>([])
+        let polling = Task { await poller.run { update, _ in updates.withLock { $0.append(update.domain) } } }
+        try await Task.sleep(for: .seconds(1))
+        polling.cancel()
+        await polling.value
+
+        let delivered = updates.withLock { $0 }
+        #expect(delivered.filter { $0 == "migrating" }.count >= 6, "about one update per 100 ms: \(delivered)")
+        #expect(!delivered.contains("stuck"))
+        #expect(connection.count("virDomainIsActive stuck") == 1, "one call in flight, never a second")
+        #expect(gate.isInFlight("stuck"))
+        stuck.open()
+        #expect(await eventually { !gate.isInFlight("stuck") })
+    }
+}
