@@ -3,11 +3,15 @@ import Foundation
 import Logging
 import PromFormat
 import StatsCollector
+import Synchronization
 
-/// Collects from libvirt (or a fixture) through the same collector the server runs, and writes the
-/// rendered snapshot to stdout: a one-shot process to profile a collection with (callgrind cannot
-/// follow the serving process), and to see what one collection exports.
-struct CollectOnceCommand: AsyncParsableCommand {
+/// Collects from libvirt (or a fixture) and writes the rendered `/metrics` body to stdout: a
+/// one-shot process to profile a collection with, and to see what one collection exports.
+///
+/// From libvirt it runs the collector the server runs, self-metrics included. From a fixture it
+/// runs the pipeline alone on the main thread, without Swift's thread pool: valgrind 3.19 crashes
+/// as soon as libdispatch starts its worker threads, so this is the form callgrind can follow.
+struct CollectOnceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collect-once",
         abstract:
@@ -19,7 +23,9 @@ struct CollectOnceCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("fixture"),
-        help: "Read the domains from this JSON file (the output of dump-stats) instead of libvirt.")
+        help:
+            "Read the domains from this JSON file (the output of dump-stats) instead of libvirt, and render them without the self-metrics."
+    )
     var fixturePath: String?
 
     @Option(
@@ -34,34 +40,60 @@ struct CollectOnceCommand: AsyncParsableCommand {
         guard collections >= 1 else { throw ValidationError("--collections must be at least 1, not \(collections)") }
     }
 
-    func run() async throws {
-        let source: any StatsSource
+    func run() throws {
+        let snapshot: MetricsSnapshot
         if let fixturePath {
-            guard let data = FileManager.default.contents(atPath: fixturePath) else {
-                throw ValidationError("--fixture: cannot read \(fixturePath)")
-            }
-            do {
-                source = try FixtureStatsSource(json: data)
-            } catch {
-                throw ValidationError("--fixture: \(fixturePath) is not dump-stats JSON (an array of domain records)")
-            }
+            snapshot = try collectFixture(at: fixturePath)
         } else {
-            source = LibvirtStatsSource(uri: libvirtURI, logger: Logger(label: "virt-exporter.libvirt"))
-        }
-        let store = SnapshotStore()
-        let collector = Collector(
-            source: source, store: store, exporterVersion: ExporterVersion.number,
-            libvirtVersion: LibvirtStatsSource.libraryVersion, logger: Logger(label: "virt-exporter.collector"))
-        for _ in 0..<collections {
-            guard await collector.collectOnce() else {
+            guard let collected = collectFromLibvirt() else {
                 FileHandle.standardError.write(
                     Data("virt-exporter: collect-once: libvirt at \(libvirtURI) is unreachable\n".utf8))
                 throw ExitCode.failure
             }
+            snapshot = collected
         }
-        guard let snapshot = store.latest, let bytes = writesGzip ? snapshot.gzip : snapshot.text else {
-            throw ExitCode.failure
-        }
+        guard let bytes = writesGzip ? snapshot.gzip : snapshot.text else { throw ExitCode.failure }
         bytes.withUnsafeBytes { FileHandle.standardOutput.write(Data($0)) }
+    }
+
+    /// The fixture's domains through the pipeline, `collections` times, 15 s apart.
+    private func collectFixture(at path: String) throws -> MetricsSnapshot {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("--fixture: cannot read \(path)")
+        }
+        let domains: [DomainStats]
+        do {
+            domains = try FixtureStatsSource(json: data).domains
+        } catch {
+            throw ValidationError("--fixture: \(path) is not dump-stats JSON (an array of domain records)")
+        }
+        var pipeline = StatsPipeline()
+        var body = RenderedBody.empty
+        for collection in 0..<collections {
+            body = pipeline.run(domains, at: Double(collection) * 15).body
+        }
+        return MetricsSnapshot(body: body, trailer: [])
+    }
+
+    /// The collector's snapshot after `collections` collections; `nil` if libvirt was unreachable.
+    /// The main thread waits while the collector runs on Swift's thread pool.
+    private func collectFromLibvirt() -> MetricsSnapshot? {
+        let store = SnapshotStore()
+        let collector = Collector(
+            source: LibvirtStatsSource(uri: libvirtURI, logger: Logger(label: "virt-exporter.libvirt")), store: store,
+            exporterVersion: ExporterVersion.number, libvirtVersion: LibvirtStatsSource.libraryVersion,
+            logger: Logger(label: "virt-exporter.collector"))
+        let done = DispatchSemaphore(value: 0)
+        let collections = collections
+        let reached = Mutex(true)
+        Task {
+            for _ in 0..<collections where await collector.collectOnce() == false {
+                reached.withLock { $0 = false }
+                break
+            }
+            done.signal()
+        }
+        done.wait()
+        return reached.withLock { $0 } ? store.latest : nil
     }
 }
