@@ -96,12 +96,14 @@ struct DomainStatsMapper {
 
     /// One info series per domain (or per device) for which libvirt reported any of its fields.
     private mutating func addInfoSeries(domain: String, plans: [FieldPlan], labelSources: [String: TypedValue]) {
-        for info in MetricCatalog.infoSeries {
-            var seenIndices: [[Substring]] = []
-            for plan in plans
-            where info.fields.contains(plan.pattern.pattern) && !seenIndices.contains(plan.pattern.indices) {
-                seenIndices.append(plan.pattern.indices)
+        guard plans.contains(where: { !$0.infoSeries.isEmpty }) else { return }
+        var seenIndices = [[[Substring]]](repeating: [], count: MetricCatalog.infoSeries.count)
+        for plan in plans {
+            for position in plan.infoSeries where !seenIndices[position].contains(plan.pattern.indices) {
+                seenIndices[position].append(plan.pattern.indices)
             }
+        }
+        for (info, seenIndices) in zip(MetricCatalog.infoSeries, seenIndices) {
             for indices in seenIndices {
                 var series = labels(domain, indices, info.group, labelSources)
                 for infoLabel in info.infoLabels {
