@@ -68,10 +68,14 @@ struct DerivedMetricsEngine {
         for derived in metrics {
             var family = derived.descriptor.makeFamily()
             var seriesLabels: [[Label]] = []
-            var seen: Set<[Label]> = []
-            for name in derived.primaryInputs {
-                for labels in current[name]?.keys ?? [:].keys where seen.insert(labels).inserted {
-                    seriesLabels.append(labels)
+            if derived.primaryInputs.count == 1 {
+                seriesLabels = Array(current[derived.primaryInputs[0]]?.keys ?? [:].keys)
+            } else {
+                var seen: Set<[Label]> = []
+                for name in derived.primaryInputs {
+                    for labels in current[name]?.keys ?? [:].keys where seen.insert(labels).inserted {
+                        seriesLabels.append(labels)
+                    }
                 }
             }
             let firstInput = current[derived.inputs[0]]
@@ -134,8 +138,11 @@ struct DerivedMetricsEngine {
                 }
                 guard let result, result.isFinite, result >= 0 else { continue }
                 nextLastDerived[derivedKey] = result
-                current[derived.descriptor.metric, default: [:]][labels] = result
-                try? family.append(Sample(labels: labels, value: .double(result)))
+                if inputNames.contains(derived.descriptor.metric) {
+                    current[derived.descriptor.metric, default: [:]][labels] = result
+                }
+                // The labels are those of the input series, checked when those were built.
+                family.append(trusted: Sample(labels: labels, value: .double(result)))
             }
             if !family.samples.isEmpty { output.append(family) }
         }
