@@ -26,6 +26,12 @@ public enum TextEncoder {
     }
 
     private static func encode(_ family: MetricFamily, into buffer: inout [UInt8]) -> Int {
+        encodeHeader(of: family, into: &buffer)
+        return encodeSamples(of: family, into: &buffer)
+    }
+
+    /// Appends the `# HELP` and `# TYPE` lines of `family`.
+    public static func encodeHeader(of family: MetricFamily, into buffer: inout [UInt8]) {
         buffer.append(contentsOf: "# HELP ".utf8)
         buffer.append(contentsOf: family.name.utf8)
         buffer.append(UInt8(ascii: " "))
@@ -35,7 +41,13 @@ public enum TextEncoder {
         buffer.append(UInt8(ascii: " "))
         buffer.append(contentsOf: family.type.rawValue.utf8)
         buffer.append(UInt8(ascii: "\n"))
+    }
 
+    /// Appends the sample lines of `family`, sorted by labels, without its header, and returns
+    /// the number of duplicate samples dropped. Lines of one family rendered in parts (such as one
+    /// domain's at a time) join into the family's lines when the parts are in label order.
+    @discardableResult
+    public static func encodeSamples(of family: MetricFamily, into buffer: inout [UInt8]) -> Int {
         var dropped = 0
         var previous: [Label]?
         let samples = family.samples

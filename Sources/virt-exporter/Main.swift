@@ -31,6 +31,6 @@ struct VirtExporterCommand: AsyncParsableCommand {
         commandName: "virt-exporter",
         abstract: "Prometheus exporter for libvirt hosts.",
         version: "virt-exporter \(ExporterVersion.number)",
-        subcommands: [ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self],
+        subcommands: [ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self, CollectOnceCommand.self],
         defaultSubcommand: ServeCommand.self)
 }

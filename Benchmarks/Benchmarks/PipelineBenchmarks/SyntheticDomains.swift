@@ -174,7 +174,39 @@ enum SyntheticDomains {
             case .boolean: add("vm." + stat.name, .boolean(false))
             }
         }
+        // job: virDomainGetJobStats, which the collector asks every running domain; no job runs
+        add("job.type", .int(0))
         return DomainStats(name: name, uuid: Self.uuid(index: index), parameters: parameters)
+    }
+
+    /// The job stats of an outgoing live migration, `second` seconds in, as `virDomainGetJobStats`
+    /// reports them while it runs (the fields of QEMU 7.2's migration): what the job poller
+    /// delivers every second.
+    static func migrationJob(second: Int) -> [TypedParameter] {
+        let elapsed = UInt64(second) * 1_000
+        let memoryTotal: UInt64 = 4 << 30
+        let memoryProcessed = min(memoryTotal, UInt64(second) * 120_000_000)
+        let diskTotal: UInt64 = 20 << 30
+        let diskProcessed = min(diskTotal, UInt64(second) * 90_000_000)
+        let ullongs: [(String, UInt64)] = [
+            ("time_elapsed", elapsed), ("time_elapsed_net", elapsed - 3), ("downtime", 300), ("downtime_net", 297),
+            ("setup_time", 12), ("data_total", memoryTotal + diskTotal),
+            ("data_processed", memoryProcessed + diskProcessed),
+            ("data_remaining", memoryTotal + diskTotal - memoryProcessed - diskProcessed),
+            ("memory_total", memoryTotal),
+            ("memory_processed", memoryProcessed), ("memory_remaining", memoryTotal - memoryProcessed),
+            ("memory_constant", 400_000 + UInt64(second) * 1_000), ("memory_normal", memoryProcessed / 4_096),
+            ("memory_normal_bytes", memoryProcessed), ("memory_bps", 120_000_000), ("memory_dirty_rate", 2_500),
+            ("memory_page_size", 4_096), ("memory_iteration", UInt64(second / 30)), ("memory_postcopy_requests", 0),
+            ("disk_total", diskTotal), ("disk_processed", diskProcessed), ("disk_remaining", diskTotal - diskProcessed),
+            ("disk_bps", 90_000_000),
+        ]
+        return [
+            TypedParameter(field: "job.type", value: .int(2)), TypedParameter(field: "job.operation", value: .int(3)),
+        ]
+            + ullongs.map { TypedParameter(field: "job." + $0.0, value: .ullong($0.1)) }
+            + [TypedParameter(field: "job.auto_converge_throttle", value: .int(0))]
+            + [TypedParameter(field: "migration.max_downtime", value: .ullong(300))]
     }
 
     // MARK: - KVM statistics, names and order as in the fixture

@@ -91,15 +91,18 @@ public actor Collector {
         outcome.jobPolls = last?.outcome.jobPolls
         last = (batch, outcome, time)
         logChanges(errors: outcome.errors, unmappedFields: rendered.unmappedFields)
-        publish(rendered.families, outcome: outcome)
+        publish(rendered.body, outcome: outcome)
         return outcome.reachedLibvirt || outcome.isStale
     }
 
-    /// Replaces one domain's job fields with `update` and publishes a new snapshot.
+    /// Replaces one domain's job fields with `update` and publishes a new snapshot, in which only
+    /// that domain's job series and the self-metrics differ from the last one.
     ///
     /// - Parameter polls: the poller's job stats calls so far, for `libvirt_exporter_job_polls_total`.
     public func apply(_ update: JobUpdate, polls: UInt64) {
-        guard let last, let index = last.batch.domains.firstIndex(where: { $0.name == update.domain }) else { return }
+        guard let last, let index = last.batch.domains.firstIndex(where: { $0.name == update.domain }),
+            let output = pipeline.applyJobUpdate(domain: update.domain, parameters: update.parameters)
+        else { return }
         var batch = last.batch
         var outcome = last.outcome
         batch.domains[index].parameters.removeAll { JobUpdate.isJobField($0.field) }
@@ -107,8 +110,9 @@ public actor Collector {
         jobUpdates[update.domain] = update
         logFailedJobs([batch.domains[index]])
         outcome.jobPolls = polls
+        outcome.unmappedFieldCount = output.unmappedFields.values.reduce(0, +)
         self.last = (batch, outcome, last.time)
-        publish(render(batch, outcome: &outcome, at: last.time).families, outcome: outcome)
+        publish(output.body, outcome: outcome)
     }
 
     /// A job update read after this collection started has newer job fields than the collection's:
@@ -145,20 +149,21 @@ public actor Collector {
         }
     }
 
-    /// Maps and derives the families of `batch`; counts its unmapped fields into `outcome`.
+    /// Maps, derives and renders the domain series of `batch`; counts its unmapped fields into `outcome`.
     private func render(_ batch: StatsBatch, outcome: inout CollectionOutcome, at time: Double)
-        -> (families: [MetricFamily], unmappedFields: [String])
+        -> (body: RenderedBody, unmappedFields: [String])
     {
         let output = pipeline.run(batch.domains, at: time)
         outcome.unmappedFieldCount = output.unmappedFields.values.reduce(0, +)
-        return (output.families, Array(output.unmappedFields.keys))
+        return (output.body, Array(output.unmappedFields.keys))
     }
 
-    private func publish(_ domainFamilies: [MetricFamily], outcome: CollectionOutcome) {
+    /// Publishes the rendered domain series with the self-metrics of `outcome` after them.
+    private func publish(_ body: RenderedBody, outcome: CollectionOutcome) {
         var outcome = outcome
         outcome.staleSnapshots = staleSnapshots
         outcome.calls = CallAccounting(callRunners)
-        store.publish(MetricsSnapshot(text: TextEncoder.encode(domainFamilies + selfMetrics.families(of: outcome))))
+        store.publish(MetricsSnapshot(body: body, trailer: selfMetrics.families(of: outcome)))
     }
 
     /// Logs when snapshots turn stale and when they are fresh again.

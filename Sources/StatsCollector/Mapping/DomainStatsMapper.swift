@@ -30,25 +30,46 @@ struct DomainStatsMapper {
     mutating func add(_ domain: DomainStats) {
         append(
             MetricCatalog.domainInfo, labels: [Label("domain", domain.name), Label("uuid", domain.uuid)], .unsigned(1))
-        var domain = domain
+        var parameters = domain.parameters
         if domain.state != nil, !domain.isActive {
-            domain.parameters.removeAll {
+            parameters.removeAll {
                 !$0.field.hasPrefix("state.") && !$0.field.hasPrefix(MetricCatalog.completedJobPrefix)
             }
         }
+        addFields(parameters, ofDomain: domain.name)
+    }
 
+    /// Maps `parameters` of the domain `name` on their own, without the domain's info series, into
+    /// families of their own: ``families`` and ``unmappedFields`` stay as they are. For one
+    /// domain's job fields, which a job update replaces.
+    mutating func map(
+        _ parameters: [TypedParameter], ofDomain name: String
+    ) -> (families: [String: MetricFamily], unmappedFields: [String: Int]) {
+        let keptFamilies = families
+        let keptUnmapped = unmappedFields
+        families = [:]
+        unmappedFields = [:]
+        addFields(parameters, ofDomain: name)
+        defer {
+            families = keptFamilies
+            unmappedFields = keptUnmapped
+        }
+        return (families, unmappedFields)
+    }
+
+    private mutating func addFields(_ parameters: [TypedParameter], ofDomain name: String) {
         var fieldPlans: [FieldPlan] = []
-        fieldPlans.reserveCapacity(domain.parameters.count)
-        for parameter in domain.parameters { fieldPlans.append(plans.plan(for: parameter.field)) }
+        fieldPlans.reserveCapacity(parameters.count)
+        for parameter in parameters { fieldPlans.append(plans.plan(for: parameter.field)) }
         var labelSources: [String: TypedValue] = [:]
-        for (parameter, plan) in zip(domain.parameters, fieldPlans) where plan.isLabelSource {
+        for (parameter, plan) in zip(parameters, fieldPlans) where plan.isLabelSource {
             labelSources[parameter.field] = parameter.value
         }
 
         // Every series of one device shares one label array (arrays are copy-on-write).
         var labelsByDevice: [DeviceKey: [Label]] = [:]
-        let domainLabels = [Label("domain", domain.name)]
-        for (parameter, plan) in zip(domain.parameters, fieldPlans) {
+        let domainLabels = [Label("domain", name)]
+        for (parameter, plan) in zip(parameters, fieldPlans) {
             if let descriptor = plan.descriptor, let value = descriptor.conversion.convert(parameter.value) {
                 var series = domainLabels
                 if let group = plan.group {
@@ -56,7 +77,7 @@ struct DomainStatsMapper {
                     if let cached = labelsByDevice[key] {
                         series = cached
                     } else {
-                        series = labels(domain.name, plan.pattern.indices, group, labelSources)
+                        series = labels(name, plan.pattern.indices, group, labelSources)
                         labelsByDevice[key] = series
                     }
                 }
@@ -65,7 +86,7 @@ struct DomainStatsMapper {
                 unmappedFields[plan.pattern.pattern, default: 0] += 1
             }
         }
-        addInfoSeries(domain: domain.name, plans: fieldPlans, labelSources: labelSources)
+        addInfoSeries(domain: name, plans: fieldPlans, labelSources: labelSources)
     }
 
     private struct DeviceKey: Hashable {
@@ -75,12 +96,14 @@ struct DomainStatsMapper {
 
     /// One info series per domain (or per device) for which libvirt reported any of its fields.
     private mutating func addInfoSeries(domain: String, plans: [FieldPlan], labelSources: [String: TypedValue]) {
-        for info in MetricCatalog.infoSeries {
-            var seenIndices: [[Substring]] = []
-            for plan in plans
-            where info.fields.contains(plan.pattern.pattern) && !seenIndices.contains(plan.pattern.indices) {
-                seenIndices.append(plan.pattern.indices)
+        guard plans.contains(where: { !$0.infoSeries.isEmpty }) else { return }
+        var seenIndices = [[[Substring]]](repeating: [], count: MetricCatalog.infoSeries.count)
+        for plan in plans {
+            for position in plan.infoSeries where !seenIndices[position].contains(plan.pattern.indices) {
+                seenIndices[position].append(plan.pattern.indices)
             }
+        }
+        for (info, seenIndices) in zip(MetricCatalog.infoSeries, seenIndices) {
             for indices in seenIndices {
                 var series = labels(domain, indices, info.group, labelSources)
                 for infoLabel in info.infoLabels {

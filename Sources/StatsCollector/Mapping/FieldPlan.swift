@@ -1,7 +1,8 @@
 /// What the catalog says about one field name, worked out once: field names repeat from domain to
 /// domain and from collection to collection, so the mapper looks each up in a ``FieldPlans``
-/// cache instead of parsing and matching it again.
-struct FieldPlan: Sendable {
+/// cache instead of parsing and matching it again. A class, so that handing a plan out costs one
+/// reference count, not one for each of its strings and arrays.
+final class FieldPlan: Sendable {
     /// The field's pattern and indices.
     let pattern: FieldPattern
     /// The value row, if the field is a value.
@@ -12,6 +13,8 @@ struct FieldPlan: Sendable {
     let isLabelSource: Bool
     /// Whether the field is never a value (a label source, an error message).
     let isNonValue: Bool
+    /// The positions in ``MetricCatalog/infoSeries`` of the info series the field labels.
+    let infoSeries: [Int]
 
     init(field: String) {
         pattern = FieldPattern(field: field)
@@ -19,6 +22,8 @@ struct FieldPlan: Sendable {
         group = DeviceGroup.containing(pattern.pattern)
         isLabelSource = MetricCatalog.labelSourcePatterns.contains(pattern.pattern)
         isNonValue = MetricCatalog.nonValuePatterns.contains(pattern.pattern)
+        let name = pattern.pattern
+        infoSeries = MetricCatalog.infoSeries.indices.filter { MetricCatalog.infoSeries[$0].fields.contains(name) }
     }
 }
 

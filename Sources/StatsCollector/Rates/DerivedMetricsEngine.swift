@@ -1,6 +1,7 @@
 import PromFormat
 
-/// Computes ``MetricCatalog/derivedMetrics`` from each collection's families.
+/// Computes derived metrics (by default every one of ``MetricCatalog/derivedMetrics``) from each
+/// collection's families.
 ///
 /// It remembers, for every counter series a rate reads, the previous value and the time it was
 /// read: the collector's monotonic time, or libvirt's own sample time where the catalog names one.
@@ -28,6 +29,21 @@ struct DerivedMetricsEngine {
     /// Shorter intervals than this give no rate: the quotient would be mostly noise.
     static let minimumInterval = 0.001
 
+    /// The derived metrics this engine computes, in catalog order.
+    private let metrics: [DerivedMetric]
+    /// Every metric those read, as inputs or clocks.
+    private let inputNames: Set<String>
+
+    /// Creates an engine for `metrics`, by default every derived metric of the catalog.
+    init(metrics: [DerivedMetric] = MetricCatalog.derivedMetrics) {
+        self.metrics = metrics
+        inputNames = Set(
+            metrics.flatMap { derived -> [String] in
+                if case .metric(let clock) = derived.clock { return derived.inputs + [clock] }
+                return derived.inputs
+            })
+    }
+
     private var previous: [SeriesKey: Reading] = [:]
     private var lastDerived: [SeriesKey: Double] = [:]
     private var iterations: [SeriesKey: Iteration] = [:]
@@ -38,7 +54,7 @@ struct DerivedMetricsEngine {
     /// The derived families for one collection's `families`, read at monotonic time `now` (seconds).
     mutating func derive(from families: [String: MetricFamily], at now: Double) -> [MetricFamily] {
         var current: [String: [[Label]: Double]] = [:]
-        for name in Self.inputNames {
+        for name in inputNames {
             guard let family = families[name] else { continue }
             var values: [[Label]: Double] = [:]
             for sample in family.samples { values[sample.labels] = sample.value.doubleValue }
@@ -49,13 +65,17 @@ struct DerivedMetricsEngine {
         var nextLastDerived: [SeriesKey: Double] = [:]
         var nextIterations: [SeriesKey: Iteration] = [:]
         var output: [MetricFamily] = []
-        for derived in MetricCatalog.derivedMetrics {
+        for derived in metrics {
             var family = derived.descriptor.makeFamily()
             var seriesLabels: [[Label]] = []
-            var seen: Set<[Label]> = []
-            for name in derived.primaryInputs {
-                for labels in current[name]?.keys ?? [:].keys where seen.insert(labels).inserted {
-                    seriesLabels.append(labels)
+            if derived.primaryInputs.count == 1 {
+                seriesLabels = Array(current[derived.primaryInputs[0]]?.keys ?? [:].keys)
+            } else {
+                var seen: Set<[Label]> = []
+                for name in derived.primaryInputs {
+                    for labels in current[name]?.keys ?? [:].keys where seen.insert(labels).inserted {
+                        seriesLabels.append(labels)
+                    }
                 }
             }
             let firstInput = current[derived.inputs[0]]
@@ -118,8 +138,11 @@ struct DerivedMetricsEngine {
                 }
                 guard let result, result.isFinite, result >= 0 else { continue }
                 nextLastDerived[derivedKey] = result
-                current[derived.descriptor.metric, default: [:]][labels] = result
-                try? family.append(Sample(labels: labels, value: .double(result)))
+                if inputNames.contains(derived.descriptor.metric) {
+                    current[derived.descriptor.metric, default: [:]][labels] = result
+                }
+                // The labels are those of the input series, checked when those were built.
+                family.append(trusted: Sample(labels: labels, value: .double(result)))
             }
             if !family.samples.isEmpty { output.append(family) }
         }
@@ -167,11 +190,4 @@ struct DerivedMetricsEngine {
             return current[name]?[[domain]]
         }
     }
-
-    /// Every metric a derived metric or a clock reads.
-    private static let inputNames: Set<String> = Set(
-        MetricCatalog.derivedMetrics.flatMap { derived -> [String] in
-            if case .metric(let clock) = derived.clock { return derived.inputs + [clock] }
-            return derived.inputs
-        })
 }

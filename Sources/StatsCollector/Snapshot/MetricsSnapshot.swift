@@ -14,6 +14,20 @@ public final class MetricsSnapshot: Sendable, AtomicReference {
         self.text = FrozenBytes(text)
         self.gzip = (try? Gzip.compress(text)).map { FrozenBytes($0) }
     }
+
+    /// Creates a snapshot from the rendered domain series and `trailer`, families rendered and
+    /// compressed now and served after them (the self-metrics). The gzip form splices the body's
+    /// compressed pieces with the trailer's into one gzip member; nothing of the body is compressed
+    /// again. `MetricsSnapshot(body: .empty, trailer: families)` serves the trailer alone.
+    ///
+    /// The trailer's families must sort after the body's for the whole to be in name order; the
+    /// exposition format only asks that each family's lines are together, once.
+    public init(body: RenderedBody, trailer: [MetricFamily]) {
+        let compressor = Gzip.Compressor(level: StatsPipeline.compressionLevel)
+        let pieces = body.pieces + [compressor.piece(TextEncoder.encode(trailer))]
+        self.text = FrozenBytes(RenderedBody(pieces: pieces).text)
+        self.gzip = Gzip.member(of: pieces).map { FrozenBytes($0) }
+    }
 }
 
 /// Holds the latest snapshot. The collector publishes with an atomic reference swap; HTTP threads

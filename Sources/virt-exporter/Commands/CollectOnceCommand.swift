@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PromFormat
+import StatsCollector
+import Synchronization
+
+/// Collects from libvirt (or a fixture) and writes the rendered `/metrics` body to stdout: a
+/// one-shot process to profile a collection with, and to see what one collection exports.
+///
+/// From libvirt it runs the collector the server runs, self-metrics included. From a fixture it
+/// runs the pipeline alone on the main thread, without Swift's thread pool: valgrind 3.19 crashes
+/// as soon as libdispatch starts its worker threads, so this is the form callgrind can follow.
+struct CollectOnceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect-once",
+        abstract:
+            "Collect once (or --collections times) and write the rendered /metrics body to stdout, for profiling.")
+
+    @Option(
+        name: .customLong("libvirt.uri"), help: "libvirt connection URI, opened read-only. (default: qemu:///system)")
+    var libvirtURI = "qemu:///system"
+
+    @Option(
+        name: .customLong("fixture"),
+        help:
+            "Read the domains from this JSON file (the output of dump-stats) instead of libvirt, and render them without the self-metrics."
+    )
+    var fixturePath: String?
+
+    @Option(
+        name: .customLong("collections"),
+        help: "Collections to run, one after the other; derived rates appear from the second. (default: 1)")
+    var collections = 1
+
+    @Flag(name: .customLong("gzip"), help: "Write the gzip form of the body instead of its text.")
+    var writesGzip = false
+
+    func validate() throws {
+        guard collections >= 1 else { throw ValidationError("--collections must be at least 1, not \(collections)") }
+    }
+
+    func run() throws {
+        let snapshot: MetricsSnapshot
+        if let fixturePath {
+            snapshot = try collectFixture(at: fixturePath)
+        } else {
+            guard let collected = collectFromLibvirt() else {
+                FileHandle.standardError.write(
+                    Data("virt-exporter: collect-once: libvirt at \(libvirtURI) is unreachable\n".utf8))
+                throw ExitCode.failure
+            }
+            snapshot = collected
+        }
+        guard let bytes = writesGzip ? snapshot.gzip : snapshot.text else { throw ExitCode.failure }
+        bytes.withUnsafeBytes { FileHandle.standardOutput.write(Data($0)) }
+    }
+
+    /// The fixture's domains through the pipeline, `collections` times, 15 s apart.
+    private func collectFixture(at path: String) throws -> MetricsSnapshot {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("--fixture: cannot read \(path)")
+        }
+        let domains: [DomainStats]
+        do {
+            domains = try FixtureStatsSource(json: data).domains
+        } catch {
+            throw ValidationError("--fixture: \(path) is not dump-stats JSON (an array of domain records)")
+        }
+        var pipeline = StatsPipeline()
+        var body = RenderedBody.empty
+        for collection in 0..<collections {
+            body = pipeline.run(domains, at: Double(collection) * 15).body
+        }
+        return MetricsSnapshot(body: body, trailer: [])
+    }
+
+    /// The collector's snapshot after `collections` collections; `nil` if libvirt was unreachable.
+    /// The main thread waits while the collector runs on Swift's thread pool.
+    private func collectFromLibvirt() -> MetricsSnapshot? {
+        let store = SnapshotStore()
+        let logger = Logger(label: "virt-exporter.libvirt")
+        let runner = LibvirtCallRunner(
+            pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 6), deadline: .seconds(60), logger: logger)
+        let collector = Collector(
+            source: LibvirtStatsSource(uri: libvirtURI, runner: runner, logger: logger), store: store,
+            exporterVersion: ExporterVersion.number, libvirtVersion: LibvirtLibrary().libraryVersion,
+            logger: Logger(label: "virt-exporter.collector"))
+        let done = DispatchSemaphore(value: 0)
+        let collections = collections
+        let reached = Mutex(true)
+        Task {
+            for _ in 0..<collections where await collector.collectOnce() == false {
+                reached.withLock { $0 = false }
+                break
+            }
+            done.signal()
+        }
+        done.wait()
+        return reached.withLock { $0 } ? store.latest : nil
+    }
+}
