@@ -1,0 +1,46 @@
+import Foundation
+import Synchronization
+
+/// Checks `Authorization: Basic` against `basic_auth_users`.
+///
+/// bcrypt is slow by design, so a successful check is remembered: per user and hash, the password
+/// that matched. A later request is then compared with it in constant time, never looked up by
+/// the password itself. Failures are not remembered and always cost a bcrypt run; an unknown user
+/// is checked against a known user's hash, so that its answer takes as long. bcrypt runs one at a
+/// time, so wrong passwords cannot take more than one core.
+final class BasicAuthenticator: Sendable {
+    private struct Remembered {
+        let hash: String
+        let password: [UInt8]
+    }
+
+    private let remembered = Mutex<[String: Remembered]>([:])
+    private let bcryptTurn = Mutex<Void>(())
+
+    /// Whether the `Authorization` header value `header` names a user of `users` with the right password.
+    func allows(_ header: String?, users: [String: String]) -> Bool {
+        guard let header, let (user, password) = Self.credentials(header) else { return false }
+        let known = users[user]
+        guard let hash = known ?? users.values.min() else { return false }
+        if known != nil, let entry = remembered.withLock({ $0[user] }), entry.hash == hash,
+            ConstantTime.equal(entry.password, password)
+        {
+            return true
+        }
+        let matches = bcryptTurn.withLock { _ in BcryptHash.verify(password: password, hash: hash) }
+        guard matches, known != nil else { return false }
+        remembered.withLock { $0[user] = Remembered(hash: hash, password: password) }
+        return true
+    }
+
+    /// The user and password of a `Basic` credential (RFC 7617), or `nil`.
+    static func credentials(_ header: String) -> (user: String, password: [UInt8])? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+            let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces))
+        else { return nil }
+        let bytes = Array(decoded)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        return (String(decoding: bytes[..<colon], as: UTF8.self), Array(bytes[(colon + 1)...]))
+    }
+}
