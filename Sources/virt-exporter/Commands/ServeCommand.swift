@@ -57,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("collector.interval"),
-        help: "Time between collections, such as 15s, 1m or 2m30s; at least 1s. (default: 15s)")
+        help: "Time between collections, such as 15s, 1m or 2m30s; from 1s to 1d. (default: 15s)")
     var collectorInterval: String?
 
     @Option(

@@ -67,7 +67,7 @@ enum WebConfigParser {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            let prefix = context.map { "\($0.text) " } ?? ""
+            let prefix = context.map { "\($0.text), " } ?? ""
             return "YAML syntax error at line \(mark.line), column \(mark.column): \(prefix)\(problem)"
         case .reader(let problem, let offset, _, _):
             return "not readable as YAML\(offset.map { " at byte \($0)" } ?? ""): \(problem)"
