@@ -1,11 +1,13 @@
 # Debian packages virt-exporter needs, and a helper that installs whichever are missing.
 # Source this file; it does nothing by itself.
 
-# Headers and pkg-config files the build links against.
-VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-dev"
-# Tools the test suite runs: promtool and the Prometheus server (prometheus), gzip, and
-# systemd-analyze (systemd) for the unit file.
-VIRT_EXPORTER_TEST_PACKAGES="prometheus gzip systemd"
+# Headers and pkg-config files the build links against: libvirt, libmicrohttpd, zlib, GnuTLS (TLS
+# sessions and client certificates) and libxcrypt (bcrypt for basic auth).
+VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-dev libgnutls28-dev libcrypt-dev"
+# Tools the test suite runs: promtool and the Prometheus server (prometheus), gzip,
+# systemd-analyze and systemd-socket-activate (systemd) for the unit files and socket activation,
+# openssl for the TLS tests' CA and certificates, and curl as their HTTPS client.
+VIRT_EXPORTER_TEST_PACKAGES="prometheus gzip systemd openssl curl"
 
 # ensure_packages PACKAGE...: installs the packages that are not installed yet (needs root then).
 ensure_packages() {
