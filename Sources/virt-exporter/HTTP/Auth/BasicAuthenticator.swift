@@ -7,8 +7,17 @@ import Synchronization
 /// that matched. A later request is then compared with it in constant time, never looked up by
 /// the password itself. Failures are not remembered and always cost a bcrypt run; an unknown user
 /// is checked against a known user's hash, so that its answer takes as long. bcrypt runs one at a
-/// time, so wrong passwords cannot take more than one core.
+/// time, and a check that finds another running is not made (``Verdict/busy``): wrong passwords
+/// cannot take more than one core, nor make a server thread wait.
 final class BasicAuthenticator: Sendable {
+    /// The outcome of a check.
+    enum Verdict: Equatable {
+        case allowed
+        case denied
+        /// Not checked: another uncached check was running.
+        case busy
+    }
+
     private struct Remembered {
         let hash: String
         let password: [UInt8]
@@ -18,19 +27,20 @@ final class BasicAuthenticator: Sendable {
     private let bcryptTurn = Mutex<Void>(())
 
     /// Whether the `Authorization` header value `header` names a user of `users` with the right password.
-    func allows(_ header: String?, users: [String: String]) -> Bool {
-        guard let header, let (user, password) = Self.credentials(header) else { return false }
+    func check(_ header: String?, users: [String: String]) -> Verdict {
+        guard let header, let (user, password) = Self.credentials(header) else { return .denied }
         let known = users[user]
-        guard let hash = known ?? users.values.min() else { return false }
+        guard let hash = known ?? users.values.min() else { return .denied }
         if known != nil, let entry = remembered.withLock({ $0[user] }), entry.hash == hash,
             ConstantTime.equal(entry.password, password)
         {
-            return true
+            return .allowed
         }
-        let matches = bcryptTurn.withLock { _ in BcryptHash.verify(password: password, hash: hash) }
-        guard matches, known != nil else { return false }
+        let checked = bcryptTurn.withLockIfAvailable { _ in BcryptHash.verify(password: password, hash: hash) }
+        guard let matches = checked else { return .busy }
+        guard matches, known != nil else { return .denied }
         remembered.withLock { $0[user] = Remembered(hash: hash, password: password) }
-        return true
+        return .allowed
     }
 
     /// The user and password of a `Basic` credential (RFC 7617), or `nil`.

@@ -1,12 +1,14 @@
 import Synchronization
 
 /// Every open connection, with the limits that keep one client from taking them all: a total, a
-/// number per client address, and a deadline for each request's header.
+/// number per client address, and deadlines.
 ///
-/// A new connection must finish its first request header within `headerTimeout`; after a
-/// response, the next header must be complete within `idleTimeout`. A client that trickles a byte
-/// at a time (slowloris) is so closed at its deadline however often it sends, which libmicrohttpd's
-/// inactivity timeout alone cannot do. The server asks ``expired(at:close:)`` a few times a second.
+/// A new connection must finish its first request header within `headerTimeout`; its response
+/// must then be sent within `idleTimeout`, and after it the next header must be complete within
+/// `idleTimeout` too. A client that trickles a byte at a time (slowloris), or reads its response a
+/// byte at a time, is so closed at its deadline however often it sends or reads, which
+/// libmicrohttpd's inactivity timeout alone cannot do. The server asks ``expired(at:close:)`` a few
+/// times a second.
 final class ConnectionTable: Sendable {
     /// Why a connection was refused or closed early, as the self-metrics name it.
     enum Rejection: String, CaseIterable, Sendable {
@@ -16,6 +18,8 @@ final class ConnectionTable: Sendable {
         case addressLimit = "address_limit"
         /// The request header did not arrive by its deadline.
         case headerTimeout = "header_timeout"
+        /// The response was not taken by the client by its deadline.
+        case responseTimeout = "response_timeout"
         /// The request had a body.
         case requestBody = "request_body"
         /// The TLS client certificate was missing or refused.
@@ -33,8 +37,11 @@ final class ConnectionTable: Sendable {
     private struct Entry {
         let address: String
         let socket: Int32
-        /// When its next request header must be complete; `nil` while a request is being answered.
+        /// When its next request header must be complete, or its response sent; `nil` once closed
+        /// for being late.
         var deadline: ContinuousClock.Instant?
+        /// Whether it is being answered (the deadline is for the response).
+        var answering = false
     }
 
     private struct State {
@@ -65,14 +72,20 @@ final class ConnectionTable: Sendable {
         }
     }
 
-    /// The connection's request header is complete: no deadline until its response is done.
-    func headerReceived(_ id: UInt64) {
-        state.withLock { $0.entries[id]?.deadline = nil }
+    /// The connection's request header is complete: its response is due within the idle timeout.
+    func headerReceived(_ id: UInt64, at now: ContinuousClock.Instant) {
+        state.withLock { state in
+            state.entries[id]?.deadline = now + limits.idleTimeout
+            state.entries[id]?.answering = true
+        }
     }
 
     /// The connection's response is done: the next request header is due within the idle timeout.
     func responseFinished(_ id: UInt64, at now: ContinuousClock.Instant) {
-        state.withLock { $0.entries[id]?.deadline = now + limits.idleTimeout }
+        state.withLock { state in
+            state.entries[id]?.deadline = now + limits.idleTimeout
+            state.entries[id]?.answering = false
+        }
     }
 
     /// Forgets a closed connection.
@@ -84,19 +97,19 @@ final class ConnectionTable: Sendable {
         }
     }
 
-    /// Calls `close` with the socket of every connection past its deadline, and returns how many.
-    /// `close` runs under the table's lock, so a socket handed to it is still open: its connection
-    /// cannot be forgotten (and its descriptor reused) until `close` returns.
-    func expired(at now: ContinuousClock.Instant, close: (Int32) -> Void) -> Int {
+    /// Calls `close` with the socket of every connection past its deadline, and returns why each
+    /// was closed. `close` runs under the table's lock, so a socket handed to it is still open: its
+    /// connection cannot be forgotten (and its descriptor reused) until `close` returns.
+    func expired(at now: ContinuousClock.Instant, close: (Int32) -> Void) -> [Rejection] {
         state.withLock { state in
-            var count = 0
+            var reasons: [Rejection] = []
             for (id, entry) in state.entries {
                 guard let deadline = entry.deadline, deadline <= now else { continue }
                 close(entry.socket)
                 state.entries[id]?.deadline = nil
-                count += 1
+                reasons.append(entry.answering ? .responseTimeout : .headerTimeout)
             }
-            return count
+            return reasons
         }
     }
 

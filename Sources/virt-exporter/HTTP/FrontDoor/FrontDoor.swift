@@ -81,7 +81,15 @@ final class FrontDoor: Sendable {
         guard rateLimiter.allows(config.rateLimit, at: now) else {
             return Answer(response: .plain(429, "Too many requests.\n"), closesConnection: false, holdsPlace: false)
         }
-        if !config.users.isEmpty, !authenticator.allows(request.header("Authorization"), users: config.users) {
+        let verdict =
+            config.users.isEmpty ? .allowed : authenticator.check(request.header("Authorization"), users: config.users)
+        if verdict == .busy {
+            let response = HTTPResponse(
+                status: 429, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "1")],
+                body: .text("Another password check is running; try again.\n"))
+            return Answer(response: response, closesConnection: false, holdsPlace: false)
+        }
+        if verdict == .denied {
             let response = HTTPResponse(
                 status: 401,
                 headers: [

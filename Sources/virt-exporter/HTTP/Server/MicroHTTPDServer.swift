@@ -87,11 +87,11 @@ final class MicroHTTPDServer: Sendable {
         stopped.door.release()
     }
 
-    /// Closes the connections past their header deadline; returns how many.
+    /// Closes the connections past their deadline (header or response); returns how many.
     static func closeExpired(in door: FrontDoor, at now: ContinuousClock.Instant) -> Int {
-        let count = door.connections.expired(at: now) { socket in _ = shutdown(socket, Int32(SHUT_RDWR)) }
-        for _ in 0..<count { door.metrics.countRejection(.headerTimeout) }
-        return count
+        let reasons = door.connections.expired(at: now) { socket in _ = shutdown(socket, Int32(SHUT_RDWR)) }
+        for reason in reasons { door.metrics.countRejection(reason) }
+        return reasons.count
     }
 
     // MARK: Callbacks
@@ -152,7 +152,7 @@ final class MicroHTTPDServer: Sendable {
         context, connection, url, method, _, _, _, requestState in
         guard let door = door(context), let connection, let requestState else { return .NO }
         guard requestState.pointee == nil else { return .NO }
-        if let id = connectionID(connection) { door.connections.headerReceived(id) }
+        if let id = connectionID(connection) { door.connections.headerReceived(id, at: .now) }
         if let session = CMicroHTTPD_tlsSession(connection), let tls = door.webState.tls,
             case .refused = tls.checkClient(session: session)
         {

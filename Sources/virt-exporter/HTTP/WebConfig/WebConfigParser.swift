@@ -179,14 +179,12 @@ struct FileContext {
         guard case .mapping(let mapping) = node else {
             throw error(path ?? "(top level)", at: node, "must be a mapping of keys to values")
         }
+        // Yams refuses a key that appears twice in a mapping.
         var entries: [(String, Node)] = []
-        var seen: Set<String> = []
         for (key, value) in mapping {
             guard case .scalar(let keyScalar) = key else {
                 throw error(path ?? "(top level)", at: key, "keys must be plain strings")
             }
-            let dotted = path.map { "\($0).\(keyScalar.string)" } ?? keyScalar.string
-            guard seen.insert(keyScalar.string).inserted else { throw error(dotted, at: key, "appears twice") }
             entries.append((keyScalar.string, value))
         }
         return entries
