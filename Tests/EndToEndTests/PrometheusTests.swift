@@ -130,6 +130,12 @@ extension EndToEnd {
                 !$0.isEmpty
             }
             #expect((domains.first?.value ?? 0) >= 1)
+            // Prometheus asks for gzip; the HTTP self-metrics follow the snapshot as a second gzip member.
+            let requests = try prometheus.wait(
+                for: "libvirt_exporter_http_requests_total{job=\"tls-auth\",path=\"/metrics\",code=\"200\"}",
+                seconds: 10
+            ) { ($0.first?.value ?? 0) >= 1 }
+            #expect((requests.first?.value ?? 0) >= 1, "Prometheus reads the second gzip member")
             let refused = try prometheus.wait(for: "up{job=\"tls-wrong-password\"}", seconds: 10) { !$0.isEmpty }
             #expect(refused.first?.value == 0, "a wrong password is refused")
         }

@@ -137,6 +137,17 @@ import Testing
             "\(result.output)")
     }
 
+    @Test func helpListsTheFlagsOfTheDefaultCommand() throws {
+        let result = try Command.run(ExporterProcess.binary.path, ["--help"])
+        #expect(result.status == 0)
+        for flag in [
+            "--web.listen-address", "--web.config.file", "--web.systemd-socket", "--web.max-requests",
+            "--web.header-timeout", "--libvirt.uri", "--collector.interval", "SUBCOMMANDS:", "dump-stats",
+        ] {
+            #expect(result.output.contains(flag), "\(flag) in:\n\(result.output)")
+        }
+    }
+
     @Test func printsItsVersion() throws {
         let result = try Command.run(ExporterProcess.binary.path, ["--version"])
         #expect(result.status == 0)

@@ -194,6 +194,22 @@ import Testing
         #expect(result.output.split(separator: "\n").count == 1, "one line: \(result.output)")
     }
 
+    @Test func refusesAKeyThatDoesNotBelongToTheCertificate() throws {
+        let certificates = try TestCertificates()
+        let config = try writeWebConfig(
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: stranger.key\n", in: certificates)
+        let result = try Command.run(ExporterProcess.binary.path, ["--web.config.file", config])
+        #expect(result.status == 2, "\(result.output)")
+        #expect(
+            result.output.contains(
+                #""tls_server_config.key_file": the private key does not belong to the certificate"#),
+            "\(result.output)")
+        try "not a certificate".write(toFile: certificates.path("server.pem"), atomically: true, encoding: .utf8)
+        let garbage = try Command.run(ExporterProcess.binary.path, ["--web.config.file", config])
+        #expect(garbage.status == 2)
+        #expect(garbage.output.contains(#""tls_server_config.cert_file": no PEM certificate"#), "\(garbage.output)")
+    }
+
     @Test func listensOnSeveralAddresses() throws {
         let second = try freeLoopbackPort()
         let exporter = try ExporterProcess([

@@ -67,10 +67,9 @@ struct RequestRouter: Sendable {
         let extra = trailer()
         if let gzip = snapshot.gzip, AcceptEncoding.allowsGzip(acceptEncoding) {
             // A gzip stream may hold several members; decoders (Prometheus' too) join them.
-            if let member = extra.isEmpty ? [] : try? Gzip.compress(extra, level: 1) {
-                headers.append(("Content-Encoding", "gzip"))
-                return HTTPResponse(status: 200, headers: headers, body: .frozen(gzip, trailer: member))
-            }
+            headers.append(("Content-Encoding", "gzip"))
+            let member = extra.isEmpty ? [] : GzipStoredMember.make(extra)
+            return HTTPResponse(status: 200, headers: headers, body: .frozen(gzip, trailer: member))
         }
         return HTTPResponse(status: 200, headers: headers, body: .frozen(snapshot.text, trailer: extra))
     }
