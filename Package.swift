@@ -21,14 +21,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries, found by pkg-config. Each is imported by exactly one Swift file, its interop
-        // file: LibvirtLibrary.swift, LibXML.swift, MicroHTTPDServer.swift and Gzip.swift.
+        // file: LibvirtLibrary.swift, LibXML.swift, Gzip.swift, MicroHTTPDServer.swift,
+        // TLSMaterial.swift (GnuTLS) and BcryptHash.swift (libxcrypt).
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibxml2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CGnuTLS", pkgConfig: "gnutls", providers: [.apt(["libgnutls28-dev"])]),
+        .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
 
         // Exposition-format model, text encoder and gzip. Knows nothing of libvirt.
         .target(
@@ -53,12 +57,15 @@ let package = Package(
         .executableTarget(
             name: "virt-exporter",
             dependencies: [
+                "CCrypt",
+                "CGnuTLS",
                 "CMicroHTTPD",
                 "PromFormat",
                 "StatsCollector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),

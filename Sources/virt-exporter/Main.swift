@@ -6,6 +6,10 @@ import Foundation
 @main
 enum Main {
     static func main() async {
+        if let help = VirtExporterCommand.topLevelHelp(for: Array(CommandLine.arguments.dropFirst())) {
+            print(help)
+            return
+        }
         do {
             var command = try VirtExporterCommand.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -33,4 +37,17 @@ struct VirtExporterCommand: AsyncParsableCommand {
         version: "virt-exporter \(ExporterVersion.number)",
         subcommands: [ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self, CollectOnceCommand.self],
         defaultSubcommand: ServeCommand.self)
+}
+
+extension VirtExporterCommand {
+    /// For `virt-exporter --help` (or `-h`): the flags of the default command, `serve`, then the
+    /// subcommands, as an exporter's `--help` shows its flags. `nil` for any other arguments.
+    static func topLevelHelp(for arguments: [String]) -> String? {
+        guard arguments == ["--help"] || arguments == ["-h"] else { return nil }
+        let serve = helpMessage(for: ServeCommand.self)
+            .replacingOccurrences(of: "USAGE: virt-exporter serve", with: "USAGE: virt-exporter [serve]")
+        let root = helpMessage()
+        let subcommands = root.range(of: "SUBCOMMANDS:").map { String(root[$0.lowerBound...]) } ?? ""
+        return "OVERVIEW: \(configuration.abstract)\n\n" + serve.drop { $0 != "U" } + "\n" + subcommands
+    }
 }

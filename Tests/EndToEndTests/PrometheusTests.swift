@@ -12,7 +12,13 @@ extension EndToEnd {
             private let process = Process()
             private let directory: URL
 
-            init(scraping target: String) throws {
+            convenience init(scraping target: String) throws {
+                try self.init(jobs: ["virt-exporter": ""], scraping: target)
+            }
+
+            /// Scrapes `target` with one job per entry of `jobs`: its name, and YAML lines added to its
+            /// scrape config (such as `scheme`, `tls_config` and `basic_auth`), each indented by 4.
+            init(jobs: [String: String], scraping target: String) throws {
                 port = try freeLoopbackPort()
                 directory = FileManager.default.temporaryDirectory.appendingPathComponent(
                     "virt-exporter-prometheus-\(UUID())")
@@ -22,10 +28,16 @@ extension EndToEnd {
                       scrape_interval: 1s
                       scrape_timeout: 1s
                     scrape_configs:
-                      - job_name: virt-exporter
-                        static_configs:
-                          - targets: ["\(target)"]
+
                     """
+                    + jobs.sorted { $0.key < $1.key }.map { name, extra in
+                        """
+                          - job_name: \(name)
+                            static_configs:
+                              - targets: ["\(target)"]
+
+                        """ + extra
+                    }.joined()
                 let configFile = directory.appendingPathComponent("prometheus.yml")
                 try config.write(to: configFile, atomically: true, encoding: .utf8)
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
@@ -80,6 +92,52 @@ extension EndToEnd {
                 }
                 return last
             }
+        }
+
+        /// Prometheus scrapes over TLS (a CA made for the test) with basic auth, as its
+        /// `scrape_config` does it with `scheme: https`, `tls_config.ca_file` and `basic_auth`.
+        @Test func prometheusScrapesOverTLSWithBasicAuth() throws {
+            let uri = try #require(Testbed.uri)
+            let certificates = try TestCertificates()
+            let webConfig = certificates.path("web.yml")
+            try """
+            tls_server_config:
+              cert_file: server.pem
+              key_file: server.key
+            basic_auth_users:
+              prometheus: $2b$04$9aZ4aEZwdA58hft2y6cb.uqUNwJrfGQqXUNL/VqJufBzF5M2m2Eem
+            """.write(toFile: webConfig, atomically: true, encoding: .utf8)
+            let exporter = try ExporterProcess([
+                "--libvirt.uri", uri, "--collector.interval", "1s", "--web.config.file", webConfig,
+            ])
+            func job(password: String) -> String {
+                """
+                    scheme: https
+                    tls_config:
+                      ca_file: \(certificates.caCertificate)
+                    basic_auth:
+                      username: prometheus
+                      password: \(password)
+
+                """
+            }
+            let prometheus = try PrometheusServer(
+                jobs: ["tls-auth": job(password: "scrape-secret"), "tls-wrong-password": job(password: "guess")],
+                scraping: "127.0.0.1:\(exporter.port)")
+            let up = try prometheus.wait(for: "up{job=\"tls-auth\"}", seconds: 30) { $0.first?.value == 1 }
+            #expect(up.first?.value == 1, "Prometheus scrapes over TLS with basic auth; exporter log:\n\(exporter.log)")
+            let domains = try prometheus.wait(for: "libvirt_exporter_domains{job=\"tls-auth\"}", seconds: 10) {
+                !$0.isEmpty
+            }
+            #expect((domains.first?.value ?? 0) >= 1)
+            // Prometheus asks for gzip; the HTTP self-metrics follow the snapshot as a second gzip member.
+            let requests = try prometheus.wait(
+                for: "libvirt_exporter_http_requests_total{job=\"tls-auth\",path=\"/metrics\",code=\"200\"}",
+                seconds: 10
+            ) { ($0.first?.value ?? 0) >= 1 }
+            #expect((requests.first?.value ?? 0) >= 1, "Prometheus reads the second gzip member")
+            let refused = try prometheus.wait(for: "up{job=\"tls-wrong-password\"}", seconds: 10) { !$0.isEmpty }
+            #expect(refused.first?.value == 0, "a wrong password is refused")
         }
 
         @Test func prometheusIngestsEveryDomainAndItsRateMatchesTheExporters() throws {

@@ -18,11 +18,23 @@ public final class ExporterProcess {
     /// The port it listens on, read from its "listening" log line.
     public private(set) var port: UInt16 = 0
 
-    /// Everything it wrote to standard error so far.
-    public var log: String { stderrText.value }
-
     /// Its process id.
     public var pid: Int32 { process.processIdentifier }
+
+    /// Its resident memory now, in bytes, from `/proc/<pid>/status`.
+    public var residentBytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
+        return kilobytes * 1024
+    }
+
+    /// Whether it still runs.
+    public var isRunning: Bool { process.isRunning }
+
+    /// Everything it wrote to standard error so far.
+    public var log: String { stderrText.value }
 
     /// Starts the binary with `arguments` (a loopback port-0 listen address is added) and waits
     /// up to 15 s for it to log the address it listens on.

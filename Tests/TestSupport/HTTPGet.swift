@@ -10,13 +10,26 @@ public struct HTTPReply {
 
     public var text: String { String(decoding: body, as: UTF8.self) }
 
-    /// Sends `method path` to 127.0.0.1:`port` and reads the whole reply.
+    /// Sends `method path` to 127.0.0.1:`port` and reads the whole reply; `source` is the loopback
+    /// address to send from (any 127.x.y.z), to look like another client.
     public static func fetch(
-        port: UInt16, path: String, method: String = "GET", headers: [String: String] = [:], body: String = ""
+        port: UInt16, path: String, method: String = "GET", headers: [String: String] = [:], body: String = "",
+        source: String? = nil
     ) throws -> HTTPReply {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw HTTPTestError("socket: \(errno)") }
         defer { close(descriptor) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            guard inet_pton(AF_INET, source, &local.sin_addr) == 1 else { throw HTTPTestError("bad source \(source)") }
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else { throw HTTPTestError("bind to \(source): errno \(errno)") }
+        }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()

@@ -22,7 +22,11 @@ import Testing
 
     @Test func defaultsAreTheDocumentedOnes() {
         let configuration = ExporterConfiguration()
-        #expect(configuration.listenAddress == ListenAddress(":9177"))
+        #expect(configuration.listenAddresses == [ListenAddress(":9177")])
+        #expect(configuration.maxRequests == 40)
+        #expect(configuration.maxConnectionsPerAddress == 64)
+        #expect(configuration.headerTimeout == .seconds(5))
+        #expect(configuration.webConfigFile == nil)
         #expect(configuration.telemetryPath == "/metrics")
         #expect(configuration.libvirtURI == "qemu:///system")
         #expect(configuration.collectorInterval == .seconds(15))
@@ -37,11 +41,26 @@ import Testing
         #expect(configuration == ExporterConfiguration())
         let text = try String(contentsOf: url, encoding: .utf8)
         for key in ConfigFile.keyNames {
-            let parts = key.split(separator: ".")
+            let parts = key.split(separator: ".", maxSplits: 1)
             #expect(
                 text.contains("\"\(parts[0])\"") && text.contains("\"\(parts[1])\""), "config.example.json lacks \(key)"
             )
         }
+    }
+
+    @Test func takesSeveralListenAddressesAndTheWebKeys() throws {
+        let configuration = try apply(
+            """
+            {"web": {"listen-address": ["127.0.0.1:9999", "[::1]:9998"], "systemd-socket": true,
+                     "config.file": "/etc/virt-exporter/web.yml", "max-connections-per-address": 8,
+                     "max-requests": 0, "header-timeout": "500ms"}}
+            """)
+        #expect(configuration.listenAddresses == [ListenAddress("127.0.0.1:9999"), ListenAddress("[::1]:9998")])
+        #expect(configuration.systemdSocket)
+        #expect(configuration.webConfigFile == "/etc/virt-exporter/web.yml")
+        #expect(configuration.maxConnectionsPerAddress == 8)
+        #expect(configuration.maxRequests == 0)
+        #expect(configuration.headerTimeout == .milliseconds(500))
     }
 
     @Test func appliesEveryKey() throws {
@@ -51,7 +70,7 @@ import Testing
                      "connection-timeout": "5s"},
              "libvirt": {"uri": "test:///default"}, "collector": {"interval": "2m30s"}, "log": {"level": "warn"}}
             """)
-        #expect(configuration.listenAddress == ListenAddress("127.0.0.1:9999"))
+        #expect(configuration.listenAddresses == [ListenAddress("127.0.0.1:9999")])
         #expect(configuration.telemetryPath == "/m")
         #expect(configuration.maxConnections == 10)
         #expect(configuration.connectionTimeout == .seconds(5))
@@ -65,7 +84,13 @@ import Testing
         (#"{"colector": {"interval": "15s"}}"#, #"unknown key "colector.interval""#),
         (#"{"colector": 1}"#, #"unknown key "colector""#),
         (#"{"collector": {"interval": 15}}"#, #""collector.interval" must be a string, got a number"#),
-        (#"{"collector": {"interval": "500ms"}}"#, #""collector.interval": must be at least 1s, got "500ms""#),
+        (#"{"collector": {"interval": "500ms"}}"#, #""collector.interval": must be from 1s to 1d, got "500ms""#),
+        (#"{"collector": {"interval": "137y"}}"#, #""collector.interval": must be from 1s to 1d, got "137y""#),
+        (#"{"web": {"connection-timeout": "137y"}}"#, #""web.connection-timeout": must be a whole number"#),
+        (#"{"web": {"header-timeout": "2h"}}"#, #""web.header-timeout": must be from 100ms to 1h"#),
+        (#"{"web": {"max-requests": -1}}"#, #""web.max-requests": must be from 0 (no limit)"#),
+        (#"{"web": {"listen-address": [1]}}"#, #""web.listen-address" must be a string or an array of strings"#),
+        (#"{"web": {"listen-address": []}}"#, #""web.listen-address": must name at least one address"#),
         (#"{"collector": {"interval": "soon"}}"#, #""collector.interval": must be a duration"#),
         (#"{"collector": "15s"}"#, #""collector" must be an object, got a string"#),
         (#"{"web": {"max-connections": 1.5}}"#, #""web.max-connections" must be an integer, got a fractional number"#),
@@ -79,7 +104,9 @@ import Testing
         (#"{"libvirt": {"uri": ""}}"#, #""libvirt.uri": must not be empty"#),
         (#"{"log": {"level": "loud"}}"#, #""log.level": must be one of trace, debug"#),
         (#"[1]"#, "must hold a JSON object, got an array"),
-        (#"{"web": "#, "not valid JSON"),
+        (#"{"web": "#, "not valid JSON at line 1, column 9: unexpected end; expected a value"),
+        ("{\n  \"web\": {\n    \"max-connections\": 1,,\n", "not valid JSON at line 3, column 26: expected a key"),
+        (#"{"web": {"telemetry-path": "/m" "x": 1}}"#, #"not valid JSON at line 1, column 33: expected "," or "}""#),
     ])
     func rejectsBadInputNamingTheKey(json: String, message: String) {
         let description = error(json)
@@ -99,7 +126,7 @@ import Testing
 
     @Test func badFlagValuesNameTheFlag() throws {
         let command = try ServeCommand.parse(["--collector.interval", "0s"])
-        #expect(throws: ConfigurationError("--collector.interval: must be at least 1s, got \"0s\"")) {
+        #expect(throws: ConfigurationError("--collector.interval: must be from 1s to 1d, got \"0s\"")) {
             try command.resolvedConfiguration()
         }
     }

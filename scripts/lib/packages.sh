@@ -1,12 +1,14 @@
 # Debian packages virt-exporter needs, and a helper that installs whichever are missing.
 # Source this file; it does nothing by itself.
 
-# Headers and pkg-config files the build links against.
-VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-dev libxml2-dev"
+# Headers and pkg-config files the build links against: libvirt, libmicrohttpd, zlib, libxml2
+# (domain XML), GnuTLS (TLS sessions and client certificates) and libxcrypt (bcrypt for basic auth).
+VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-dev libxml2-dev libgnutls28-dev libcrypt-dev"
 # Tools the test suite runs: promtool and the Prometheus server (prometheus), gzip,
-# systemd-analyze (systemd) for the unit file, and Debian's Python with pyflakes for the programs of
-# scripts/python.
-VIRT_EXPORTER_TEST_PACKAGES="prometheus gzip systemd python3 python3-pyflakes"
+# systemd-analyze and systemd-socket-activate (systemd) for the unit files and socket activation,
+# openssl for the TLS tests' CA and certificates, curl as their HTTPS client, and Debian's Python
+# with pyflakes for the programs of scripts/python.
+VIRT_EXPORTER_TEST_PACKAGES="prometheus gzip systemd openssl curl python3 python3-pyflakes"
 
 # ensure_packages PACKAGE...: installs the packages that are not installed yet (needs root then).
 ensure_packages() {

@@ -12,8 +12,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("config.file"), help: "JSON config file; flags override its keys.")
     var configFile: String?
 
-    @Option(name: .customLong("web.listen-address"), help: "Address to listen on, host:port. (default: :9177)")
-    var listenAddress: String?
+    @Option(
+        name: .customLong("web.listen-address"),
+        help: "Address to listen on, host:port; repeat for several. (default: :9177)")
+    var listenAddresses: [String] = []
+
+    @Flag(
+        name: .customLong("web.systemd-socket"),
+        help: "Listen on the sockets systemd passes (socket activation) instead of --web.listen-address.")
+    var systemdSocket = false
+
+    @Option(
+        name: .customLong("web.config.file"),
+        help: "exporter-toolkit web config file (YAML): TLS, client certificates, basic auth, headers.")
+    var webConfigFile: String?
 
     @Option(name: .customLong("web.telemetry-path"), help: "Path of the metrics. (default: /metrics)")
     var telemetryPath: String?
@@ -21,8 +33,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.max-connections"), help: "Connections served at once. (default: 256)")
     var maxConnections: Int?
 
+    @Option(
+        name: .customLong("web.max-connections-per-address"),
+        help: "Connections one client address may hold at once. (default: 64)")
+    var maxConnectionsPerAddress: Int?
+
+    @Option(
+        name: .customLong("web.max-requests"),
+        help: "Requests answered at once; more get 503. 0 for no limit. (default: 40)")
+    var maxRequests: Int?
+
     @Option(name: .customLong("web.connection-timeout"), help: "Close idle connections after this long. (default: 30s)")
     var connectionTimeout: String?
+
+    @Option(
+        name: .customLong("web.header-timeout"),
+        help: "A new connection's request header must be complete within this long. (default: 5s)")
+    var headerTimeout: String?
 
     @Option(
         name: .customLong("libvirt.uri"), help: "libvirt connection URI, opened read-only. (default: qemu:///system)")
@@ -30,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("collector.interval"),
-        help: "Time between collections, such as 15s, 1m or 2m30s; at least 1s. (default: 15s)")
+        help: "Time between collections, such as 15s, 1m or 2m30s; from 1s to 1d. (default: 15s)")
     var collectorInterval: String?
 
     @Option(
@@ -52,7 +79,17 @@ struct ServeCommand: AsyncParsableCommand {
     func resolvedConfiguration() throws(ConfigurationError) -> ExporterConfiguration {
         var configuration = ExporterConfiguration()
         if let configFile { try ConfigFile.apply(fileAt: configFile, to: &configuration) }
-        if let listenAddress { try configuration.setListenAddress(listenAddress, from: "--web.listen-address") }
+        if !listenAddresses.isEmpty {
+            try configuration.setListenAddresses(listenAddresses, from: "--web.listen-address")
+        }
+        if systemdSocket { configuration.systemdSocket = true }
+        if let webConfigFile { try configuration.setWebConfigFile(webConfigFile, from: "--web.config.file") }
+        if let maxConnectionsPerAddress {
+            try configuration.setMaxConnectionsPerAddress(
+                maxConnectionsPerAddress, from: "--web.max-connections-per-address")
+        }
+        if let maxRequests { try configuration.setMaxRequests(maxRequests, from: "--web.max-requests") }
+        if let headerTimeout { try configuration.setHeaderTimeout(headerTimeout, from: "--web.header-timeout") }
         if let telemetryPath { try configuration.setTelemetryPath(telemetryPath, from: "--web.telemetry-path") }
         if let maxConnections { try configuration.setMaxConnections(maxConnections, from: "--web.max-connections") }
         if let connectionTimeout {
@@ -79,23 +116,40 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "virt-exporter")
 
+        let webState = try configuration.webConfigFile.map { path throws(ConfigurationError) in
+            try WebConfigWatcher.load(fileAt: path)
+        }
         let store = SnapshotStore()
+        let door = FrontDoor(
+            router: RequestRouter(telemetryPath: configuration.telemetryPath, store: store),
+            web: webState ?? FrontDoor.WebState(config: WebConfig(), tls: nil),
+            limits: ConnectionTable.Limits(
+                maxConnections: configuration.maxConnections,
+                maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+                headerTimeout: configuration.headerTimeout, idleTimeout: configuration.connectionTimeout),
+            maxRequests: configuration.maxRequests)
         let server: MicroHTTPDServer
         do {
-            let socket = try ListenSocket(address: configuration.listenAddress)
+            let sockets =
+                configuration.systemdSocket
+                ? try SystemdSocketActivation.inheritedSockets()
+                : try configuration.listenAddresses.map { address throws(ListenSocketError) in
+                    try ListenSocket(address: address)
+                }
             server = try MicroHTTPDServer(
-                socket: socket,
-                router: RequestRouter(telemetryPath: configuration.telemetryPath, store: store),
-                threads: max(2, ProcessInfo.processInfo.activeProcessorCount),
-                maxConnections: configuration.maxConnections,
-                connectionTimeoutSeconds: Int(configuration.connectionTimeout.components.seconds))
-            logger.info(
-                "listening",
-                metadata: [
-                    "address": "\(socket.boundAddress)", "path": "\(configuration.telemetryPath)",
-                    "libvirt_uri": "\(configuration.libvirtURI)",
-                    "interval": "\(PrometheusDuration.format(configuration.collectorInterval))",
-                ])
+                sockets: sockets, door: door,
+                settings: .init(
+                    threads: max(2, ProcessInfo.processInfo.activeProcessorCount),
+                    connectionTimeoutSeconds: Int(configuration.connectionTimeout.components.seconds)))
+            for socket in sockets {
+                logger.info(
+                    "listening",
+                    metadata: [
+                        "address": "\(socket.boundAddress)", "path": "\(configuration.telemetryPath)",
+                        "tls": "\(server.servesTLS)", "libvirt_uri": "\(configuration.libvirtURI)",
+                        "interval": "\(PrometheusDuration.format(configuration.collectorInterval))",
+                    ])
+            }
         } catch {
             logger.critical("cannot start the HTTP server: \(error)")
             throw ExitCode.failure
@@ -129,7 +183,14 @@ struct ServeCommand: AsyncParsableCommand {
             collector: collector, jobPoller: jobPoller, interval: configuration.collectorInterval)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: collectorService), .init(service: HTTPServerService(server: server))],
+                services: [
+                    .init(service: collectorService),
+                    .init(
+                        service: HTTPServerService(
+                            server: server, door: door,
+                            webConfig: configuration.webConfigFile.map { WebConfigWatcher(path: $0) },
+                            logger: Logger(label: "virt-exporter.http"))),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -7,9 +7,14 @@ enum ConfigFile {
     /// The keys the file may hold, dotted as in the flags.
     enum Key: String, CaseIterable {
         case listenAddress = "web.listen-address"
+        case systemdSocket = "web.systemd-socket"
+        case webConfigFile = "web.config.file"
         case telemetryPath = "web.telemetry-path"
         case maxConnections = "web.max-connections"
+        case maxConnectionsPerAddress = "web.max-connections-per-address"
+        case maxRequests = "web.max-requests"
         case connectionTimeout = "web.connection-timeout"
+        case headerTimeout = "web.header-timeout"
         case libvirtURI = "libvirt.uri"
         case collectorInterval = "collector.interval"
         case jobPollInterval = "collector.job-poll-interval"
@@ -21,10 +26,21 @@ enum ConfigFile {
             throws(ConfigurationError)
         {
             switch self {
-            case .listenAddress: try configuration.setListenAddress(value.string(origin), from: origin)
+            case .listenAddress: try configuration.setListenAddresses(value.strings(origin), from: origin)
+            case .systemdSocket: configuration.systemdSocket = try value.bool(origin)
+            case .webConfigFile:
+                if case .null = value {
+                    configuration.webConfigFile = nil
+                } else {
+                    try configuration.setWebConfigFile(value.string(origin), from: origin)
+                }
             case .telemetryPath: try configuration.setTelemetryPath(value.string(origin), from: origin)
             case .maxConnections: try configuration.setMaxConnections(value.integer(origin), from: origin)
+            case .maxConnectionsPerAddress:
+                try configuration.setMaxConnectionsPerAddress(value.integer(origin), from: origin)
+            case .maxRequests: try configuration.setMaxRequests(value.integer(origin), from: origin)
             case .connectionTimeout: try configuration.setConnectionTimeout(value.string(origin), from: origin)
+            case .headerTimeout: try configuration.setHeaderTimeout(value.string(origin), from: origin)
             case .libvirtURI: try configuration.setLibvirtURI(value.string(origin), from: origin)
             case .collectorInterval: try configuration.setCollectorInterval(value.string(origin), from: origin)
             case .jobPollInterval: try configuration.setJobPollInterval(value.string(origin), from: origin)
@@ -56,7 +72,12 @@ enum ConfigFile {
         do {
             root = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
-            throw ConfigurationError("config file \(name): not valid JSON")
+            guard let problem = JSONSyntaxLocator.firstProblem(in: Array(data)) else {
+                throw ConfigurationError("config file \(name): not valid JSON (nested too deeply or not UTF-8)")
+            }
+            throw ConfigurationError(
+                "config file \(name): not valid JSON at line \(problem.line), column \(problem.column): \(problem.message)"
+            )
         }
         guard case .object(let sections) = root else {
             throw ConfigurationError("config file \(name): must hold a JSON object, got \(root.typeName)")
@@ -116,6 +137,23 @@ enum JSONValue: Decodable {
             throw ConfigurationError("\(origin) must be a string, got \(typeName)")
         }
         return text
+    }
+
+    /// A string, or an array of strings, as an array; else an error naming `origin`.
+    func strings(_ origin: String) throws(ConfigurationError) -> [String] {
+        if case .string(let text) = self { return [text] }
+        guard case .array(let items) = self else {
+            throw ConfigurationError("\(origin) must be a string or an array of strings, got \(typeName)")
+        }
+        var texts: [String] = []
+        for item in items {
+            guard case .string(let text) = item else {
+                throw ConfigurationError(
+                    "\(origin) must be a string or an array of strings, got an array holding \(item.typeName)")
+            }
+            texts.append(text)
+        }
+        return texts
     }
 
     /// The boolean, or an error naming `origin` if the value is not `true` or `false`.

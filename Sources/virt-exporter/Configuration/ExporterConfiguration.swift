@@ -3,14 +3,24 @@ import Logging
 /// Everything the exporter can be told, with its defaults. Built from the defaults, then the
 /// config file, then the flags, each overriding the one before.
 struct ExporterConfiguration: Equatable {
-    /// `web.listen-address`
-    var listenAddress = ListenAddress(":9177")!
+    /// `web.listen-address`: one or more addresses to listen on.
+    var listenAddresses = [ListenAddress(":9177")!]
+    /// `web.systemd-socket`: listen on the sockets systemd passes (socket activation) instead.
+    var systemdSocket = false
+    /// `web.config.file`: the exporter-toolkit web configuration file (TLS, basic auth, headers).
+    var webConfigFile: String?
     /// `web.telemetry-path`
     var telemetryPath = "/metrics"
     /// `web.max-connections`: connections served at once.
     var maxConnections = 256
+    /// `web.max-connections-per-address`: connections one client address may hold at once.
+    var maxConnectionsPerAddress = 64
+    /// `web.max-requests`: requests answered at once, more get 503; 0 for no limit.
+    var maxRequests = 40
     /// `web.connection-timeout`: idle connections are closed after this long.
     var connectionTimeout = Duration.seconds(30)
+    /// `web.header-timeout`: a new connection's request header must be complete within this long.
+    var headerTimeout = Duration.seconds(5)
     /// `libvirt.uri`
     var libvirtURI = "qemu:///system"
     /// `collector.interval`: time between the starts of two collections.
@@ -35,40 +45,80 @@ struct ExporterConfiguration: Equatable {
         telemetryPath = path
     }
 
-    /// Sets `collector.interval`, which must be a duration of at least 1s.
+    /// The longest interval or timeout allowed: longer ones are surely mistakes, and would not fit
+    /// the C APIs' types.
+    static let maximumDuration = Duration.seconds(86_400)
+
+    /// Sets `collector.interval`, which must be a duration from 1s to 1d.
     mutating func setCollectorInterval(_ text: String, from origin: String) throws(ConfigurationError) {
         let interval = try Self.duration(text, from: origin)
-        guard interval >= Self.minimumInterval else {
-            throw ConfigurationError("\(origin): must be at least 1s, got \"\(text)\"")
+        guard interval >= Self.minimumInterval, interval <= Self.maximumDuration else {
+            throw ConfigurationError("\(origin): must be from 1s to 1d, got \"\(text)\"")
         }
         collectorInterval = interval
     }
 
-    /// Sets `collector.job-poll-interval`: `0s` turns job polling off, anything else must be at least 100ms.
+    /// Sets `collector.job-poll-interval`: `0s` turns job polling off, anything else must be from 100ms to 1d.
     mutating func setJobPollInterval(_ text: String, from origin: String) throws(ConfigurationError) {
         let interval = try Self.duration(text, from: origin)
-        guard interval == .zero || interval >= .milliseconds(100) else {
-            throw ConfigurationError("\(origin): must be 0s (off) or at least 100ms, got \"\(text)\"")
+        guard interval == .zero || (interval >= .milliseconds(100) && interval <= Self.maximumDuration) else {
+            throw ConfigurationError("\(origin): must be 0s (off) or from 100ms to 1d, got \"\(text)\"")
         }
         jobPollInterval = interval == .zero ? nil : interval
     }
 
-    /// Sets `web.connection-timeout`, which must be a whole number of seconds from 1s.
+    /// Sets `web.connection-timeout`, which must be a whole number of seconds from 1s to 1d.
     mutating func setConnectionTimeout(_ text: String, from origin: String) throws(ConfigurationError) {
         let timeout = try Self.duration(text, from: origin)
-        guard timeout >= .seconds(1), timeout.components.attoseconds == 0 else {
-            throw ConfigurationError("\(origin): must be a whole number of seconds, at least 1s, got \"\(text)\"")
+        guard timeout >= .seconds(1), timeout <= Self.maximumDuration, timeout.components.attoseconds == 0 else {
+            throw ConfigurationError("\(origin): must be a whole number of seconds from 1s to 1d, got \"\(text)\"")
         }
         connectionTimeout = timeout
     }
 
-    /// Sets `web.listen-address`.
-    mutating func setListenAddress(_ text: String, from origin: String) throws(ConfigurationError) {
-        guard let address = ListenAddress(text) else {
-            throw ConfigurationError(
-                "\(origin): must be host:port such as \":9177\" or \"127.0.0.1:9177\", got \"\(text)\"")
+    /// Sets `web.header-timeout`, from 100ms to 1h.
+    mutating func setHeaderTimeout(_ text: String, from origin: String) throws(ConfigurationError) {
+        let timeout = try Self.duration(text, from: origin)
+        guard timeout >= .milliseconds(100), timeout <= .seconds(3600) else {
+            throw ConfigurationError("\(origin): must be from 100ms to 1h, got \"\(text)\"")
         }
-        listenAddress = address
+        headerTimeout = timeout
+    }
+
+    /// Sets `web.listen-address` to one or more addresses.
+    mutating func setListenAddresses(_ texts: [String], from origin: String) throws(ConfigurationError) {
+        guard !texts.isEmpty else { throw ConfigurationError("\(origin): must name at least one address") }
+        var addresses: [ListenAddress] = []
+        for text in texts {
+            guard let address = ListenAddress(text) else {
+                throw ConfigurationError(
+                    "\(origin): must be host:port such as \":9177\" or \"127.0.0.1:9177\", got \"\(text)\"")
+            }
+            addresses.append(address)
+        }
+        listenAddresses = addresses
+    }
+
+    /// Sets `web.max-connections-per-address`, from 1 to 65536.
+    mutating func setMaxConnectionsPerAddress(_ count: Int, from origin: String) throws(ConfigurationError) {
+        guard (1...65536).contains(count) else {
+            throw ConfigurationError("\(origin): must be from 1 to 65536, got \(count)")
+        }
+        maxConnectionsPerAddress = count
+    }
+
+    /// Sets `web.max-requests`, from 0 (no limit) to 65536.
+    mutating func setMaxRequests(_ count: Int, from origin: String) throws(ConfigurationError) {
+        guard (0...65536).contains(count) else {
+            throw ConfigurationError("\(origin): must be from 0 (no limit) to 65536, got \(count)")
+        }
+        maxRequests = count
+    }
+
+    /// Sets `web.config.file`, which must not be empty.
+    mutating func setWebConfigFile(_ path: String, from origin: String) throws(ConfigurationError) {
+        guard !path.isEmpty else { throw ConfigurationError("\(origin): must not be empty") }
+        webConfigFile = path
     }
 
     /// Sets `web.max-connections`, from 1 to 65536.

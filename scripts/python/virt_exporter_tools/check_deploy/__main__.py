@@ -10,7 +10,8 @@
   must be one that `virt-exporter catalog --format json` lists (rows with `<name>` match any
   [a-z0-9_]+; the target labels instance and job are allowed everywhere; `up` and `time` too);
 - that the unit tests' input series use the exporter's exact metric names and label sets;
-- deploy/systemd/virt-exporter.service with `systemd-analyze verify`, if systemd-analyze is there.
+- deploy/systemd/virt-exporter.service and virt-exporter.socket with `systemd-analyze verify`, if
+  systemd-analyze is there.
 
 Prints one line per check and ends with `N passed, M failed`; exits non-zero if any check failed.
 Environment: VIRT_EXPORTER_BINARY, the exporter binary (default .build/debug/virt-exporter, from
@@ -36,6 +37,7 @@ RULES = "deploy/prometheus/virt-exporter.rules.yml"
 RULES_TEST = "deploy/prometheus/virt-exporter.rules.test.yml"
 DASHBOARD = "deploy/grafana/virt-exporter.json"
 UNIT = "deploy/systemd/virt-exporter.service"
+SOCKET_UNIT = "deploy/systemd/virt-exporter.socket"
 
 
 def arguments(argv):
@@ -84,9 +86,11 @@ class CheckDeploy:
             self.check_expressions()
         except Exception:  # a bug here must fail the run, not end it without a summary
             self.checks.fails("checking the expressions", [traceback.format_exc().rstrip("\n")])
-        self.checks.say("== systemd unit")
+        self.checks.say("== systemd units")
         if shutil.which("systemd-analyze"):
             self.checks.check(*systemd_unit.verify(UNIT, self.binary, self.scratch))
+            # The socket unit (socket activation), verified beside the service it starts.
+            self.checks.check(*systemd_unit.verify(SOCKET_UNIT, self.binary, self.scratch, service=UNIT))
         else:
             self.checks.say(f"skip  systemd-analyze verify {UNIT}: systemd-analyze is not installed (Debian "
                             "package systemd; run with --install-tools)")

@@ -18,21 +18,24 @@ def exec_path(unit_text):
     return match.group(1) if match else None
 
 
-def verify(unit, binary, scratch):
-    """(ok, description, problems) of verifying `unit` with `binary` installed as its ExecStart."""
+def verify(unit, binary, scratch, service=None):
+    """(ok, description, problems) of verifying `unit` with `binary` installed as its ExecStart.
+
+    A socket unit is verified beside `service`, the unit it starts, whose ExecStart then counts."""
     description = f"systemd-analyze verify {unit}"
-    with open(unit) as f:
+    with open(service or unit) as f:
         program = exec_path(f.read())
     if not program or not program.startswith("/"):
-        return False, description, [f"no ExecStart= with an absolute path in {unit}"]
+        return False, description, [f"no ExecStart= with an absolute path in {service or unit}"]
     if not os.path.isdir(SYSTEM_UNITS):
         return False, description, [f"{SYSTEM_UNITS} is missing"]
-    root = os.path.join(scratch, "root")
+    root = os.path.join(scratch, "root-" + os.path.basename(unit))
     installed = root + program
     os.makedirs(os.path.join(root, "etc/systemd/system"), exist_ok=True)
     os.makedirs(os.path.dirname(installed), exist_ok=True)
     shutil.copytree(SYSTEM_UNITS, root + SYSTEM_UNITS, symlinks=True)
-    shutil.copy(unit, os.path.join(root, "etc/systemd/system"))
+    for installed_unit in [unit] + ([service] if service else []):
+        shutil.copy(installed_unit, os.path.join(root, "etc/systemd/system"))
     if os.access(binary, os.X_OK):
         shutil.copy(binary, installed)
     else:

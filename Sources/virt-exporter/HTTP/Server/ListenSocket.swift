@@ -41,6 +41,42 @@ struct ListenSocket {
         throw ListenSocketError(description: "cannot listen on \(address): \(lastError)")
     }
 
+    /// Takes `descriptor`, a socket made by someone else (systemd), after checking that it is a
+    /// listening TCP socket.
+    init(inherited descriptor: Int32) throws(ListenSocketError) {
+        var accepting: Int32 = 0
+        var type: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(descriptor, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) == 0,
+            getsockopt(descriptor, SOL_SOCKET, SO_TYPE, &type, &length) == 0
+        else {
+            throw ListenSocketError(
+                description: "socket \(descriptor) from systemd: \(String(cString: strerror(errno)))")
+        }
+        guard accepting == 1, type == Int32(SOCK_STREAM.rawValue) else {
+            throw ListenSocketError(description: "socket \(descriptor) from systemd is not a listening stream socket")
+        }
+        self.descriptor = descriptor
+        let fallback = ListenAddress(":0")!
+        self.boundAddress = Self.localAddress(
+            of: descriptor, host: Self.localHost(of: descriptor) ?? "", fallback: fallback)
+    }
+
+    /// The numeric host a socket is bound to.
+    private static func localHost(of descriptor: Int32) -> String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        let status = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address -> Int32 in
+                guard getsockname(descriptor, address, &length) == 0 else { return -1 }
+                return getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
+            }
+        }
+        guard status == 0 else { return nil }
+        return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     private enum Outcome {
         case success(Int32)
         case failure(String)

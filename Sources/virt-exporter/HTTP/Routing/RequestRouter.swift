@@ -7,6 +7,7 @@ import StatsCollector
 /// - `GET`/`HEAD` telemetry path: the snapshot (gzip if accepted), or 503 before the first collection.
 /// - `/`: a landing page. `/-/healthy`: 200. `/-/ready`: 200 once the first collection finished, else 503.
 /// - Any other path: 404. Any other method on a known path: 405 with `Allow`.
+/// The front door (auth, limits) comes before it; see ``FrontDoor``.
 struct RequestRouter: Sendable {
     /// The path of the metrics.
     let telemetryPath: String
@@ -15,37 +16,62 @@ struct RequestRouter: Sendable {
 
     private static let allowedMethods = "GET, HEAD"
 
+    /// Where a request goes.
+    enum Route: Equatable {
+        case metrics, healthy, ready, landingPage, notFound, methodNotAllowed
+    }
+
+    /// The route of `method` `path`.
+    func route(method: String, path: String) -> Route {
+        let route: Route
+        switch path {
+        case telemetryPath: route = .metrics
+        case "/-/healthy": route = .healthy
+        case "/-/ready": route = .ready
+        case "/": route = .landingPage
+        default: return .notFound
+        }
+        return method == "GET" || method == "HEAD" ? route : .methodNotAllowed
+    }
+
+    /// The response to `method` `path`, with no trailer after the metrics.
     func respond(method: String, path: String, acceptEncoding: String?) -> HTTPResponse {
-        let isKnownPath = path == telemetryPath || path == "/" || path == "/-/healthy" || path == "/-/ready"
-        guard isKnownPath else { return text(404, "Not found.\n") }
-        guard method == "GET" || method == "HEAD" else {
+        respond(to: route(method: method, path: path), acceptEncoding: acceptEncoding) { [] }
+    }
+
+    /// The response for `route`; `trailer` gives text-format families to append to the metrics.
+    func respond(to route: Route, acceptEncoding: String?, trailer: () -> [UInt8]) -> HTTPResponse {
+        switch route {
+        case .notFound: return .plain(404, "Not found.\n")
+        case .methodNotAllowed:
             return HTTPResponse(
                 status: 405,
                 headers: [("Content-Type", "text/plain; charset=utf-8"), ("Allow", Self.allowedMethods)],
                 body: .text("Method not allowed; use GET or HEAD.\n"))
-        }
-        switch path {
-        case telemetryPath: return metrics(acceptEncoding: acceptEncoding)
-        case "/-/healthy": return text(200, "Healthy.\n")
-        case "/-/ready":
+        case .metrics: return metrics(acceptEncoding: acceptEncoding, trailer: trailer)
+        case .healthy: return .plain(200, "Healthy.\n")
+        case .ready:
             return store.latest == nil
-                ? text(503, "Not ready: no collection has finished yet.\n") : text(200, "Ready.\n")
-        default: return landingPage
+                ? .plain(503, "Not ready: no collection has finished yet.\n") : .plain(200, "Ready.\n")
+        case .landingPage: return landingPage
         }
     }
 
-    private func metrics(acceptEncoding: String?) -> HTTPResponse {
+    private func metrics(acceptEncoding: String?, trailer: () -> [UInt8]) -> HTTPResponse {
         guard let snapshot = store.latest else {
-            return text(503, "No metrics yet: the first collection has not finished.\n")
+            return .plain(503, "No metrics yet: the first collection has not finished.\n")
         }
         var headers: [(name: String, value: String)] = [
             ("Content-Type", TextEncoder.contentType), ("Vary", "Accept-Encoding"),
         ]
+        let extra = trailer()
         if let gzip = snapshot.gzip, AcceptEncoding.allowsGzip(acceptEncoding) {
+            // A gzip stream may hold several members; decoders (Prometheus' too) join them.
             headers.append(("Content-Encoding", "gzip"))
-            return HTTPResponse(status: 200, headers: headers, body: .frozen(gzip))
+            let member = extra.isEmpty ? [] : GzipStoredMember.make(extra)
+            return HTTPResponse(status: 200, headers: headers, body: .frozen(gzip, trailer: member))
         }
-        return HTTPResponse(status: 200, headers: headers, body: .frozen(snapshot.text))
+        return HTTPResponse(status: 200, headers: headers, body: .frozen(snapshot.text, trailer: extra))
     }
 
     private var landingPage: HTTPResponse {
@@ -60,9 +86,6 @@ struct RequestRouter: Sendable {
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: .text(page))
     }
 
-    private func text(_ status: UInt32, _ body: String) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: .text(body))
-    }
 }
 
 /// Reads an `Accept-Encoding` header (RFC 9110 §12.5.3).

@@ -1,0 +1,230 @@
+import Foundation
+import Yams
+
+/// Reads the exporter-toolkit web configuration file: YAML, every key optional, an unknown key or a
+/// bad value an error that names the key with its line and column. Relative file names are taken
+/// from the file's directory, as the toolkit does.
+enum WebConfigParser {
+    /// The headers `http_server_config.headers` may set, with the values allowed (`nil`: any).
+    static let allowedHeaders: [String: [String]?] = [
+        "Strict-Transport-Security": nil, "X-Content-Type-Options": ["nosniff"],
+        "X-Frame-Options": ["deny", "sameorigin"], "X-XSS-Protection": nil, "Content-Security-Policy": nil,
+    ]
+
+    /// Reads and checks the file at `path`, and the certificate files it names.
+    static func load(fileAt path: String) throws(ConfigurationError) -> WebConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(
+                "web config file \(path): cannot be read: \((error as NSError).localizedDescription)")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(yaml: text, named: path) { name throws(ConfigurationError) in
+            let full = name.hasPrefix("/") ? name : directory + "/" + name
+            guard let data = FileManager.default.contents(atPath: full) else {
+                throw ConfigurationError("cannot read \(full)")
+            }
+            return Array(data)
+        }
+    }
+
+    /// Parses `yaml`, read from the file called `name`; `readFile` reads a file the config names.
+    static func parse(
+        yaml: String, named name: String, readFile: (String) throws(ConfigurationError) -> [UInt8]
+    ) throws(ConfigurationError) -> WebConfig {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw ConfigurationError("web config file \(name): \(describe(error))")
+        } catch {
+            throw ConfigurationError("web config file \(name): not valid YAML")
+        }
+        var config = WebConfig()
+        guard let root, !Self.isNull(root) else { return config }
+        let file = FileContext(name: name)
+        for (key, value) in try file.mapping(root, path: nil) {
+            switch key {
+            case "tls_server_config": config.tls = try TLSSection.parse(value, file: file, readFile: readFile)
+            case "basic_auth_users": config.users = try parseUsers(value, file: file)
+            case "http_server_config": config.headers = try parseHTTPServerConfig(value, file: file)
+            case "rate_limit": config.rateLimit = try parseRateLimit(value, file: file)
+            default:
+                throw file.unknownKey(
+                    key, at: value,
+                    known: [
+                        "tls_server_config", "basic_auth_users",
+                        "http_server_config", "rate_limit",
+                    ])
+            }
+        }
+        return config
+    }
+
+    private static func describe(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let prefix = context.map { "\($0.text), " } ?? ""
+            return "YAML syntax error at line \(mark.line), column \(mark.column): \(prefix)\(problem)"
+        case .reader(let problem, let offset, _, _):
+            return "not readable as YAML\(offset.map { " at byte \($0)" } ?? ""): \(problem)"
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return "duplicate key \(duplicates.joined(separator: ", ")) at line \(context.mark.line), "
+                + "column \(context.mark.column)"
+        default:
+            return "not valid YAML"
+        }
+    }
+
+    private static func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node else { return false }
+        return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    private static func parseUsers(_ node: Node, file: FileContext) throws(ConfigurationError) -> [String: String] {
+        var users: [String: String] = [:]
+        for (user, value) in try file.mapping(node, path: "basic_auth_users") {
+            let hash = try file.string(value, path: "basic_auth_users.\(user)")
+            guard BcryptHash.isWellFormed(hash) else {
+                throw file.error(
+                    "basic_auth_users.\(user)", at: value,
+                    "must be a bcrypt hash ($2a$, $2b$ or $2y$, such as htpasswd -nBC 10 makes)")
+            }
+            users[user] = hash
+        }
+        return users
+    }
+
+    private static func parseHTTPServerConfig(_ node: Node, file: FileContext) throws(ConfigurationError)
+        -> [WebConfig.HeaderField]
+    {
+        var headers: [WebConfig.HeaderField] = []
+        for (key, value) in try file.mapping(node, path: "http_server_config") {
+            switch key {
+            case "http2":
+                // HTTP/2 is not served (libmicrohttpd speaks HTTP/1.1); clients fall back to it.
+                _ = try file.bool(value, path: "http_server_config.http2")
+            case "headers":
+                for (header, valueNode) in try file.mapping(value, path: "http_server_config.headers") {
+                    let path = "http_server_config.headers.\(header)"
+                    let text = try file.string(valueNode, path: path)
+                    guard let allowed = allowedHeaders[header] else {
+                        throw file.error(
+                            path, at: valueNode,
+                            "this header cannot be set; allowed are \(allowedHeaders.keys.sorted().joined(separator: ", "))"
+                        )
+                    }
+                    if let allowed, !allowed.contains(text) {
+                        throw file.error(
+                            path, at: valueNode, "must be one of \(allowed.joined(separator: ", ")), got \"\(text)\"")
+                    }
+                    if !text.isEmpty { headers.append(.init(name: header, value: text)) }
+                }
+            default: throw file.unknownKey("http_server_config.\(key)", at: value, known: ["http2", "headers"])
+            }
+        }
+        return headers.sorted { $0.name < $1.name }
+    }
+
+    private static func parseRateLimit(_ node: Node, file: FileContext) throws(ConfigurationError)
+        -> WebConfig.RateLimit?
+    {
+        var interval = Duration.zero
+        var burst = 0
+        for (key, value) in try file.mapping(node, path: "rate_limit") {
+            switch key {
+            case "interval":
+                let text = try file.string(value, path: "rate_limit.interval")
+                guard let parsed = PrometheusDuration.parse(text), parsed <= .seconds(86_400) else {
+                    throw file.error(
+                        "rate_limit.interval", at: value, "must be a duration up to 1d such as \"1s\", got \"\(text)\"")
+                }
+                interval = parsed
+            case "burst":
+                burst = try file.integer(value, path: "rate_limit.burst", range: 0...1_000_000)
+            default: throw file.unknownKey("rate_limit.\(key)", at: value, known: ["interval", "burst"])
+            }
+        }
+        guard interval > .zero else { return nil }
+        guard burst > 0 else {
+            throw file.error("rate_limit.burst", at: node, "must be at least 1 when rate_limit.interval is set")
+        }
+        return .init(interval: interval, burst: burst)
+    }
+}
+
+/// Typed access to the nodes of one web config file, with errors that name the key and its place.
+struct FileContext {
+    let name: String
+
+    func error(_ path: String, at node: Node, _ problem: String) -> ConfigurationError {
+        let place = node.mark.map { " (line \($0.line), column \($0.column))" } ?? ""
+        return ConfigurationError("web config file \(name): \"\(path)\"\(place): \(problem)")
+    }
+
+    func unknownKey(_ path: String, at node: Node, known: [String]) -> ConfigurationError {
+        error(path, at: node, "unknown key; known keys here are \(known.joined(separator: ", "))")
+    }
+
+    /// The entries of a mapping, in file order, with string keys.
+    func mapping(_ node: Node, path: String?) throws(ConfigurationError) -> [(String, Node)] {
+        if case .scalar(let scalar) = node, scalar.style == .plain,
+            ["", "~", "null"].contains(scalar.string)
+        {
+            return []
+        }
+        guard case .mapping(let mapping) = node else {
+            throw error(path ?? "(top level)", at: node, "must be a mapping of keys to values")
+        }
+        // Yams refuses a key that appears twice in a mapping.
+        var entries: [(String, Node)] = []
+        for (key, value) in mapping {
+            guard case .scalar(let keyScalar) = key else {
+                throw error(path ?? "(top level)", at: key, "keys must be plain strings")
+            }
+            entries.append((keyScalar.string, value))
+        }
+        return entries
+    }
+
+    /// A scalar as text (YAML `1` is the string "1", as Go's YAML reads it into a string).
+    func string(_ node: Node, path: String) throws(ConfigurationError) -> String {
+        guard case .scalar(let scalar) = node else { throw error(path, at: node, "must be a string") }
+        return scalar.string
+    }
+
+    /// A list of scalars.
+    func strings(_ node: Node, path: String) throws(ConfigurationError) -> [String] {
+        if case .scalar(let scalar) = node, scalar.style == .plain, ["", "~", "null"].contains(scalar.string) {
+            return []
+        }
+        guard case .sequence(let sequence) = node else { throw error(path, at: node, "must be a list of strings") }
+        var result: [String] = []
+        for item in sequence { result.append(try string(item, path: path)) }
+        return result
+    }
+
+    /// `true` or `false` (and YAML 1.1's yes/no/on/off, which Go's YAML accepts).
+    func bool(_ node: Node, path: String) throws(ConfigurationError) -> Bool {
+        let text = try string(node, path: path).lowercased()
+        switch text {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(path, at: node, "must be true or false, got \"\(text)\"")
+        }
+    }
+
+    /// A whole number in `range`.
+    func integer(_ node: Node, path: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let text = try string(node, path: path)
+        guard let value = Int(text), range.contains(value) else {
+            throw error(
+                path, at: node,
+                "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+        }
+        return value
+    }
+}
