@@ -126,9 +126,9 @@ private final class FailingSource: StatsSource {
     }
 }
 
-/// Polls an async `condition` every 10 ms for up to 5 s.
+/// Polls an async `condition` every 10 ms for up to 60 s (a loaded CI machine may starve the test).
 func eventually(_ condition: () async -> Bool) async -> Bool {
-    for _ in 0..<500 {
+    for _ in 0..<6000 {
         if await condition() { return true }
         try? await Task.sleep(for: .milliseconds(10))
     }

@@ -3,8 +3,8 @@ import Synchronization
 
 @testable import StatsCollector
 
-/// A gate a scripted call waits at until the test opens it, for at most 10 s so that a broken
-/// test cannot hang the suite.
+/// A gate a scripted call waits at until the test opens it, for at most 2 minutes so that a broken
+/// test cannot hang the suite (the bound is long because a loaded CI machine may starve the test).
 final class Latch: Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
     private let isOpen = Atomic<Bool>(false)
@@ -12,7 +12,7 @@ final class Latch: Sendable {
     /// Waits until ``open()``.
     func wait() {
         if isOpen.load(ordering: .acquiring) { return }
-        if semaphore.wait(timeout: .now() + 10) == .success { semaphore.signal() }
+        if semaphore.wait(timeout: .now() + 120) == .success { semaphore.signal() }
     }
 
     /// Whether ``open()`` was called.
@@ -32,9 +32,9 @@ final class Flag: Sendable {
     func set(_ newValue: Bool) { value.store(newValue, ordering: .releasing) }
 }
 
-/// Polls `condition` every 10 ms for up to 5 s.
+/// Polls `condition` every 10 ms for up to 60 s (a loaded CI machine may starve the test).
 func eventually(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<500 {
+    for _ in 0..<6000 {
         if condition() { return true }
         try? await Task.sleep(for: .milliseconds(10))
     }
