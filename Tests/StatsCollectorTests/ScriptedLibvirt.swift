@@ -76,6 +76,8 @@ final class ScriptedConnection: LibvirtConnection {
     let onControlInfo: @Sendable (String) throws(LibvirtError) -> DomainControlInfo
     /// The script of the job stats calls: the domain, and whether the completed job is asked.
     let onJobStats: @Sendable (String, Bool) throws(LibvirtError) -> JobStats
+    /// The script of `virDomainGetXMLDesc`.
+    let onXML: @Sendable (String) throws(LibvirtError) -> String
     private let alive = Atomic<Bool>(true)
     private let calls = Mutex<[String]>([])
 
@@ -86,11 +88,13 @@ final class ScriptedConnection: LibvirtConnection {
         },
         onJobStats: @escaping @Sendable (String, Bool) throws(LibvirtError) -> JobStats = { _, _ in
             JobStats(type: 0, parameters: [])
-        }
+        },
+        onXML: @escaping @Sendable (String) throws(LibvirtError) -> String = { _ in "<domain/>" }
     ) {
         self.onBulkStats = onBulkStats
         self.onControlInfo = onControlInfo
         self.onJobStats = onJobStats
+        self.onXML = onXML
     }
 
     /// Every call made, in order, as `function domain`.
@@ -146,7 +150,8 @@ final class ScriptedConnection: LibvirtConnection {
     }
 
     func xmlDescription(ofDomain name: String) throws(LibvirtError) -> String {
-        throw Self.unscripted("virDomainGetXMLDesc")
+        _ = record("virDomainGetXMLDesc \(name)")
+        return try onXML(name)
     }
 
     func blockStats(ofDomain name: String, disk: String) throws(LibvirtError) -> [BlockCounter: UInt64] {

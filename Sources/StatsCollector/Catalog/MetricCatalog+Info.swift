@@ -3,8 +3,9 @@ extension MetricCatalog {
     static let infoSeries: [InfoDescriptor] = [
         InfoDescriptor(
             metric: "libvirt_domain_block_info",
-            help: "Always 1; the block device's position in its backing chain (0 for the image the guest writes to).",
-            labels: [.init("backing_index", from: "block.<n>.backingIndex")]),
+            help:
+                "Always 1; the block device's position in its backing chain (0 for the image the guest writes to), and from the domain XML its disk type, driver format, bus, cache mode, serial, and for network disks the protocol and source name.",
+            labels: [.init("backing_index", from: "block.<n>.backingIndex")] + DiskFacts.infoLabels),
         InfoDescriptor(
             metric: "libvirt_domain_job_info", help: "Always 1; the active job's type and operation, by name.",
             labels: [
@@ -28,5 +29,6 @@ extension MetricCatalog {
             metric: "libvirt_domain_memory_bandwidth_monitor_info",
             help: "Always 1; the vCPUs a memory bandwidth monitor watches.",
             labels: [.init("vcpus", from: "memory.bandwidth.monitor.<n>.vcpus")]),
+        openstackInfo, interfaceInfo,
     ]
 }

@@ -28,6 +28,7 @@ public actor LibvirtStatsSource: StatsSource {
     private var capabilities = CallCapabilities()
     private var completeness = StatsCompleteness()
     private var lastIncomplete: Set<String> = []
+    private var facts = DomainFactsCache()
     private let bulkCallsRunning = RunningCalls()
 
     /// Domains whose per-domain calls run at the same time. libvirtd allows 5 requests in flight
@@ -59,6 +60,12 @@ public actor LibvirtStatsSource: StatsSource {
         self.keeper = ConnectionKeeper(uri: uri, api: api, runner: runner, logger: logger)
     }
 
+    /// Marks `domain`'s facts (metadata, device details) as possibly changed, as libvirt's
+    /// metadata-change and device events say, so that the next collection reads them again.
+    public func invalidateFacts(of domain: String) {
+        facts.invalidate(domain)
+    }
+
     public func fetchStats() async throws(CollectionError) -> StatsBatch {
         let (connection, isNew) = try await keeper.connection()
         if isNew { capabilities = CallCapabilities() }
@@ -70,6 +77,7 @@ public actor LibvirtStatsSource: StatsSource {
             throw error
         }
         completeness.keep(only: Set(records.map(\.name)))
+        facts.keep(only: Set(records.map(\.name)))
         let incomplete = await incompleteDomains(of: records, on: connection)
         // A domain whose stats are whole again answers again: its per-domain calls need not wait
         // out a backoff that its stuck QEMU started.
@@ -141,6 +149,7 @@ public actor LibvirtStatsSource: StatsSource {
         _ records: [DomainStats], incomplete: Set<String>, on connection: any LibvirtConnection
     ) async -> StatsBatch {
         let calls = capabilities.calls
+        let factsWanted = Set(facts.domainsToRead(in: records, at: .now))
         var domains = records
         var errors: [CollectionError] = []
         var answered = false
@@ -151,9 +160,10 @@ public actor LibvirtStatsSource: StatsSource {
                 guard let index = next.next() else { return }
                 let name = records[index].name
                 let hasStateOnly = records[index].hasStateOnly
+                let domainCalls = factsWanted.contains(name) ? calls.union(.domainXML) : calls
                 group.addTask { [gate, runner] in
                     let outcome = await gate.call(name, PerDomainCalls.callName, on: runner) {
-                        calls.make(for: name, hasStateOnly: hasStateOnly, on: connection)
+                        domainCalls.make(for: name, hasStateOnly: hasStateOnly, on: connection)
                     }
                     return (index, outcome)
                 }
@@ -166,6 +176,9 @@ public actor LibvirtStatsSource: StatsSource {
                 case .finished(.success(let answers)):
                     answered = true
                     domains[index].parameters += answers.parameters
+                    if factsWanted.contains(name), let xml = answers.xml {
+                        facts.store(DomainFacts(xml: xml, uuid: records[index].uuid), of: records[index], at: .now)
+                    }
                     for failure in answers.failures {
                         guard let error = capabilities.classify(failure, domain: name) else { continue }
                         if error.isExpected {
@@ -186,6 +199,11 @@ public actor LibvirtStatsSource: StatsSource {
             }
         }
         if answered { capabilities.confirm(calls) }
+        for index in domains.indices {
+            if let known = facts.facts(of: records[index]) {
+                domains[index].parameters += known.parameters(for: domains[index])
+            }
+        }
         return StatsBatch(
             domains: domains, errors: errors, incompleteDomains: incomplete,
             perCPUStatsAvailable: capabilities.perCPUStats, jobStatsAvailable: capabilities.jobStats)

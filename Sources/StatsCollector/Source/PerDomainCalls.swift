@@ -17,6 +17,8 @@ struct PerDomainCalls: OptionSet, Sendable {
     /// `virDomainGetInfo`, `virDomainMemoryStats`, and `virDomainBlockStats` and
     /// `virDomainInterfaceStats` for the devices in its XML, as the bulk fields they stand for.
     static let perDomainFallback = PerDomainCalls(rawValue: 1 << 3)
+    /// `virDomainGetXMLDesc`, for the domain's facts (``DomainFacts``), when they may have changed.
+    static let domainXML = PerDomainCalls(rawValue: 1 << 4)
 
     /// The name the per-domain calls of one domain go by in logs and self-metrics, as one unit.
     static let callName = "per-domain calls"
@@ -25,10 +27,12 @@ struct PerDomainCalls: OptionSet, Sendable {
     struct Answers: Sendable {
         var parameters: [TypedParameter] = []
         var failures: [LibvirtError] = []
+        /// The domain's XML description, when ``domainXML`` was asked for.
+        var xml: String?
     }
 
     /// Makes these calls for `domain`, one after the other; `hasStateOnly` says whether its bulk
-    /// record needs the fallback.
+    /// record needs the fallback. The domain XML is read once, for the fallback and the facts.
     func make(for domain: String, hasStateOnly: Bool, on connection: any LibvirtConnection) -> Answers {
         var answers = Answers()
         func add(_ body: () throws(LibvirtError) -> [TypedParameter]) {
@@ -38,8 +42,16 @@ struct PerDomainCalls: OptionSet, Sendable {
                 answers.failures.append(error)
             }
         }
-        if contains(.perDomainFallback), hasStateOnly {
-            add { () throws(LibvirtError) in try Self.fallbackStats(of: domain, on: connection) }
+        let needsFallback = contains(.perDomainFallback) && hasStateOnly
+        if contains(.domainXML) || needsFallback {
+            do {
+                answers.xml = try connection.xmlDescription(ofDomain: domain)
+            } catch {
+                answers.failures.append(error)
+            }
+        }
+        if needsFallback, let xml = answers.xml {
+            add { () throws(LibvirtError) in try Self.fallbackStats(of: domain, xml: xml, on: connection) }
         }
         if contains(.cpuStats) { add { () throws(LibvirtError) in try Self.cpuStats(of: domain, on: connection) } }
         if contains(.jobStats) {
@@ -111,8 +123,8 @@ struct PerDomainCalls: OptionSet, Sendable {
 
     /// Numbers the bulk call leaves out on drivers that report only the state group, read with
     /// per-domain calls and named as the bulk fields they stand for.
-    private static func fallbackStats(of domain: String, on connection: any LibvirtConnection) throws(LibvirtError)
-        -> [TypedParameter]
+    private static func fallbackStats(of domain: String, xml: String, on connection: any LibvirtConnection)
+        throws(LibvirtError) -> [TypedParameter]
     {
         typealias Catalog = MetricCatalog
         let info = try connection.info(ofDomain: domain)
@@ -126,7 +138,7 @@ struct PerDomainCalls: OptionSet, Sendable {
             if let field = Catalog.memoryStatFallback[tag] { result.append(.init(field: field, value: .ullong(value))) }
         }
 
-        let devices = DomainDevices(xml: try connection.xmlDescription(ofDomain: domain))
+        let devices = DomainDevices(xml: xml)
         result.append(.init(field: Catalog.BlockFallback.count, value: .uint(UInt32(devices.disks.count))))
         for (index, disk) in devices.disks.enumerated() {
             result.append(

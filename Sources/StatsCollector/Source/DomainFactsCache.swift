@@ -1,0 +1,70 @@
+/// The facts of each domain (``DomainFacts``), kept across collections and read again only when
+/// they may have changed: for a domain not seen before, one whose UUID changed (defined anew), one
+/// that started, one whose number of disks or interfaces changed, one named by
+/// ``invalidate(_:)`` (libvirt's metadata-change and device events), and, as a safety net, each
+/// one every ``refreshPeriod``. On a steady host a collection reads none.
+struct DomainFactsCache {
+    private struct Entry {
+        let uuid: String
+        let facts: DomainFacts
+        let devices: [String]
+        let wasActive: Bool
+        let readAt: ContinuousClock.Instant
+    }
+
+    /// How long facts are kept at most before they are read again.
+    static let refreshPeriod = Duration.seconds(600)
+
+    private var entries: [String: Entry] = [:]
+    private var invalidated: Set<String> = []
+
+    /// The running domains of `records` whose facts must be read now.
+    func domainsToRead(in records: [DomainStats], at now: ContinuousClock.Instant) -> [String] {
+        records.filter { record in
+            guard record.isActive else { return false }
+            guard let entry = entries[record.name], !invalidated.contains(record.name) else { return true }
+            return entry.uuid != record.uuid || !entry.wasActive || entry.devices != Self.devices(of: record)
+                || now - entry.readAt >= Self.refreshPeriod
+        }.map(\.name)
+    }
+
+    /// Keeps the facts just read from `record`'s domain XML.
+    mutating func store(_ facts: DomainFacts, of record: DomainStats, at now: ContinuousClock.Instant) {
+        entries[record.name] = Entry(
+            uuid: record.uuid, facts: facts, devices: Self.devices(of: record), wasActive: record.isActive, readAt: now)
+        invalidated.remove(record.name)
+    }
+
+    /// The facts of `record`'s domain, if read; a stopped domain's are marked so that its start reads them again.
+    mutating func facts(of record: DomainStats) -> DomainFacts? {
+        guard let entry = entries[record.name], entry.uuid == record.uuid else { return nil }
+        if !record.isActive, entry.wasActive {
+            entries[record.name] = Entry(
+                uuid: entry.uuid, facts: entry.facts, devices: entry.devices, wasActive: false, readAt: entry.readAt)
+        }
+        return entry.facts
+    }
+
+    /// Marks `domain`'s facts as possibly changed, so that the next collection reads them again.
+    mutating func invalidate(_ domain: String) {
+        invalidated.insert(domain)
+    }
+
+    /// Forgets the domains not in `names`, which are gone.
+    mutating func keep(only names: Set<String>) {
+        entries = entries.filter { names.contains($0.key) }
+        invalidated = invalidated.intersection(names)
+    }
+
+    /// The names of the record's disks and interfaces, in order: a change means a device came or went.
+    private static func devices(of record: DomainStats) -> [String] {
+        // `block.<n>.name` and `net.<n>.name`, by a cheap test: this runs for every record.
+        record.parameters.compactMap { parameter in
+            let field = parameter.field
+            guard field.hasSuffix(".name"), field.hasPrefix("block.") || field.hasPrefix("net."),
+                field.utf8.filter({ $0 == UInt8(ascii: ".") }).count == 2
+            else { return nil }
+            return parameter.value.stringValue
+        }
+    }
+}
