@@ -117,7 +117,7 @@ import Testing
         let runner = LibvirtCallRunner(
             pool: BlockingCallPool(name: "facts-tests", maximumThreads: 4), deadline: .seconds(5),
             logger: .init(label: "facts-tests"))
-        let source = LibvirtStatsSource(
+        let source = try LibvirtStatsSource(
             uri: "scripted:///", api: ScriptedLibvirt(connection), runner: runner, logger: .init(label: "facts-tests"))
         for _ in 0..<3 { _ = try await source.fetchStats() }
         #expect(connection.count("virDomainGetXMLDesc") == 1, "read once, then from the cache")

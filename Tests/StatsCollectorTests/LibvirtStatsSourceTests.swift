@@ -9,14 +9,15 @@ import Testing
 @Suite struct LibvirtStatsSourceTests {
     private static let deadline = Duration.milliseconds(200)
 
-    private static func source(_ api: ScriptedLibvirt, gate: DomainCallGate = DomainCallGate()) -> (
-        LibvirtStatsSource, LibvirtCallRunner
-    ) {
+    private static func source(
+        _ api: ScriptedLibvirt, gate: DomainCallGate = DomainCallGate(), scope: CollectionScope = .everything
+    ) throws -> (LibvirtStatsSource, LibvirtCallRunner) {
         let runner = LibvirtCallRunner(
             pool: BlockingCallPool(name: "source-tests", maximumThreads: 6), deadline: deadline,
             logger: Logger(label: "source-tests"))
-        let source = LibvirtStatsSource(
-            uri: "scripted:///", api: api, runner: runner, gate: gate, logger: Logger(label: "source-tests"))
+        let source = try LibvirtStatsSource(
+            uri: "scripted:///", api: api, runner: runner, gate: gate, scope: scope,
+            logger: Logger(label: "source-tests"))
         return (source, runner)
     }
 
@@ -38,7 +39,7 @@ import Testing
             onControlInfo: { name in
                 DomainControlInfo(state: name == "stopped" && jobHeld.isSet ? .occupied : .ok, stateTime: .seconds(3))
             })
-        let (source, runner) = Self.source(ScriptedLibvirt(connection))
+        let (source, runner) = try Self.source(ScriptedLibvirt(connection))
 
         let first = try await source.fetchStats()
         #expect(first.incompleteDomains.isEmpty)
@@ -69,7 +70,7 @@ import Testing
             if earlier >= 1 { hung.wait() }
             return [runningDomain("web")]
         })
-        let (source, runner) = Self.source(ScriptedLibvirt(connection))
+        let (source, runner) = try Self.source(ScriptedLibvirt(connection))
         _ = try await source.fetchStats()
 
         await #expect(throws: CollectionError.self) { try await source.fetchStats() }
@@ -93,7 +94,7 @@ import Testing
         let first = ScriptedConnection(onBulkStats: { _, _ in [runningDomain("web")] })
         let second = ScriptedConnection(onBulkStats: { _, _ in [runningDomain("web"), runningDomain("db")] })
         let api = ScriptedLibvirt(onOpen: { dropped.withLock { $0 } ? second : first })
-        let (source, _) = Self.source(api)
+        let (source, _) = try Self.source(api)
         _ = try await source.fetchStats()
 
         first.close()
@@ -112,7 +113,7 @@ import Testing
             return [runningDomain("web")]
         })
         let api = ScriptedLibvirt(connection)
-        let (source, _) = Self.source(api)
+        let (source, _) = try Self.source(api)
         await #expect(throws: CollectionError.self) { try await source.fetchStats() }
         _ = try await source.fetchStats()
         #expect(api.opens == 1)
@@ -129,7 +130,7 @@ import Testing
             }
             return [runningDomain("web")]
         })
-        let (source, _) = Self.source(ScriptedLibvirt(connection))
+        let (source, _) = try Self.source(ScriptedLibvirt(connection))
         #expect(try await source.fetchStats().domains.count == 1)
         #expect(try await source.fetchStats().domains.count == 1)
         #expect(flags.withLock { $0 } == [true, false, false])
@@ -143,7 +144,7 @@ import Testing
             hung.wait()
             return connection
         })
-        let (source, _) = Self.source(api)
+        let (source, _) = try Self.source(api)
         for _ in 0..<3 {
             do {
                 _ = try await source.fetchStats()
@@ -169,7 +170,7 @@ import Testing
                 probe.wait()
                 return DomainControlInfo(state: .occupied, stateTime: .seconds(40))
             })
-        let (source, _) = Self.source(ScriptedLibvirt(connection))
+        let (source, _) = try Self.source(ScriptedLibvirt(connection))
         // The first record has no baseline yet: its probe hangs, so the domain counts as incomplete.
         for _ in 0..<3 {
             #expect(try await source.fetchStats().incompleteDomains == ["stopped"])
@@ -186,9 +187,37 @@ import Testing
                     function: "virDomainGetJobStats", code: .operationUnsupported, origin: 10,
                     message: "Operation not supported: migration statistics are available only on the source host")
             })
-        let (source, _) = Self.source(ScriptedLibvirt(connection))
+        let (source, _) = try Self.source(ScriptedLibvirt(connection))
         let batch = try await source.fetchStats()
         #expect(batch.errors.isEmpty, "a migration's destination is not an error")
         #expect(batch.jobStatsAvailable == true)
+    }
+
+    @Test func theScopeChoosesTheBulkGroupsThePerDomainCallsAndTheDomains() async throws {
+        let connection = ScriptedConnection(onBulkStats: { _, _ in
+            [runningDomain("web-1"), runningDomain("web-2"), runningDomain("scratch")]
+        })
+        var parts = Set(CollectorPart.allCases)
+        parts.subtract([.kvm, .jobs])
+        let scope = CollectionScope(parts: parts, includePattern: "web-.*", excludePattern: "web-2")
+        let (source, _) = try Self.source(ScriptedLibvirt(connection), scope: scope)
+        let batch = try await source.fetchStats()
+        #expect(batch.domains.map(\.name) == ["web-1"], "whole-name patterns: included and not excluded")
+        #expect(connection.groupsAsked == [0b011_1111_1111 & ~(1 << 10)], "the vm group is not asked for")
+        #expect(connection.count("virDomainGetJobStats") == 0, "no job calls with jobs off")
+        #expect(connection.count("virDomainGetCPUStats scratch") == 0, "an excluded domain costs no calls")
+        #expect(connection.count("virDomainGetCPUStats web-1") == 1)
+
+        let (everything, _) = try Self.source(ScriptedLibvirt(connection))
+        _ = try await everything.fetchStats()
+        #expect(connection.groupsAsked.last == 0, "every group: libvirt's own 0, which also takes new groups")
+        #expect(throws: (any Error).self) {
+            try LibvirtStatsSource(
+                uri: "x",
+                runner: LibvirtCallRunner(
+                    pool: BlockingCallPool(name: "x", maximumThreads: 1), deadline: .seconds(1),
+                    logger: .init(label: "x")),
+                scope: CollectionScope(parts: [], includePattern: "(unclosed"), logger: .init(label: "x"))
+        }
     }
 }

@@ -80,6 +80,7 @@ final class ScriptedConnection: LibvirtConnection {
     let onXML: @Sendable (String) throws(LibvirtError) -> String
     private let alive = Atomic<Bool>(true)
     private let calls = Mutex<[String]>([])
+    private let bulkGroups = Mutex<[UInt32]>([])
 
     init(
         onBulkStats: @escaping @Sendable (Bool, Int) throws(LibvirtError) -> [DomainStats],
@@ -115,9 +116,13 @@ final class ScriptedConnection: LibvirtConnection {
         }
     }
 
-    func allDomainStats(noWait: Bool) throws(LibvirtError) -> [DomainStats] {
-        try onBulkStats(noWait, record("virConnectGetAllDomainStats"))
+    func allDomainStats(groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats] {
+        bulkGroups.withLock { $0.append(groups) }
+        return try onBulkStats(noWait, record("virConnectGetAllDomainStats"))
     }
+
+    /// The `stats` argument of every bulk call so far.
+    var groupsAsked: [UInt32] { bulkGroups.withLock { $0 } }
 
     func controlInfo(ofDomain name: String) throws(LibvirtError) -> DomainControlInfo {
         _ = record("virDomainGetControlInfo \(name)")

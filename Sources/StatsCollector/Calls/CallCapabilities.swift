@@ -17,7 +17,7 @@ struct CallCapabilities {
 
     /// The per-domain calls still worth making.
     var calls: PerDomainCalls {
-        var calls: PerDomainCalls = [.perDomainFallback]
+        var calls: PerDomainCalls = [.perDomainFallback, .domainXML]
         if perCPUStats != false { calls.insert(.cpuStats) }
         if jobStats != false { calls.formUnion([.jobStats, .completedJobStats]) }
         return calls

@@ -21,9 +21,10 @@ public protocol LibvirtConnection: AnyObject, Sendable {
     /// (`virConnectIsAlive` and the close callback).
     var isAlive: Bool { get }
 
-    /// Every domain's stats for every stats group the driver supports (`virConnectGetAllDomainStats`),
-    /// with `VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT` when `noWait` is set.
-    func allDomainStats(noWait: Bool) throws(LibvirtError) -> [DomainStats]
+    /// Every domain's stats for the stats groups `groups` (`virDomainStatsTypes`; 0 for every group
+    /// the driver supports) in one `virConnectGetAllDomainStats`, with
+    /// `VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT` when `noWait` is set.
+    func allDomainStats(groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats]
 
     /// The state of the domain's control interface (`virDomainGetControlInfo`), which libvirt
     /// answers without waiting for the domain's job.

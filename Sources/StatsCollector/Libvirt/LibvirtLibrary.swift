@@ -70,11 +70,11 @@ extension LibvirtLibrary {
             !closeWatch.isClosed && virConnectIsAlive(connection) == 1
         }
 
-        func allDomainStats(noWait: Bool) throws(LibvirtError) -> [DomainStats] {
+        func allDomainStats(groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats] {
             var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
             let flags = noWait ? VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT.rawValue : 0
             let count = try call("virConnectGetAllDomainStats") {
-                virConnectGetAllDomainStats(connection, 0, &records, flags)
+                virConnectGetAllDomainStats(connection, groups, &records, flags)
             }
             defer { virDomainStatsRecordListFree(records) }
             guard let records else { return [] }

@@ -29,6 +29,8 @@ public actor LibvirtStatsSource: StatsSource {
     private var completeness = StatsCompleteness()
     private var lastIncomplete: Set<String> = []
     private var facts = DomainFactsCache()
+    private let scope: CollectionScope
+    private let filter: DomainFilter
     private let bulkCallsRunning = RunningCalls()
 
     /// Domains whose per-domain calls run at the same time. libvirtd allows 5 requests in flight
@@ -50,10 +52,14 @@ public actor LibvirtStatsSource: StatsSource {
     ///   - api: the libvirt calls; the real library unless a test scripts them.
     ///   - runner: runs each call with its deadline.
     ///   - gate: shared with the job poller, so that a domain never has two calls in flight.
+    ///   - scope: which stats groups, per-domain calls and domains to collect.
+    /// - Throws: the syntax error of the scope's domain patterns.
     public init(
         uri: String, api: any LibvirtAPI = LibvirtLibrary(), runner: LibvirtCallRunner,
-        gate: DomainCallGate = DomainCallGate(), logger: Logger
-    ) {
+        gate: DomainCallGate = DomainCallGate(), scope: CollectionScope = .everything, logger: Logger
+    ) throws {
+        self.scope = scope
+        self.filter = try DomainFilter(scope)
         self.runner = runner
         self.gate = gate
         self.logger = logger
@@ -71,7 +77,7 @@ public actor LibvirtStatsSource: StatsSource {
         if isNew { capabilities = CallCapabilities() }
         let records: [DomainStats]
         do {
-            records = try await allDomainStats(connection)
+            records = try await allDomainStats(connection).filter { filter.admits($0.name) }
         } catch {
             if !error.isDeadlineExceeded, !connection.isAlive { await keeper.drop(connection) }
             throw error
@@ -97,10 +103,11 @@ public actor LibvirtStatsSource: StatsSource {
                     message: "earlier calls are still waiting for libvirt")
             }
             let noWait = self.noWait
+            let groups = scope.bulkStatsGroups
             let outcome = await runner.run("virConnectGetAllDomainStats") {
                 [bulkCallsRunning] () -> Result<[DomainStats], LibvirtError> in
                 bulkCallsRunning.during {
-                    Result { () throws(LibvirtError) in try connection.allDomainStats(noWait: noWait) }
+                    Result { () throws(LibvirtError) in try connection.allDomainStats(groups: groups, noWait: noWait) }
                 }
             }
             switch outcome {
@@ -148,8 +155,8 @@ public actor LibvirtStatsSource: StatsSource {
     private func withPerDomainStats(
         _ records: [DomainStats], incomplete: Set<String>, on connection: any LibvirtConnection
     ) async -> StatsBatch {
-        let calls = capabilities.calls
-        let factsWanted = Set(facts.domainsToRead(in: records, at: .now))
+        let calls = capabilities.calls.intersection(scope.perDomainCalls)
+        let factsWanted = calls.contains(.domainXML) ? Set(facts.domainsToRead(in: records, at: .now)) : []
         var domains = records
         var errors: [CollectionError] = []
         var answered = false
@@ -160,7 +167,7 @@ public actor LibvirtStatsSource: StatsSource {
                 guard let index = next.next() else { return }
                 let name = records[index].name
                 let hasStateOnly = records[index].hasStateOnly
-                let domainCalls = factsWanted.contains(name) ? calls.union(.domainXML) : calls
+                let domainCalls = factsWanted.contains(name) ? calls : calls.subtracting(.domainXML)
                 group.addTask { [gate, runner] in
                     let outcome = await gate.call(name, PerDomainCalls.callName, on: runner) {
                         domainCalls.make(for: name, hasStateOnly: hasStateOnly, on: connection)

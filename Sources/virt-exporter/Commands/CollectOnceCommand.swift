@@ -45,7 +45,7 @@ struct CollectOnceCommand: ParsableCommand {
         if let fixturePath {
             snapshot = try collectFixture(at: fixturePath)
         } else {
-            guard let collected = collectFromLibvirt() else {
+            guard let collected = try collectFromLibvirt() else {
                 FileHandle.standardError.write(
                     Data("virt-exporter: collect-once: libvirt at \(libvirtURI) is unreachable\n".utf8))
                 throw ExitCode.failure
@@ -77,13 +77,13 @@ struct CollectOnceCommand: ParsableCommand {
 
     /// The collector's snapshot after `collections` collections; `nil` if libvirt was unreachable.
     /// The main thread waits while the collector runs on Swift's thread pool.
-    private func collectFromLibvirt() -> MetricsSnapshot? {
+    private func collectFromLibvirt() throws -> MetricsSnapshot? {
         let store = SnapshotStore()
         let logger = Logger(label: "virt-exporter.libvirt")
         let runner = LibvirtCallRunner(
             pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 6), deadline: .seconds(60), logger: logger)
         let collector = Collector(
-            source: LibvirtStatsSource(uri: libvirtURI, runner: runner, logger: logger), store: store,
+            source: try LibvirtStatsSource(uri: libvirtURI, runner: runner, logger: logger), store: store,
             exporterVersion: ExporterVersion.number, libvirtVersion: LibvirtLibrary().libraryVersion,
             logger: Logger(label: "virt-exporter.collector"))
         let done = DispatchSemaphore(value: 0)

@@ -20,7 +20,7 @@ struct DumpStatsCommand: AsyncParsableCommand {
         let logger = Logger(label: "virt-exporter.libvirt")
         let runner = LibvirtCallRunner(
             pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 4), deadline: .seconds(60), logger: logger)
-        let source = LibvirtStatsSource(uri: libvirtURI, runner: runner, logger: logger)
+        let source = try LibvirtStatsSource(uri: libvirtURI, runner: runner, logger: logger)
         let batch: StatsBatch
         do {
             batch = try await source.fetchStats()

@@ -12,6 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("config.file"), help: "JSON config file; flags override its keys.")
     var configFile: String?
 
+    @OptionGroup(title: "Collector parts and domains")
+    var collectors: CollectorFlags
+
     @Option(
         name: .customLong("web.listen-address"),
         help: "Address to listen on, host:port; repeat for several. (default: :9177)")
@@ -103,6 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
             try configuration.setJobPollInterval(jobPollInterval, from: "--collector.job-poll-interval")
         }
         if let collectorRates { configuration.derivesMetrics = collectorRates }
+        try collectors.apply(to: &configuration.collectors)
         if let logLevel { try configuration.setLogLevel(logLevel, from: "--log.level") }
         return configuration
     }
@@ -161,10 +165,12 @@ struct ServeCommand: AsyncParsableCommand {
             pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 6),
             deadline: LibvirtStatsSource.callDeadline(forInterval: configuration.collectorInterval),
             logger: libvirtLogger)
-        let source = LibvirtStatsSource(
-            uri: configuration.libvirtURI, runner: collectionCalls, gate: gate, logger: libvirtLogger)
+        let scope = configuration.collectors.scope
+        let source = try LibvirtStatsSource(
+            uri: configuration.libvirtURI, runner: collectionCalls, gate: gate, scope: scope, logger: libvirtLogger)
         // The job poller's calls wait at most one poll interval, so a stuck domain never delays a pass.
-        let jobCalls = configuration.jobPollInterval.map { interval in
+        // With the jobs part off there is no job poller.
+        let jobCalls = (scope.parts.contains(.jobs) ? configuration.jobPollInterval : nil).map { interval in
             LibvirtCallRunner(
                 pool: BlockingCallPool(name: "libvirt-jobs", maximumThreads: 4), deadline: interval,
                 logger: Logger(label: "virt-exporter.jobs"))

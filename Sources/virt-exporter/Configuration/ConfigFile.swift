@@ -1,4 +1,5 @@
 import Foundation
+import StatsCollector
 
 /// Reads the JSON config file. Its keys mirror the flags: `{"collector": {"interval": "15s"}}` is
 /// `--collector.interval 15s`. Every key is optional; an unknown key, a value of the wrong type or
@@ -19,6 +20,9 @@ enum ConfigFile {
         case collectorInterval = "collector.interval"
         case jobPollInterval = "collector.job-poll-interval"
         case collectorRates = "collector.rates"
+        case disableDefaults = "collector.disable-defaults"
+        case domainInclude = "collector.domain-include"
+        case domainExclude = "collector.domain-exclude"
         case logLevel = "log.level"
 
         /// Checks `value`'s type and sets this key in `configuration`; `origin` names the key in errors.
@@ -45,13 +49,21 @@ enum ConfigFile {
             case .collectorInterval: try configuration.setCollectorInterval(value.string(origin), from: origin)
             case .jobPollInterval: try configuration.setJobPollInterval(value.string(origin), from: origin)
             case .collectorRates: configuration.derivesMetrics = try value.bool(origin)
+            case .disableDefaults: configuration.collectors.disableDefaults = try value.bool(origin)
+            case .domainInclude:
+                configuration.collectors.includePattern = try CollectorChoices.pattern(value, from: origin)
+            case .domainExclude:
+                configuration.collectors.excludePattern = try CollectorChoices.pattern(value, from: origin)
             case .logLevel: try configuration.setLogLevel(value.string(origin), from: origin)
             }
         }
     }
 
-    /// Every key the file may hold, dotted, for the docs and for error messages.
-    static var keyNames: [String] { Key.allCases.map(\.rawValue) }
+    /// Every key the file may hold, dotted, for the docs and for error messages: the keys above and
+    /// `collector.<part>` for each part of the collection.
+    static var keyNames: [String] {
+        Key.allCases.map(\.rawValue) + CollectorPart.allCases.map { "collector.\($0.rawValue)" }
+    }
 
     /// Applies the file at `path` on top of `configuration`.
     static func apply(fileAt path: String, to configuration: inout ExporterConfiguration) throws(ConfigurationError) {
@@ -92,6 +104,10 @@ enum ConfigFile {
             }
             for (entry, value) in entries.sorted(by: { $0.key < $1.key }) {
                 let dotted = "\(section).\(entry)"
+                if section == "collector", let part = CollectorPart(rawValue: entry) {
+                    configuration.collectors.parts[part] = try value.bool("config file \(name): \"\(dotted)\"")
+                    continue
+                }
                 guard let key = Key(rawValue: dotted) else {
                     throw ConfigurationError(unknownKey(dotted, in: name))
                 }

@@ -30,6 +30,8 @@ struct ExporterConfiguration: Equatable {
     var jobPollInterval: Duration? = .seconds(1)
     /// `collector.rates`: whether to publish derived gauges (rates, latencies, job progress).
     var derivesMetrics = true
+    /// `collector.<part>`, `collector.disable-defaults`, `collector.domain-include` and `-exclude`.
+    var collectors = CollectorChoices()
     /// `log.level`
     var logLevel = Logger.Level.info
 

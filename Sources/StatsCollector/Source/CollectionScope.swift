@@ -1,0 +1,121 @@
+/// One part of what the exporter collects, switched by `--[no-]collector.<name>` and the config key
+/// `collector.<name>`: a stats group of the bulk call, or a per-domain call. Turning a bulk group
+/// off takes it out of the `virConnectGetAllDomainStats` call, so libvirtd does less work.
+///
+/// The state group is always collected: whether a domain runs decides everything else.
+public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
+    case cpu
+    case balloon
+    case vcpu
+    case interface
+    case block
+    case perf
+    case iothread
+    case memory
+    case dirtyrate
+    case kvm
+    case cpustats
+    case jobs
+    case metadata
+
+    /// What the part collects, for `--help` and the README.
+    public var help: String {
+        switch self {
+        case .cpu: "CPU time (bulk group cpu-total)."
+        case .balloon: "Memory and balloon statistics (bulk group balloon)."
+        case .vcpu: "Per-vCPU state and times (bulk group vcpu)."
+        case .interface: "Network interface counters (bulk group interface)."
+        case .block: "Block device counters and sizes (bulk group block)."
+        case .perf: "perf event counters (bulk group perf)."
+        case .iothread: "IOThread polling settings (bulk group iothread)."
+        case .memory: "Memory bandwidth and cache monitors (bulk group memory)."
+        case .dirtyrate: "Dirty page rate (bulk group dirtyrate)."
+        case .kvm: "KVM's own statistics, vm.* and vcpu.<n>.* (bulk group vm)."
+        case .cpustats: "CPU time per host CPU (virDomainGetCPUStats)."
+        case .jobs: "Active and completed job stats and the job poller (virDomainGetJobStats)."
+        case .metadata: "OpenStack metadata and disk and interface details from the domain XML (virDomainGetXMLDesc)."
+        }
+    }
+
+    /// Whether the part is on unless `--collector.disable-defaults` is given.
+    public var isDefault: Bool { true }
+
+    /// The bulk call's stats group (`virDomainStatsTypes`), for the bulk parts.
+    var bulkGroup: UInt32? {
+        switch self {
+        case .cpu: 1 << 1
+        case .balloon: 1 << 2
+        case .vcpu: 1 << 3
+        case .interface: 1 << 4
+        case .block: 1 << 5
+        case .perf: 1 << 6
+        case .iothread: 1 << 7
+        case .memory: 1 << 8
+        case .dirtyrate: 1 << 9
+        case .kvm: 1 << 10
+        case .cpustats, .jobs, .metadata: nil
+        }
+    }
+
+    public static func < (lhs: CollectorPart, rhs: CollectorPart) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// What a collection reads: which parts, and which domains.
+public struct CollectionScope: Sendable, Equatable {
+    /// The parts switched on.
+    public var parts: Set<CollectorPart>
+    /// Domains whose whole name matches this regular expression are collected; all when `nil`.
+    public var includePattern: String?
+    /// Domains whose whole name matches this regular expression are not; none when `nil`.
+    public var excludePattern: String?
+
+    /// Everything, every domain.
+    public static let everything = CollectionScope(parts: Set(CollectorPart.allCases))
+
+    /// Creates a scope.
+    public init(parts: Set<CollectorPart>, includePattern: String? = nil, excludePattern: String? = nil) {
+        self.parts = parts
+        self.includePattern = includePattern
+        self.excludePattern = excludePattern
+    }
+
+    /// The `stats` argument of `virConnectGetAllDomainStats`: 0 (every group the driver has) when
+    /// every bulk part is on, else the state group and the parts that are on.
+    var bulkStatsGroups: UInt32 {
+        let bulkParts = CollectorPart.allCases.filter { $0.bulkGroup != nil }
+        guard !bulkParts.allSatisfy(parts.contains) else { return 0 }
+        return parts.compactMap(\.bulkGroup).reduce(1 << 0, |)
+    }
+
+    /// The per-domain calls these parts allow.
+    var perDomainCalls: PerDomainCalls {
+        var calls: PerDomainCalls = [.perDomainFallback]
+        if parts.contains(.cpustats) { calls.insert(.cpuStats) }
+        if parts.contains(.jobs) { calls.formUnion([.jobStats, .completedJobStats]) }
+        if parts.contains(.metadata) { calls.insert(.domainXML) }
+        return calls
+    }
+}
+
+/// Which domains a collection reads, by their whole names.
+struct DomainFilter {
+    private let include: Regex<AnyRegexOutput>?
+    private let exclude: Regex<AnyRegexOutput>?
+
+    /// Compiles the scope's patterns.
+    ///
+    /// - Throws: the regular expression's syntax error; the configuration checks patterns at start-up.
+    init(_ scope: CollectionScope) throws {
+        include = try scope.includePattern.map { try Regex($0) }
+        exclude = try scope.excludePattern.map { try Regex($0) }
+    }
+
+    /// Whether the domain called `name` is collected.
+    func admits(_ name: String) -> Bool {
+        if let include, (try? include.wholeMatch(in: name)) == nil { return false }
+        if let exclude, (try? exclude.wholeMatch(in: name)) != nil { return false }
+        return true
+    }
+}

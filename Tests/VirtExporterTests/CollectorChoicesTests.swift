@@ -1,0 +1,53 @@
+import Foundation
+import StatsCollector
+import Testing
+
+@testable import virt_exporter
+
+@Suite struct CollectorChoicesTests {
+    private func scope(_ arguments: [String], file json: String? = nil) throws -> CollectionScope {
+        var arguments = arguments
+        var file: URL?
+        if let json {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("collectors-\(UUID()).json")
+            try Data(json.utf8).write(to: url)
+            arguments += ["--config.file", url.path]
+            file = url
+        }
+        defer { file.map { try? FileManager.default.removeItem(at: $0) } }
+        return try ServeCommand.parse(arguments).resolvedConfiguration().collectors.scope
+    }
+
+    @Test func everyPartIsOnByDefault() throws {
+        #expect(try scope([]) == .everything)
+    }
+
+    @Test func flagsSwitchPartsOverTheFileAndDisableDefaultsKeepsOnlyThoseNamed() throws {
+        #expect(try scope(["--no-collector.kvm"]).parts == Set(CollectorPart.allCases).subtracting([.kvm]))
+        #expect(
+            try scope(["--collector.disable-defaults", "--collector.jobs", "--collector.cpu"]).parts == [.jobs, .cpu])
+        let file = #"{"collector": {"disable-defaults": true, "block": true, "balloon": true}}"#
+        #expect(try scope(["--no-collector.balloon"], file: file).parts == [.block], "flags win over the file")
+    }
+
+    @Test func domainPatternsAreCheckedAndNamed() throws {
+        let chosen = try scope(["--collector.domain-include", "web-.*", "--collector.domain-exclude", "web-test"])
+        #expect(chosen.includePattern == "web-.*")
+        #expect(chosen.excludePattern == "web-test")
+        #expect {
+            try scope(["--collector.domain-include", "(web"])
+        } throws: { error in
+            "\(error)".hasPrefix("--collector.domain-include: not a valid regular expression: \"(web\"")
+        }
+        #expect {
+            try scope([], file: #"{"collector": {"domain-exclude": "[a-"}}"#)
+        } throws: { error in
+            "\(error)".contains("\"collector.domain-exclude\": not a valid regular expression")
+        }
+        #expect {
+            try scope([], file: #"{"collector": {"kvm": "off"}}"#)
+        } throws: { error in
+            "\(error)".contains("\"collector.kvm\" must be true or false, got a string")
+        }
+    }
+}
