@@ -62,6 +62,19 @@ enum Faults {
         return Date().timeIntervalSince(started)
     }
 
+    /// The most per-domain calls about `domain` that were past their deadline at once, from the
+    /// exporter's log lines for calls that overran and for overdue calls that returned.
+    static func mostCallsWaiting(for domain: String, in log: String) -> Int {
+        var waiting = 0
+        var most = 0
+        for line in log.split(separator: "\n") where line.contains("domain=\(domain) ") {
+            if line.contains("overran its deadline") { waiting += 1 }
+            if line.contains("overdue libvirt call returned") { waiting -= 1 }
+            most = max(most, waiting)
+        }
+        return most
+    }
+
     /// A field of `/proc/<pid>/status`, such as `Threads` or `VmRSS` (kB).
     static func procStatus(_ pid: Int32, _ field: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
@@ -86,7 +99,9 @@ struct TimedScrape {
         while Date().timeIntervalSince(start) < duration {
             try during(Date().timeIntervalSince(start))
             let before = Date()
-            let reply = try HTTPReply.fetch(port: port, path: "/metrics")
+            guard let reply = try? HTTPReply.fetch(port: port, path: "/metrics") else {
+                throw HTTPTestError("the exporter stopped answering \(before.timeIntervalSince(start)) s in")
+            }
             scrapes.append(
                 TimedScrape(
                     time: before.timeIntervalSince(start), seconds: Date().timeIntervalSince(before),

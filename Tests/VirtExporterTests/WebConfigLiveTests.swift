@@ -115,7 +115,12 @@ import Testing
             """, in: certificates)
         let exporter = try exporter(webConfig: config)
         let url = "http://127.0.0.1:\(exporter.port)/metrics"
-        let right = try CurlReply.fetch(url, ["-u", "prometheus:scrape-secret"])
+        // /metrics says 503 until the first collection has finished.
+        var right = try CurlReply.fetch(url, ["-u", "prometheus:scrape-secret"])
+        for _ in 0..<100 where right.status == 503 {
+            Thread.sleep(forTimeInterval: 0.1)
+            right = try CurlReply.fetch(url, ["-u", "prometheus:scrape-secret"])
+        }
         #expect(right.status == 200)
         #expect(right.headers["x-frame-options"] == "deny")
         #expect(right.headers["x-content-type-options"] == "nosniff")

@@ -4,8 +4,8 @@ public import Logging
 /// main collection, so that a migration's progress is seen second by second and a short job does
 /// not fall between two collections unseen.
 ///
-/// It has its own read-only connection and its own threads, so a slow main collection does not
-/// hold it up. Domains are tracked when the main collection sees an active job, or when libvirt
+/// It has its own read-only connections (one for domain events, one per poll in flight) and its
+/// own threads, so a slow main collection does not hold it up. Domains are tracked when the main collection sees an active job, or when libvirt
 /// reports a migration iteration; when libvirt reports a job completed, that domain's completed
 /// job stats are read at once. The tracked domains are polled side by side, each through the
 /// ``DomainCallGate`` it shares with the main collection and with the runner's deadline: a domain
@@ -15,7 +15,10 @@ public actor JobPoller {
     private let gate: DomainCallGate
     private let runner: LibvirtCallRunner
     private let logger: Logger
+    /// The connection that receives domain events; it makes no other call.
     private let keeper: ConnectionKeeper
+    /// Connections for the polls, one per poll in flight (``ConnectionPool`` says why).
+    private let connections: ConnectionPool
     private let events: AsyncStream<DomainEvent>
     private let eventSink: AsyncStream<DomainEvent>.Continuation
     private var tracked: Set<String> = []
@@ -35,6 +38,7 @@ public actor JobPoller {
         self.runner = runner
         self.logger = logger
         self.keeper = ConnectionKeeper(uri: uri, api: api, runner: runner, logger: logger)
+        self.connections = ConnectionPool(uri: uri, api: api, maximumConnections: runner.pool.maximumThreads)
         (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
     }
 
@@ -81,35 +85,34 @@ public actor JobPoller {
     }
 
     private func pollTracked(deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
-        guard !tracked.isEmpty else {
-            // Stay connected, so that domain events keep arriving.
-            _ = await connection()
-            return
-        }
+        // Stay connected, so that domain events keep arriving.
+        await watchEvents()
+        guard !tracked.isEmpty else { return }
         await poll(tracked.sorted(), deliver: deliver)
     }
 
     /// Reads the domains' job stats side by side and hands each answer on; stops tracking a
     /// domain once its job is over.
     private func poll(_ domains: [String], deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
-        guard let connection = await connection() else { return }
         typealias Poll = (
             domain: String, started: ContinuousClock.Instant,
             outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>?
         )
         await withTaskGroup(of: Poll.self) { group in
             for domain in domains {
-                group.addTask { [gate, runner] in
+                group.addTask { [gate, runner, connections] in
                     let started = ContinuousClock.now
                     let outcome = await gate.call(domain, "virDomainGetJobStats", on: runner) {
                         () throws(LibvirtError) in
-                        try PerDomainCalls.jobFields(of: domain, on: connection)
+                        try connections.withConnection { connection throws(LibvirtError) in
+                            try PerDomainCalls.jobFields(of: domain, on: connection)
+                        }
                     }
                     return (domain, started, outcome)
                 }
             }
             for await poll in group {
-                await record(poll.outcome, of: poll.domain, on: connection)
+                record(poll.outcome, of: poll.domain)
                 if case .finished(.success(let parameters)) = poll.outcome {
                     await deliver(JobUpdate(domain: poll.domain, parameters: parameters, readAt: poll.started), polls)
                 }
@@ -118,10 +121,7 @@ public actor JobPoller {
     }
 
     /// Counts a poll, and stops tracking a domain whose job ended or that is gone.
-    private func record(
-        _ outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>?, of domain: String,
-        on connection: any LibvirtConnection
-    ) async {
+    private func record(_ outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>?, of domain: String) {
         guard let outcome else { return }
         polls += 1
         switch outcome {
@@ -133,21 +133,18 @@ public actor JobPoller {
             } else {
                 logger.debug("job stats poll failed", metadata: ["domain": "\(domain)", "error": "\(error)"])
             }
-            if !connection.isAlive { await keeper.drop(connection) }
         case .overran:
             break
         }
     }
 
-    /// The poller's connection, opened (and subscribed to domain events) when needed.
-    private func connection() async -> (any LibvirtConnection)? {
+    /// Keeps the events connection open, subscribed to domain events.
+    private func watchEvents() async {
         do {
             let (connection, isNew) = try await keeper.connection()
             if isNew { await subscribe(connection) }
-            return connection
         } catch {
-            logger.debug("job poller cannot connect", metadata: ["error": "\(error)"])
-            return nil
+            logger.debug("job poller cannot connect for domain events", metadata: ["error": "\(error)"])
         }
     }
 

@@ -41,7 +41,12 @@ public struct LibvirtError: Error, Sendable, Hashable, CustomStringConvertible {
         /// `VIR_ERR_AGENT_UNRESPONSIVE`: the guest agent does not answer.
         public static let agentUnresponsive = Code(rawValue: 86)
 
+        /// Not libvirt's: every connection of the exporter's pool is busy with a call that has not
+        /// returned, so no call could be made (``ConnectionPool``).
+        public static let connectionsBusy = Code(rawValue: -1)
+
         private static let names: [Int32: String] = [
+            -1: "connections_busy",
             1: "internal_error", 3: "no_support", 5: "no_connect", 6: "invalid_connection",
             8: "invalid_argument", 9: "operation_failed", 29: "operation_denied", 38: "system_error",
             39: "rpc", 42: "no_domain", 45: "auth_failed", 55: "operation_invalid",

@@ -20,10 +20,12 @@ import Synchronization
 /// the test driver) is asked once per connection: the failure is counted and logged once, and the
 /// batch says the stats are unavailable.
 public actor LibvirtStatsSource: StatsSource {
+    private let uri: String
     private let runner: LibvirtCallRunner
     private let gate: DomainCallGate
     private let logger: Logger
-    private let keeper: ConnectionKeeper
+    private let connections: ConnectionPool
+    private var connectionGeneration = 0
     private var noWait = true
     private var capabilities = CallCapabilities()
     private var completeness = StatsCompleteness()
@@ -58,12 +60,14 @@ public actor LibvirtStatsSource: StatsSource {
         uri: String, api: any LibvirtAPI = LibvirtLibrary(), runner: LibvirtCallRunner,
         gate: DomainCallGate = DomainCallGate(), scope: CollectionScope = .everything, logger: Logger
     ) throws {
+        self.uri = uri
         self.scope = scope
         self.filter = try DomainFilter(scope)
         self.runner = runner
         self.gate = gate
         self.logger = logger
-        self.keeper = ConnectionKeeper(uri: uri, api: api, runner: runner, logger: logger)
+        self.connections = ConnectionPool(
+            uri: uri, api: api, maximumConnections: Self.concurrentDomains + Self.bulkCallsInFlight + 1)
     }
 
     /// Marks `domain`'s facts (metadata, device details) as possibly changed, as libvirt's
@@ -73,27 +77,26 @@ public actor LibvirtStatsSource: StatsSource {
     }
 
     public func fetchStats() async throws(CollectionError) -> StatsBatch {
-        let (connection, isNew) = try await keeper.connection()
-        if isNew { capabilities = CallCapabilities() }
-        let records: [DomainStats]
-        do {
-            records = try await allDomainStats(connection).filter { filter.admits($0.name) }
-        } catch {
-            if !error.isDeadlineExceeded, !connection.isAlive { await keeper.drop(connection) }
-            throw error
+        let records = try await allDomainStats().filter { filter.admits($0.name) }
+        // A connection opened after an outage may reach another daemon: learn what it supports again.
+        if connections.generation != connectionGeneration {
+            connectionGeneration = connections.generation
+            capabilities = CallCapabilities()
+            logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
         }
         completeness.keep(only: Set(records.map(\.name)))
         facts.keep(only: Set(records.map(\.name)))
-        let incomplete = await incompleteDomains(of: records, on: connection)
+        let incomplete = await incompleteDomains(of: records)
         // A domain whose stats are whole again answers again: its per-domain calls need not wait
         // out a backoff that its stuck QEMU started.
         for name in lastIncomplete.subtracting(incomplete) { gate.clearBackoff(name) }
         lastIncomplete = incomplete
-        return await withPerDomainStats(records, incomplete: incomplete, on: connection)
+        return await withPerDomainStats(records, incomplete: incomplete)
     }
 
-    /// The bulk call, asked once more when it overruns, and without `NOWAIT` when the daemon rejects it.
-    private func allDomainStats(_ connection: any LibvirtConnection) async throws(CollectionError) -> [DomainStats] {
+    /// The bulk call, asked once more (on another connection) when it overruns, and without
+    /// `NOWAIT` when the daemon rejects it.
+    private func allDomainStats() async throws(CollectionError) -> [DomainStats] {
         var attempts = 0
         while true {
             attempts += 1
@@ -105,9 +108,13 @@ public actor LibvirtStatsSource: StatsSource {
             let noWait = self.noWait
             let groups = scope.bulkStatsGroups
             let outcome = await runner.run("virConnectGetAllDomainStats") {
-                [bulkCallsRunning] () -> Result<[DomainStats], LibvirtError> in
+                [bulkCallsRunning, connections] () -> Result<[DomainStats], LibvirtError> in
                 bulkCallsRunning.during {
-                    Result { () throws(LibvirtError) in try connection.allDomainStats(groups: groups, noWait: noWait) }
+                    Result { () throws(LibvirtError) in
+                        try connections.withConnection { connection throws(LibvirtError) in
+                            try connection.allDomainStats(groups: groups, noWait: noWait)
+                        }
+                    }
                 }
             }
             switch outcome {
@@ -118,6 +125,10 @@ public actor LibvirtStatsSource: StatsSource {
                     "libvirt rejected VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT; collecting without it",
                     metadata: ["error": "\(error.message)"])
                 self.noWait = false
+            case .finished(.failure(let error)) where error.code == .connectionsBusy:
+                throw CollectionError(
+                    call: "virConnectGetAllDomainStats", reason: CollectionError.deadlineExceeded,
+                    message: "earlier calls and connections are still waiting for libvirt")
             case .finished(.failure(let error)):
                 throw error.collectionError()
             case .overran where attempts < 2:
@@ -133,14 +144,15 @@ public actor LibvirtStatsSource: StatsSource {
     /// The running domains whose records lack stats, asking the control interface of those
     /// that need it, through the gate: a stuck domain may keep even that call waiting, so it gets
     /// no second one while the first is in flight.
-    private func incompleteDomains(of records: [DomainStats], on connection: any LibvirtConnection) async
-        -> Set<String>
-    {
+    private func incompleteDomains(of records: [DomainStats]) async -> Set<String> {
         var incomplete: Set<String> = []
         for record in records where completeness.judge(record) == .askControlInterface {
             let name = record.name
-            let outcome = await gate.call(name, "virDomainGetControlInfo", on: runner) { () throws(LibvirtError) in
-                try connection.controlInfo(ofDomain: name)
+            let outcome = await gate.call(name, "virDomainGetControlInfo", on: runner) {
+                [connections] () throws(LibvirtError) in
+                try connections.withConnection { connection throws(LibvirtError) in
+                    try connection.controlInfo(ofDomain: name)
+                }
             }
             if case .finished(.success(let info)) = outcome, StatsCompleteness.isFree(info) {
                 completeness.accept(record)
@@ -152,9 +164,7 @@ public actor LibvirtStatsSource: StatsSource {
     }
 
     /// The batch: `records` with the per-domain stats of every running, complete domain added.
-    private func withPerDomainStats(
-        _ records: [DomainStats], incomplete: Set<String>, on connection: any LibvirtConnection
-    ) async -> StatsBatch {
+    private func withPerDomainStats(_ records: [DomainStats], incomplete: Set<String>) async -> StatsBatch {
         let calls = capabilities.calls.intersection(scope.perDomainCalls)
         let factsWanted = calls.contains(.domainXML) ? Set(facts.domainsToRead(in: records, at: .now)) : []
         var domains = records
@@ -168,9 +178,12 @@ public actor LibvirtStatsSource: StatsSource {
                 let name = records[index].name
                 let hasStateOnly = records[index].hasStateOnly
                 let domainCalls = factsWanted.contains(name) ? calls : calls.subtracting(.domainXML)
-                group.addTask { [gate, runner] in
+                group.addTask { [gate, runner, connections] in
                     let outcome = await gate.call(name, PerDomainCalls.callName, on: runner) {
-                        domainCalls.make(for: name, hasStateOnly: hasStateOnly, on: connection)
+                        () throws(LibvirtError) in
+                        try connections.withConnection { connection throws(LibvirtError) in
+                            domainCalls.make(for: name, hasStateOnly: hasStateOnly, on: connection)
+                        }
                     }
                     return (index, outcome)
                 }
