@@ -47,6 +47,12 @@ final class FrontDoor: Sendable {
         let path: String
         /// Looks up a request header by name.
         let header: (String) -> String?
+
+        /// Whether a body follows the header: a `Content-Length` other than 0, or any `Transfer-Encoding`.
+        var hasBody: Bool {
+            header("Transfer-Encoding") != nil
+                || (header("Content-Length").map { $0.trimmingCharacters(in: .whitespaces) != "0" } ?? false)
+        }
     }
 
     /// The answer to a request.
@@ -61,9 +67,7 @@ final class FrontDoor: Sendable {
     /// Decides the answer to `request`.
     func answer(_ request: Request, at now: ContinuousClock.Instant) -> Answer {
         let state = webState
-        let hasBody =
-            request.header("Transfer-Encoding") != nil
-            || (request.header("Content-Length").map { $0.trimmingCharacters(in: .whitespaces) != "0" } ?? false)
+        let hasBody = request.hasBody
         let answer = decide(request, config: state.config, hasBody: hasBody, at: now)
         let extra = state.config.headers.map { (name: $0.name, value: $0.value) }
         let closing: [(name: String, value: String)] = hasBody ? [("Connection", "close")] : []
