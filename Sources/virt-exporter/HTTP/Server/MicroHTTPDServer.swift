@@ -14,7 +14,9 @@ struct HTTPServerError: Error, CustomStringConvertible {
 /// One daemon serves each listening socket; libmicrohttpd's own threads accept connections and
 /// call back here. Every connection is counted in the ``FrontDoor``'s ``ConnectionTable`` (and
 /// closed at once past its limits); every request is answered by the front door from the latest
-/// snapshot, at the first call of the access handler, once its header is complete. A snapshot body
+/// snapshot, once it has been read (see ``handleRequest``). A TLS session gets the web config's
+/// versions and client certificate request as it starts, and a request's client certificate is
+/// checked before it is answered. A snapshot body
 /// is sent straight from the snapshot's memory: the response holds a retained reference that its
 /// free callback releases.
 final class MicroHTTPDServer: Sendable {
