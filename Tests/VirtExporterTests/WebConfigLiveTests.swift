@@ -61,6 +61,21 @@ import Testing
         #expect(exporter.terminate() == 0)
     }
 
+    @Test func closesAStalledTLSHandshakeAtTheHeaderDeadline() throws {
+        let certificates = try TestCertificates()
+        let config = try writeWebConfig(
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n", in: certificates)
+        let exporter = try ExporterProcess([
+            "--libvirt.uri", "test:///default", "--web.config.file", config, "--web.header-timeout", "1s",
+        ])
+        let connection = try RawConnection(port: exporter.port)
+        let start = Date()
+        let reply = connection.readUntilClosed(seconds: 5)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(reply.closed)
+        #expect(elapsed > 0.9 && elapsed < 3, "closed after \(elapsed) s")
+    }
+
     @Test func checksTheAllowedSANs() throws {
         let certificates = try TestCertificates()
         let base = """
