@@ -76,6 +76,55 @@ import Testing
         #expect(elapsed > 0.9 && elapsed < 3, "closed after \(elapsed) s")
     }
 
+    /// What each client certificate gets under `client_auth_type`: none, one signed by the client
+    /// CA, and a self-signed one. 200 means served; 0, refused (handshake failed or connection closed).
+    @Test(arguments: [
+        ("RequestClientCert", [200, 200, 200]),
+        ("RequireAnyClientCert", [0, 200, 200]),
+        ("VerifyClientCertIfGiven", [200, 200, 0]),
+        ("RequireAndVerifyClientCert", [0, 200, 0]),
+    ])
+    func appliesEachClientAuthType(type: String, expected: [Int]) throws {
+        let certificates = try TestCertificates()
+        let config = try writeWebConfig(
+            """
+            tls_server_config:
+              cert_file: server.pem
+              key_file: server.key
+              client_auth_type: \(type)
+              client_ca_file: ca.pem
+            """, in: certificates)
+        let exporter = try exporter(webConfig: config)
+        let url = "https://127.0.0.1:\(exporter.port)/-/healthy"
+        let trusted = ["--cacert", certificates.caCertificate]
+        let statuses = try [
+            CurlReply.fetch(url, trusted).status,
+            CurlReply.fetch(url, trusted + ["--cert", certificates.clientCertificate, "--key", certificates.clientKey])
+                .status,
+            CurlReply.fetch(
+                url, trusted + ["--cert", certificates.strangerCertificate, "--key", certificates.strangerKey]
+            )
+            .status,
+        ]
+        #expect(statuses == expected, "\(type)")
+    }
+
+    @Test func offersOnlyThePreferredCurves() throws {
+        let certificates = try TestCertificates()
+        let config = try writeWebConfig(
+            """
+            tls_server_config:
+              cert_file: server.pem
+              key_file: server.key
+              curve_preferences: [X25519]
+            """, in: certificates)
+        let exporter = try exporter(webConfig: config)
+        let url = "https://127.0.0.1:\(exporter.port)/-/healthy"
+        let trusted = ["--cacert", certificates.caCertificate]
+        #expect(try CurlReply.fetch(url, trusted + ["--curves", "X25519"]).status == 200)
+        #expect(try CurlReply.fetch(url, trusted + ["--curves", "P-384"]).status == 0)
+    }
+
     @Test func checksTheAllowedSANs() throws {
         let certificates = try TestCertificates()
         let base = """
