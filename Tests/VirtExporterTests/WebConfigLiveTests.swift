@@ -231,9 +231,9 @@ import Testing
     @Test(arguments: [
         (
             "tls_server_config:\n  cert_file: a.pem\n  key_fil: a.key\n",
-            #""tls_server_config.key_fil" (line 3, column 12): unknown key"#
+            #""tls_server_config.key_fil" (line 3, column 3): unknown key"#
         ),
-        ("tls_serverconfig:\n  cert_file: a.pem\n", #""tls_serverconfig" (line 2, column 3): unknown key"#),
+        ("tls_serverconfig:\n  cert_file: a.pem\n", #""tls_serverconfig" (line 1, column 1): unknown key"#),
         (
             "basic_auth_users:\n  alice: plaintext\n",
             #""basic_auth_users.alice" (line 2, column 10): must be a bcrypt hash"#
