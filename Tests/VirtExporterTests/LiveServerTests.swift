@@ -137,6 +137,15 @@ import Testing
             "\(result.output)")
     }
 
+    @Test func keepsTheConnectionAliveBetweenScrapes() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri", "test:///default", "--collector.interval", "1m"])
+        try exporter.waitUntilReady()
+        let url = "http://127.0.0.1:\(exporter.port)/metrics"
+        let result = try Command.run("/usr/bin/curl", ["-sv", "-o", "/dev/null", "-o", "/dev/null", url, url])
+        #expect(result.output.contains("Re-using existing connection"), "\(result.output)")
+        #expect(!result.output.contains("Connection: close"), "\(result.output)")
+    }
+
     @Test func helpListsTheFlagsOfTheDefaultCommand() throws {
         let result = try Command.run(ExporterProcess.binary.path, ["--help"])
         #expect(result.status == 0)

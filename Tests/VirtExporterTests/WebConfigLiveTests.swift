@@ -61,6 +61,70 @@ import Testing
         #expect(exporter.terminate() == 0)
     }
 
+    @Test func closesAStalledTLSHandshakeAtTheHeaderDeadline() throws {
+        let certificates = try TestCertificates()
+        let config = try writeWebConfig(
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n", in: certificates)
+        let exporter = try ExporterProcess([
+            "--libvirt.uri", "test:///default", "--web.config.file", config, "--web.header-timeout", "1s",
+        ])
+        let connection = try RawConnection(port: exporter.port)
+        let start = Date()
+        let reply = connection.readUntilClosed(seconds: 5)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(reply.closed)
+        #expect(elapsed > 0.9 && elapsed < 3, "closed after \(elapsed) s")
+    }
+
+    /// What each client certificate gets under `client_auth_type`: none, one signed by the client
+    /// CA, and a self-signed one. 200 means served; 0, refused (handshake failed or connection closed).
+    @Test(arguments: [
+        ("RequestClientCert", [200, 200, 200]),
+        ("RequireAnyClientCert", [0, 200, 200]),
+        ("VerifyClientCertIfGiven", [200, 200, 0]),
+        ("RequireAndVerifyClientCert", [0, 200, 0]),
+    ])
+    func appliesEachClientAuthType(type: String, expected: [Int]) throws {
+        let certificates = try TestCertificates()
+        let config = try writeWebConfig(
+            """
+            tls_server_config:
+              cert_file: server.pem
+              key_file: server.key
+              client_auth_type: \(type)
+              client_ca_file: ca.pem
+            """, in: certificates)
+        let exporter = try exporter(webConfig: config)
+        let url = "https://127.0.0.1:\(exporter.port)/-/healthy"
+        let trusted = ["--cacert", certificates.caCertificate]
+        let statuses = try [
+            CurlReply.fetch(url, trusted).status,
+            CurlReply.fetch(url, trusted + ["--cert", certificates.clientCertificate, "--key", certificates.clientKey])
+                .status,
+            CurlReply.fetch(
+                url, trusted + ["--cert", certificates.strangerCertificate, "--key", certificates.strangerKey]
+            )
+            .status,
+        ]
+        #expect(statuses == expected, "\(type)")
+    }
+
+    @Test func offersOnlyThePreferredCurves() throws {
+        let certificates = try TestCertificates()
+        let config = try writeWebConfig(
+            """
+            tls_server_config:
+              cert_file: server.pem
+              key_file: server.key
+              curve_preferences: [X25519]
+            """, in: certificates)
+        let exporter = try exporter(webConfig: config)
+        let url = "https://127.0.0.1:\(exporter.port)/-/healthy"
+        let trusted = ["--cacert", certificates.caCertificate]
+        #expect(try CurlReply.fetch(url, trusted + ["--curves", "X25519"]).status == 200)
+        #expect(try CurlReply.fetch(url, trusted + ["--curves", "P-384"]).status == 0)
+    }
+
     @Test func checksTheAllowedSANs() throws {
         let certificates = try TestCertificates()
         let base = """
@@ -172,9 +236,9 @@ import Testing
     @Test(arguments: [
         (
             "tls_server_config:\n  cert_file: a.pem\n  key_fil: a.key\n",
-            #""tls_server_config.key_fil" (line 3, column 12): unknown key"#
+            #""tls_server_config.key_fil" (line 3, column 3): unknown key"#
         ),
-        ("tls_serverconfig:\n  cert_file: a.pem\n", #""tls_serverconfig" (line 2, column 3): unknown key"#),
+        ("tls_serverconfig:\n  cert_file: a.pem\n", #""tls_serverconfig" (line 1, column 1): unknown key"#),
         (
             "basic_auth_users:\n  alice: plaintext\n",
             #""basic_auth_users.alice" (line 2, column 10): must be a bcrypt hash"#

@@ -154,7 +154,7 @@ import Testing
             #""rate_limit.burst" (line 3, column 10): must be a whole number"#
         ),
         ("tls_server_config:\n  cert_file: a\n  cert_file: b\n", "duplicate key cert_file at line 2, column 3"),
-        ("web:\n  listen: 1\n", #""web" (line 2, column 3): unknown key"#),
+        ("web:\n  listen: 1\n", #""web" (line 1, column 1): unknown key"#),
         ("tls_server_config: [\n", "YAML syntax error at line 2, column 1"),
         ("a: b\n c: d\n", "YAML syntax error at line 2, column 3"),
         ("- 1\n- 2\n", #""(top level)" (line 1, column 1): must be a mapping"#),

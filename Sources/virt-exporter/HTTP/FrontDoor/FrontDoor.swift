@@ -47,6 +47,12 @@ final class FrontDoor: Sendable {
         let path: String
         /// Looks up a request header by name.
         let header: (String) -> String?
+
+        /// Whether a body follows the header: a `Content-Length` other than 0, or any `Transfer-Encoding`.
+        var hasBody: Bool {
+            header("Transfer-Encoding") != nil
+                || (header("Content-Length").map { $0.trimmingCharacters(in: .whitespaces) != "0" } ?? false)
+        }
     }
 
     /// The answer to a request.
@@ -61,60 +67,58 @@ final class FrontDoor: Sendable {
     /// Decides the answer to `request`.
     func answer(_ request: Request, at now: ContinuousClock.Instant) -> Answer {
         let state = webState
-        let hasBody =
-            request.header("Transfer-Encoding") != nil
-            || (request.header("Content-Length").map { $0.trimmingCharacters(in: .whitespaces) != "0" } ?? false)
-        let answer = decide(request, config: state.config, hasBody: hasBody, at: now)
+        let hasBody = request.hasBody
+        let decision = decide(request, config: state.config, hasBody: hasBody, at: now)
         let extra = state.config.headers.map { (name: $0.name, value: $0.value) }
         let closing: [(name: String, value: String)] = hasBody ? [("Connection", "close")] : []
         let response = HTTPResponse(
-            status: answer.response.status, headers: answer.response.headers + extra + closing,
-            body: answer.response.body)
+            status: decision.response.status, headers: decision.response.headers + extra + closing,
+            body: decision.response.body)
         metrics.countRequest(path: request.path, code: response.status)
         if hasBody { metrics.countRejection(.requestBody) }
-        return Answer(response: response, closesConnection: hasBody, holdsPlace: answer.holdsPlace)
+        return Answer(response: response, closesConnection: hasBody, holdsPlace: decision.holdsPlace)
+    }
+
+    /// A response, and whether it holds a place in ``inFlight``.
+    private struct Decision {
+        let response: HTTPResponse
+        var holdsPlace = false
     }
 
     private func decide(_ request: Request, config: WebConfig, hasBody: Bool, at now: ContinuousClock.Instant)
-        -> Answer
+        -> Decision
     {
         guard rateLimiter.allows(config.rateLimit, at: now) else {
-            return Answer(response: .plain(429, "Too many requests.\n"), closesConnection: false, holdsPlace: false)
+            return Decision(response: .plain(429, "Too many requests.\n"))
         }
         let verdict =
             config.users.isEmpty ? .allowed : authenticator.check(request.header("Authorization"), users: config.users)
-        if verdict == .busy {
-            let response = HTTPResponse(
-                status: 429, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "1")],
-                body: .text("Another password check is running; try again.\n"))
-            return Answer(response: response, closesConnection: false, holdsPlace: false)
+        switch verdict {
+        case .allowed: break
+        case .busy:
+            return Decision(
+                response: HTTPResponse(
+                    status: 429, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "1")],
+                    body: .text("Another password check is running; try again.\n")))
+        case .denied:
+            return Decision(
+                response: HTTPResponse(
+                    status: 401,
+                    headers: [
+                        ("Content-Type", "text/plain; charset=utf-8"),
+                        ("WWW-Authenticate", "Basic realm=\"virt-exporter\""),
+                    ],
+                    body: .text("Unauthorized.\n")))
         }
-        if verdict == .denied {
-            let response = HTTPResponse(
-                status: 401,
-                headers: [
-                    ("Content-Type", "text/plain; charset=utf-8"),
-                    ("WWW-Authenticate", "Basic realm=\"virt-exporter\""),
-                ],
-                body: .text("Unauthorized.\n"))
-            return Answer(response: response, closesConnection: false, holdsPlace: false)
-        }
-        let routed = router.route(method: request.method, path: request.path)
-        if hasBody {
-            let status: UInt32 = routed == .notFound || routed == .methodNotAllowed ? 0 : 413
-            if status == 413 {
-                return Answer(
-                    response: .plain(413, "Request bodies are not accepted.\n"), closesConnection: true,
-                    holdsPlace: false)
-            }
+        let route = router.route(method: request.method, path: request.path)
+        if hasBody, route != .notFound, route != .methodNotAllowed {
+            return Decision(response: .plain(413, "Request bodies are not accepted.\n"))
         }
         guard inFlight.enter() else {
-            return Answer(
-                response: .plain(503, "Too many requests in flight; try again.\n"), closesConnection: false,
-                holdsPlace: false)
+            return Decision(response: .plain(503, "Too many requests in flight; try again.\n"))
         }
         let response = router.respond(
-            to: routed, acceptEncoding: request.header("Accept-Encoding"), trailer: metrics.render)
-        return Answer(response: response, closesConnection: false, holdsPlace: true)
+            to: route, acceptEncoding: request.header("Accept-Encoding"), trailer: metrics.render)
+        return Decision(response: response, holdsPlace: true)
     }
 }

@@ -14,7 +14,9 @@ struct HTTPServerError: Error, CustomStringConvertible {
 /// One daemon serves each listening socket; libmicrohttpd's own threads accept connections and
 /// call back here. Every connection is counted in the ``FrontDoor``'s ``ConnectionTable`` (and
 /// closed at once past its limits); every request is answered by the front door from the latest
-/// snapshot, at the first call of the access handler, once its header is complete. A snapshot body
+/// snapshot, once it has been read (see ``handleRequest``). A TLS session gets the web config's
+/// versions and client certificate request as it starts, and a request's client certificate is
+/// checked before it is answered. A snapshot body
 /// is sent straight from the snapshot's memory: the response holds a retained reference that its
 /// free callback releases.
 final class MicroHTTPDServer: Sendable {
@@ -140,28 +142,38 @@ final class MicroHTTPDServer: Sendable {
 
     private static var holdsPlaceMark: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: 2) }
     private static var answeredMark: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: 1) }
+    private static var headerSeenMark: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: 3) }
 
     private static func connectionID(_ connection: OpaquePointer) -> UInt64? {
         CMicroHTTPD_socketContext(connection).map { UInt64(UInt(bitPattern: $0)) }
     }
 
     /// The `MHD_AccessHandlerCallback`: called on a libmicrohttpd thread once the request header is
-    /// complete, and again for any body. The first call answers; a body is refused then (413, and
-    /// the connection closed), so a later call with body data ends the connection.
+    /// complete, then again once the request (which has no body) is read, and that second call
+    /// answers: libmicrohttpd closes the connection after a response queued in the first call, so
+    /// only a request with a body is answered there (refused, and the connection closed). Any
+    /// later call, with body data, ends the connection.
     private static let handleRequest: MHD_AccessHandlerCallback = {
         context, connection, url, method, _, _, _, requestState in
         guard let door = door(context), let connection, let requestState else { return .NO }
-        guard requestState.pointee == nil else { return .NO }
-        if let id = connectionID(connection) { door.connections.headerReceived(id, at: .now) }
-        if let session = CMicroHTTPD_tlsSession(connection), let tls = door.webState.tls,
-            case .refused = tls.checkClient(session: session)
-        {
-            door.metrics.countRejection(.clientCertificate)
-            return .NO
-        }
         let request = FrontDoor.Request(
             method: method.map { String(cString: $0) } ?? "", path: url.map { String(cString: $0) } ?? "",
             header: { name in MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) } })
+        if requestState.pointee == nil {
+            if let id = connectionID(connection) { door.connections.headerReceived(id, at: .now) }
+            if let session = CMicroHTTPD_tlsSession(connection), let tls = door.webState.tls,
+                case .refused = tls.checkClient(session: session)
+            {
+                door.metrics.countRejection(.clientCertificate)
+                return .NO
+            }
+            guard request.hasBody else {
+                requestState.pointee = headerSeenMark
+                return .YES
+            }
+        } else if requestState.pointee != headerSeenMark {
+            return .NO
+        }
         let answer = door.answer(request, at: .now)
         requestState.pointee = answer.holdsPlace ? holdsPlaceMark : answeredMark
         return queue(answer.response, on: connection)

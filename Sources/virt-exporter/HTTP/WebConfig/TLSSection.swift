@@ -15,7 +15,7 @@ enum TLSSection {
         var values: [String: (text: String, node: Node)] = [:]
         var settings = TLSSettings(certificatePEM: [], keyPEM: [])
         var allowedSANs: [String]?
-        for (key, value) in try file.mapping(node, path: "tls_server_config") {
+        for (key, keyNode, value) in try file.mapping(node, path: "tls_server_config") {
             let path = "tls_server_config.\(key)"
             switch key {
             case "cert", "key", "client_ca", "cert_file", "key_file", "client_auth_type", "client_ca_file",
@@ -43,7 +43,7 @@ enum TLSSection {
                     settings.curves.append(curve)
                 }
             default:
-                throw file.unknownKey(path, at: value, known: knownKeys)
+                throw file.unknownKey(path, at: keyNode, known: knownKeys)
             }
         }
         func text(_ key: String) -> String { values[key]?.text ?? "" }

@@ -45,7 +45,7 @@ enum WebConfigParser {
         var config = WebConfig()
         guard let root, !Self.isNull(root) else { return config }
         let file = FileContext(name: name)
-        for (key, value) in try file.mapping(root, path: nil) {
+        for (key, keyNode, value) in try file.mapping(root, path: nil) {
             switch key {
             case "tls_server_config": config.tls = try TLSSection.parse(value, file: file, readFile: readFile)
             case "basic_auth_users": config.users = try parseUsers(value, file: file)
@@ -53,7 +53,7 @@ enum WebConfigParser {
             case "rate_limit": config.rateLimit = try parseRateLimit(value, file: file)
             default:
                 throw file.unknownKey(
-                    key, at: value,
+                    key, at: keyNode,
                     known: [
                         "tls_server_config", "basic_auth_users",
                         "http_server_config", "rate_limit",
@@ -86,7 +86,7 @@ enum WebConfigParser {
 
     private static func parseUsers(_ node: Node, file: FileContext) throws(ConfigurationError) -> [String: String] {
         var users: [String: String] = [:]
-        for (user, value) in try file.mapping(node, path: "basic_auth_users") {
+        for (user, _, value) in try file.mapping(node, path: "basic_auth_users") {
             let hash = try file.string(value, path: "basic_auth_users.\(user)")
             guard BcryptHash.isWellFormed(hash) else {
                 throw file.error(
@@ -102,13 +102,13 @@ enum WebConfigParser {
         -> [WebConfig.HeaderField]
     {
         var headers: [WebConfig.HeaderField] = []
-        for (key, value) in try file.mapping(node, path: "http_server_config") {
+        for (key, keyNode, value) in try file.mapping(node, path: "http_server_config") {
             switch key {
             case "http2":
                 // HTTP/2 is not served (libmicrohttpd speaks HTTP/1.1); clients fall back to it.
                 _ = try file.bool(value, path: "http_server_config.http2")
             case "headers":
-                for (header, valueNode) in try file.mapping(value, path: "http_server_config.headers") {
+                for (header, _, valueNode) in try file.mapping(value, path: "http_server_config.headers") {
                     let path = "http_server_config.headers.\(header)"
                     let text = try file.string(valueNode, path: path)
                     guard let allowed = allowedHeaders[header] else {
@@ -123,7 +123,7 @@ enum WebConfigParser {
                     }
                     if !text.isEmpty { headers.append(.init(name: header, value: text)) }
                 }
-            default: throw file.unknownKey("http_server_config.\(key)", at: value, known: ["http2", "headers"])
+            default: throw file.unknownKey("http_server_config.\(key)", at: keyNode, known: ["http2", "headers"])
             }
         }
         return headers.sorted { $0.name < $1.name }
@@ -134,7 +134,7 @@ enum WebConfigParser {
     {
         var interval = Duration.zero
         var burst = 0
-        for (key, value) in try file.mapping(node, path: "rate_limit") {
+        for (key, keyNode, value) in try file.mapping(node, path: "rate_limit") {
             switch key {
             case "interval":
                 let text = try file.string(value, path: "rate_limit.interval")
@@ -145,7 +145,7 @@ enum WebConfigParser {
                 interval = parsed
             case "burst":
                 burst = try file.integer(value, path: "rate_limit.burst", range: 0...1_000_000)
-            default: throw file.unknownKey("rate_limit.\(key)", at: value, known: ["interval", "burst"])
+            default: throw file.unknownKey("rate_limit.\(key)", at: keyNode, known: ["interval", "burst"])
             }
         }
         guard interval > .zero else { return nil }
@@ -169,8 +169,9 @@ struct FileContext {
         error(path, at: node, "unknown key; known keys here are \(known.joined(separator: ", "))")
     }
 
-    /// The entries of a mapping, in file order, with string keys.
-    func mapping(_ node: Node, path: String?) throws(ConfigurationError) -> [(String, Node)] {
+    /// The entries of a mapping, in file order: each key as a string and as a node (for its place
+    /// in errors), and its value.
+    func mapping(_ node: Node, path: String?) throws(ConfigurationError) -> [(String, Node, Node)] {
         if case .scalar(let scalar) = node, scalar.style == .plain,
             ["", "~", "null"].contains(scalar.string)
         {
@@ -180,12 +181,12 @@ struct FileContext {
             throw error(path ?? "(top level)", at: node, "must be a mapping of keys to values")
         }
         // Yams refuses a key that appears twice in a mapping.
-        var entries: [(String, Node)] = []
+        var entries: [(String, Node, Node)] = []
         for (key, value) in mapping {
             guard case .scalar(let keyScalar) = key else {
                 throw error(path ?? "(top level)", at: key, "keys must be plain strings")
             }
-            entries.append((keyScalar.string, value))
+            entries.append((keyScalar.string, key, value))
         }
         return entries
     }
