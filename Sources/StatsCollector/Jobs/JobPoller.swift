@@ -7,7 +7,7 @@ public import Logging
 /// It has its own read-only connection and its own threads, so a slow main collection does not
 /// hold it up. Domains are tracked when the main collection sees an active job, or when libvirt
 /// reports a migration iteration; when libvirt reports a job completed, that domain's completed
-/// job stats are read at once. The tracked domains are polled side by side, each through the
+/// job stats are read at once. The events come from the ``DomainEventHub``'s subscription. The tracked domains are polled side by side, each through the
 /// ``DomainCallGate`` it shares with the main collection and with the runner's deadline: a domain
 /// that does not answer delays no other, never has two calls in flight, and backs off.
 public actor JobPoller {
@@ -17,7 +17,6 @@ public actor JobPoller {
     private let logger: Logger
     private let keeper: ConnectionKeeper
     private let events: AsyncStream<DomainEvent>
-    private let eventSink: AsyncStream<DomainEvent>.Continuation
     private var tracked: Set<String> = []
     private var polls: UInt64 = 0
 
@@ -26,20 +25,18 @@ public actor JobPoller {
     /// - Parameters:
     ///   - api: the libvirt calls; the real library unless a test scripts them.
     ///   - runner: runs each call with its deadline, on threads of the poller's own.
+    ///   - events: domain events, from ``DomainEventHub/subscribe(bufferingNewest:)``; without them,
+    ///     jobs are learned from the main collection only.
     public init(
         uri: String, api: any LibvirtAPI = LibvirtLibrary(), interval: Duration, runner: LibvirtCallRunner,
-        gate: DomainCallGate, logger: Logger
+        gate: DomainCallGate, events: AsyncStream<DomainEvent> = AsyncStream { $0.finish() }, logger: Logger
     ) {
         self.interval = interval
         self.gate = gate
         self.runner = runner
         self.logger = logger
         self.keeper = ConnectionKeeper(uri: uri, api: api, runner: runner, logger: logger)
-        (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
-    }
-
-    deinit {
-        eventSink.finish()
+        self.events = events
     }
 
     /// Starts polling the domains in `domains` (the main collection saw an active job on them).
@@ -63,8 +60,8 @@ public actor JobPoller {
                     try? await Task.sleep(until: started + self.interval, clock: clock)
                 }
             }
-            await group.next()
-            group.cancelAll()
+            // Both end when the task is cancelled; the events end early when there are none.
+            await group.waitForAll()
         }
     }
 
@@ -75,17 +72,13 @@ public actor JobPoller {
         case .jobCompleted:
             tracked.insert(event.domain)
             await poll([event.domain], deliver: deliver)
-        case .lifecycle:
+        case .lifecycle, .ioError, .watchdog, .blockThreshold, .reboot, .metadataChanged, .deviceAdded, .deviceRemoved:
             break
         }
     }
 
     private func pollTracked(deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
-        guard !tracked.isEmpty else {
-            // Stay connected, so that domain events keep arriving.
-            _ = await connection()
-            return
-        }
+        guard !tracked.isEmpty else { return }
         await poll(tracked.sorted(), deliver: deliver)
     }
 
@@ -139,25 +132,13 @@ public actor JobPoller {
         }
     }
 
-    /// The poller's connection, opened (and subscribed to domain events) when needed.
+    /// The poller's connection, opened when needed.
     private func connection() async -> (any LibvirtConnection)? {
         do {
-            let (connection, isNew) = try await keeper.connection()
-            if isNew { await subscribe(connection) }
-            return connection
+            return try await keeper.connection().connection
         } catch {
             logger.debug("job poller cannot connect", metadata: ["error": "\(error)"])
             return nil
-        }
-    }
-
-    private func subscribe(_ connection: any LibvirtConnection) async {
-        let sink = eventSink
-        let outcome = await runner.run("virConnectDomainEventRegisterAny") {
-            Result { () throws(LibvirtError) in try connection.watchDomainEvents { sink.yield($0) } }
-        }
-        if case .finished(.failure(let error)) = outcome {
-            logger.info("libvirt domain events unavailable; polling only", metadata: ["error": "\(error)"])
         }
     }
 }

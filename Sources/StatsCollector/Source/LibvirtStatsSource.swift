@@ -16,6 +16,9 @@ import Synchronization
 /// - A domain whose record lacks stats it had before is reported in
 ///   ``StatsBatch/incompleteDomains`` and gets no per-domain calls, which would wait for it.
 ///
+/// The storage pools are read beside the per-domain calls (``StoragePoolReader``), within one
+/// deadline; a pool that fails or does not answer is left out and counted.
+///
 /// A hypervisor that does not support a per-domain call (per-CPU stats on cgroup v2, job stats on
 /// the test driver) is asked once per connection: the failure is counted and logged once, and the
 /// batch says the stats are unavailable.
@@ -29,6 +32,7 @@ public actor LibvirtStatsSource: StatsSource {
     private var completeness = StatsCompleteness()
     private var lastIncomplete: Set<String> = []
     private let bulkCallsRunning = RunningCalls()
+    private let poolReader: StoragePoolReader
 
     /// Domains whose per-domain calls run at the same time. libvirtd allows 5 requests in flight
     /// per client connection (`max_client_requests`); this leaves room for two bulk calls.
@@ -57,6 +61,7 @@ public actor LibvirtStatsSource: StatsSource {
         self.gate = gate
         self.logger = logger
         self.keeper = ConnectionKeeper(uri: uri, api: api, runner: runner, logger: logger)
+        self.poolReader = StoragePoolReader(runner: runner)
     }
 
     public func fetchStats() async throws(CollectionError) -> StatsBatch {
@@ -69,13 +74,20 @@ public actor LibvirtStatsSource: StatsSource {
             if !error.isDeadlineExceeded, !connection.isAlive { await keeper.drop(connection) }
             throw error
         }
+        // The pools are read beside the domains' calls, so a pool that does not answer delays no domain.
+        if isNew { await poolReader.reset() }
+        async let pools = poolReader.read(on: connection)
         completeness.keep(only: Set(records.map(\.name)))
         let incomplete = await incompleteDomains(of: records, on: connection)
         // A domain whose stats are whole again answers again: its per-domain calls need not wait
         // out a backoff that its stuck QEMU started.
         for name in lastIncomplete.subtracting(incomplete) { gate.clearBackoff(name) }
         lastIncomplete = incomplete
-        return await withPerDomainStats(records, incomplete: incomplete, on: connection)
+        var batch = await withPerDomainStats(records, incomplete: incomplete, on: connection)
+        let (poolStats, poolErrors) = await pools
+        batch.pools = poolStats
+        batch.errors += poolErrors
+        return batch
     }
 
     /// The bulk call, asked once more when it overruns, and without `NOWAIT` when the daemon rejects it.
