@@ -111,6 +111,20 @@ import Testing
         #expect(text.value("libvirt_exporter_job_polls_total") == 1)
     }
 
+    @Test func aStaleSnapshotCarriesNoCounters() async throws {
+        let store = SnapshotStore()
+        let hung = CollectionError(
+            call: "virConnectGetAllDomainStats", reason: CollectionError.deadlineExceeded, message: "no answer")
+        let collector = Collector(
+            source: Unreachable(error: hung), store: store, exporterVersion: "1", libvirtVersion: "9.0.0",
+            logger: Self.logger)
+        await collector.count(DomainEvent(domain: "web", kind: .lifecycle(.crashed, detail: 0)))
+        await collector.collectOnce()
+        let text = try exposition(store)
+        #expect(text.value("libvirt_exporter_collection_stale") == 1)
+        #expect(text.samples("libvirt_domain_events_total").isEmpty, "no domain series in a stale snapshot")
+    }
+
     @Test func aDomainCreatedWhileACollectionRunsKeepsItsCounters() async throws {
         let store = SnapshotStore()
         let source = HeldSource(names: ["web"])
@@ -199,4 +213,11 @@ private actor HeldSource: StatsSource {
         await withCheckedContinuation { waiting = $0 }
         return StatsBatch(domains: names.map { runningDomain($0) })
     }
+}
+
+/// A source whose every fetch fails with `error`.
+private struct Unreachable: StatsSource {
+    let error: CollectionError
+
+    func fetchStats() async throws(CollectionError) -> StatsBatch { throw error }
 }

@@ -24,11 +24,6 @@ struct DomainEventCounts {
         }
     }
 
-    /// The count of one series, for tests.
-    func value(domain: String, event: String, detail: String) -> UInt64? {
-        counts[domain]?[DomainEventLabels.Key(event: event, detail: detail)]
-    }
-
     /// The family, or `nil` before the first counted event.
     var family: MetricFamily? {
         guard !counts.isEmpty else { return nil }
