@@ -107,6 +107,7 @@ extension EndToEnd {
             try virsh(["resume", domain])
             try virsh(["destroy", domain])
             try virsh(["start", domain])
+            let lastCommand = Date()
             func count(_ exposition: ParsedExposition, _ event: String, _ detail: String) -> Double {
                 exposition.value(
                     "libvirt_domain_events_total", ["domain": domain, "event": event, "detail": detail]) ?? 0
@@ -115,6 +116,7 @@ extension EndToEnd {
                 ("suspended", "paused"), ("resumed", "unpaused"), ("stopped", "destroyed"), ("started", "booted"),
             ]
             let seen = try scrape(exporter) { exposition in moves.allSatisfy { count(exposition, $0.0, $0.1) >= 1 } }
+            let shownAfter = Date().timeIntervalSince(lastCommand)
             for (event, detail) in moves {
                 #expect(count(seen, event, detail) >= 1, "\(event)/\(detail) counted")
             }
@@ -123,7 +125,7 @@ extension EndToEnd {
             let promtool = try Command.run("/usr/bin/promtool", ["check", "metrics"], input: reply.body)
             #expect(promtool.status == 0, "promtool check metrics: \(promtool.output)")
             print(
-                "E2E events of \(domain): \(moves.map { "\($0.0)/\($0.1) \(Int(count(seen, $0.0, $0.1)))" }.joined(separator: ", "))"
+                "E2E events of \(domain): \(moves.map { "\($0.0)/\($0.1) \(Int(count(seen, $0.0, $0.1)))" }.joined(separator: ", ")), all shown \(String(format: "%.1f", shownAfter)) s after virsh start returned (interval 2 s)"
             )
         }
 
