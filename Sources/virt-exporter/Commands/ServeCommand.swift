@@ -171,7 +171,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // One subscription to libvirt's domain events, on its own connection, for every consumer.
         let eventCalls = LibvirtCallRunner(
-            pool: BlockingCallPool(name: "libvirt-events", maximumThreads: 2), deadline: collectionCalls.deadline,
+            pool: BlockingCallPool(name: "libvirt-watch", maximumThreads: 2), deadline: collectionCalls.deadline,
             logger: Logger(label: "virt-exporter.events"))
         let eventHub = DomainEventHub(
             uri: configuration.libvirtURI, runner: eventCalls, logger: Logger(label: "virt-exporter.events"))
