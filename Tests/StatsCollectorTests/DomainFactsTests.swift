@@ -124,7 +124,7 @@ import Testing
         let batch = try await source.fetchStats()
         let parameters = try #require(batch.domains.first).parameters
         #expect(parameters.contains(.init(field: "metadata.nova.project_name", value: .string("storage-team"))))
-        await source.invalidateFacts(of: "instance-0000002a")
+        await source.domainMayHaveChanged("instance-0000002a")
         _ = try await source.fetchStats()
         #expect(connection.count("virDomainGetXMLDesc") == 2)
     }

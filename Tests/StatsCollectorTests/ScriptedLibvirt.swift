@@ -78,9 +78,12 @@ final class ScriptedConnection: LibvirtConnection {
     let onJobStats: @Sendable (String, Bool) throws(LibvirtError) -> JobStats
     /// The script of `virDomainGetXMLDesc`.
     let onXML: @Sendable (String) throws(LibvirtError) -> String
+    /// The script of the storage pool calls.
+    let pools: ScriptedPools
     private let alive = Atomic<Bool>(true)
     private let calls = Mutex<[String]>([])
     private let bulkGroups = Mutex<[UInt32]>([])
+    private let eventHandlers = Mutex<[@Sendable (DomainEvent) -> Void]>([])
 
     init(
         onBulkStats: @escaping @Sendable (Bool, Int) throws(LibvirtError) -> [DomainStats],
@@ -90,13 +93,23 @@ final class ScriptedConnection: LibvirtConnection {
         onJobStats: @escaping @Sendable (String, Bool) throws(LibvirtError) -> JobStats = { _, _ in
             JobStats(type: 0, parameters: [])
         },
-        onXML: @escaping @Sendable (String) throws(LibvirtError) -> String = { _ in "<domain/>" }
+        onXML: @escaping @Sendable (String) throws(LibvirtError) -> String = { _ in "<domain/>" },
+        pools: ScriptedPools = ScriptedPools()
     ) {
         self.onBulkStats = onBulkStats
         self.onControlInfo = onControlInfo
         self.onJobStats = onJobStats
         self.onXML = onXML
+        self.pools = pools
     }
+
+    /// Hands `event` to every handler registered with `watchDomainEvents`, as libvirt's event loop would.
+    func emit(_ event: DomainEvent) {
+        for handler in eventHandlers.withLock({ $0 }) { handler(event) }
+    }
+
+    /// Handlers registered so far.
+    var eventSubscriptions: Int { eventHandlers.withLock { $0.count } }
 
     /// Every call made, in order, as `function domain`.
     var log: [String] { calls.withLock { $0 } }
@@ -167,11 +180,41 @@ final class ScriptedConnection: LibvirtConnection {
         throw Self.unscripted("virDomainInterfaceStats")
     }
 
-    func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) {}
+    func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) {
+        _ = record("virConnectDomainEventRegisterAny")
+        eventHandlers.withLock { $0.append(handler) }
+    }
+
+    func storagePools() throws(LibvirtError) -> [StoragePoolIdentity] {
+        _ = record("virConnectListAllStoragePools")
+        return try pools.onList()
+    }
+
+    func storagePoolInfo(named name: String) throws(LibvirtError) -> StoragePoolInfo {
+        _ = record("virStoragePoolGetInfo \(name)")
+        return try pools.onInfo(name)
+    }
+
+    func storagePoolXMLDescription(named name: String) throws(LibvirtError) -> String {
+        _ = record("virStoragePoolGetXMLDesc \(name)")
+        return try pools.onXML(name)
+    }
 
     private static func unscripted(_ function: String) -> LibvirtError {
         LibvirtError(function: function, code: .noSupport, origin: 0, message: "not in the script")
     }
+}
+
+/// The script of a connection's storage pool calls; by default the host has no pools.
+struct ScriptedPools: Sendable {
+    /// `virConnectListAllStoragePools`.
+    var onList: @Sendable () throws(LibvirtError) -> [StoragePoolIdentity] = { [] }
+    /// `virStoragePoolGetInfo`, by pool name.
+    var onInfo: @Sendable (String) throws(LibvirtError) -> StoragePoolInfo = { _ in
+        StoragePoolInfo(state: 2, capacity: 0, allocation: 0, available: 0)
+    }
+    /// `virStoragePoolGetXMLDesc`, by pool name.
+    var onXML: @Sendable (String) throws(LibvirtError) -> String = { _ in "<pool type='dir'/>" }
 }
 
 /// A running KVM-like domain's record: its state, CPU time and, unless `partial`, the balloon and

@@ -41,13 +41,15 @@ public final class DomainCallGate: Sendable {
     /// timeout (`VIR_ERR_OPERATION_TIMEOUT`) starts or doubles the domain's backoff; an answer in
     /// time ends it.
     ///
+    /// - Parameter deadline: how long to wait for the call; the runner's deadline when `nil`.
     /// - Returns: `nil` when the domain was skipped: a call on it is in flight, or it is backing off.
     func call<Value: Sendable>(
-        _ domain: String, _ call: String, on runner: LibvirtCallRunner,
+        _ domain: String, _ call: String, on runner: LibvirtCallRunner, deadline: Duration? = nil,
         _ body: @escaping @Sendable () throws(LibvirtError) -> Value
     ) async -> CallOutcome<Result<Value, LibvirtError>>? {
         guard acquire(domain) else { return nil }
-        let outcome = await runner.run(call, domain: domain) { [self] () -> Result<Value, LibvirtError> in
+        let outcome = await runner.run(call, domain: domain, deadline: deadline) {
+            [self] () -> Result<Value, LibvirtError> in
             defer { state.withLock { _ = $0.inFlight.remove(domain) } }
             do throws(LibvirtError) {
                 return .success(try body())

@@ -6,10 +6,11 @@ import PromFormat
 /// To export a new libvirt field, add a row.
 public enum MetricCatalog {
     /// Every metric, exporter self-metrics first, then domain metrics: bulk stats in libvirt's group
-    /// order, per-CPU stats, job stats, info series, and the rule-named KVM statistics as templates.
+    /// order, per-CPU stats, job stats, info series, the rule-named KVM statistics as templates,
+    /// derived gauges and domain events; then the storage pools.
     public static let all: [MetricDescriptor] =
         exporterMetrics + healthMetrics + [domainInfo, domainStatsComplete] + valueRows + infoSeries.map(\.descriptor)
-        + KVMStatRule.all.flatMap(\.templates) + derivedMetrics.map(\.descriptor)
+        + KVMStatRule.all.flatMap(\.templates) + derivedMetrics.map(\.descriptor) + eventMetrics + poolMetrics
 
     /// Field-name prefix of the numbers from `virDomainGetCPUStats`: `cpustats.<n>.cpu_time` for
     /// host CPU `<n>`, `cpustats.cpu_time` for the total.

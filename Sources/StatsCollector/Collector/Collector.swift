@@ -6,6 +6,9 @@ import PromFormat
 /// render, publish. Job updates from the ``JobPoller`` between collections replace one domain's
 /// job fields and publish a new snapshot at once.
 ///
+/// Domain events handed to ``count(_:)`` are counted and shown with every snapshot from then on;
+/// the storage pools of the last collection too.
+///
 /// A collection that fails because libvirt did not answer within its deadline publishes a stale
 /// snapshot: `libvirt_up 0`, `libvirt_exporter_collection_stale 1`, and no domain series, so that
 /// Prometheus marks them stale instead of ingesting old numbers as new.
@@ -30,6 +33,7 @@ public actor Collector {
     /// does not bring older job fields back.
     private var jobUpdates: [String: JobUpdate] = [:]
     private var staleSnapshots: UInt64 = 0
+    private var eventCounts = DomainEventCounts()
     private let callRunners: [LibvirtCallRunner]
 
     /// Creates a collector that reads `source` and publishes to `store`.
@@ -76,6 +80,8 @@ public actor Collector {
             outcome.domainsComplete = batch.domains.map { ($0.name, !batch.incompleteDomains.contains($0.name)) }
             outcome.perCPUStatsAvailable = batch.perCPUStatsAvailable
             outcome.jobStatsAvailable = batch.jobStatsAvailable
+            outcome.pools = batch.pools ?? []
+            eventCounts.keep(only: Set(batch.domains.map(\.name)), collectionStarted: collectionStarted)
             logFailedJobs(batch.domains)
         } catch {
             outcome.errors = [error]
@@ -113,6 +119,21 @@ public actor Collector {
         outcome.unmappedFieldCount = output.unmappedFields.values.reduce(0, +)
         self.last = (batch, outcome, last.time)
         publish(output.body, outcome: outcome)
+    }
+
+    /// Counts a domain event in `libvirt_domain_events_total`; the next snapshot shows it.
+    public func count(_ event: DomainEvent) {
+        eventCounts.count(event, at: clock.now)
+    }
+
+    /// Handles every event of `events` until it ends or the task is cancelled: tells the source of
+    /// those that may change a domain's XML, and with `counting` counts those of domains the source
+    /// collects.
+    public func handleEvents(from events: AsyncStream<DomainEvent>, counting: Bool) async {
+        for await event in events {
+            if event.mayChangeDomainXML { await source.domainMayHaveChanged(event.domain) }
+            if counting, await source.collects(domainNamed: event.domain) { count(event) }
+        }
     }
 
     /// A job update read after this collection started has newer job fields than the collection's:
@@ -158,12 +179,18 @@ public actor Collector {
         return (output.body, Array(output.unmappedFields.keys))
     }
 
-    /// Publishes the rendered domain series with the self-metrics of `outcome` after them.
+    /// Publishes the rendered domain series with the self-metrics of `outcome` after them, and,
+    /// when libvirt was reached, the storage pools and the domain event counters.
     private func publish(_ body: RenderedBody, outcome: CollectionOutcome) {
         var outcome = outcome
         outcome.staleSnapshots = staleSnapshots
         outcome.calls = CallAccounting(callRunners)
-        store.publish(MetricsSnapshot(body: body, trailer: selfMetrics.families(of: outcome)))
+        var trailer = selfMetrics.families(of: outcome)
+        if outcome.reachedLibvirt {
+            trailer += StoragePoolFamilies.families(of: outcome.pools)
+            if let events = eventCounts.family { trailer.append(events) }
+        }
+        store.publish(MetricsSnapshot(body: body, trailer: trailer))
     }
 
     /// Logs when snapshots turn stale and when they are fresh again.

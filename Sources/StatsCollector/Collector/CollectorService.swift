@@ -1,6 +1,7 @@
 public import ServiceLifecycle
 
-/// Runs the ``Collector`` every interval, and the ``JobPoller`` beside it, until graceful shutdown.
+/// Runs the ``Collector`` every interval, and the ``JobPoller`` and the ``DomainEventHub`` beside
+/// it, until graceful shutdown; the hub's events are counted by the collector.
 ///
 /// Collections start on a fixed cadence (start to start). When the source cannot be reached, the
 /// next attempt comes sooner: after 1 s, then doubling up to the interval, so a restarted libvirtd
@@ -9,6 +10,8 @@ public import ServiceLifecycle
 public struct CollectorService: Service {
     private let collector: Collector
     private let jobPoller: JobPoller?
+    private let eventHub: DomainEventHub?
+    private let countsEvents: Bool
     private let interval: Duration
 
     /// Creates the service.
@@ -16,14 +19,28 @@ public struct CollectorService: Service {
     /// - Parameters:
     ///   - interval: time between the starts of two collections.
     ///   - jobPoller: polls active jobs between collections; `nil` to poll jobs only with each collection.
-    public init(collector: Collector, jobPoller: JobPoller?, interval: Duration) {
+    ///   - eventHub: libvirt's domain events, which tell the source when a domain's XML may have
+    ///     changed and, with `countsEvents`, are counted by the collector.
+    public init(
+        collector: Collector, jobPoller: JobPoller?, eventHub: DomainEventHub? = nil, countsEvents: Bool = true,
+        interval: Duration
+    ) {
+        self.countsEvents = countsEvents
         self.collector = collector
         self.jobPoller = jobPoller
+        self.eventHub = eventHub
         self.interval = interval
     }
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in
+            if let eventHub {
+                let events = eventHub.subscribe()
+                group.addTask { await eventHub.run() }
+                group.addTask { [collector, countsEvents] in
+                    await collector.handleEvents(from: events, counting: countsEvents)
+                }
+            }
             if let jobPoller {
                 group.addTask { [collector] in
                     await jobPoller.run { update, polls in await collector.apply(update, polls: polls) }

@@ -120,6 +120,8 @@ struct CollectionOutcome {
     var staleSnapshots: UInt64 = 0
     /// The libvirt call runners' accounts, when the collector has runners.
     var calls: CallAccounting?
+    /// The storage pools that answered.
+    var pools: [StoragePoolStats] = []
     /// Unix time the collection finished.
     var finishedAt = 0.0
     /// Seconds the collection took.

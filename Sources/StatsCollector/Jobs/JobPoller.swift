@@ -4,23 +4,21 @@ public import Logging
 /// main collection, so that a migration's progress is seen second by second and a short job does
 /// not fall between two collections unseen.
 ///
-/// It has its own read-only connections (one for domain events, one per poll in flight) and its
-/// own threads, so a slow main collection does not hold it up. Domains are tracked when the main collection sees an active job, or when libvirt
-/// reports a migration iteration; when libvirt reports a job completed, that domain's completed
-/// job stats are read at once. The tracked domains are polled side by side, each through the
-/// ``DomainCallGate`` it shares with the main collection and with the runner's deadline: a domain
-/// that does not answer delays no other, never has two calls in flight, and backs off.
+/// It has its own read-only connections (one per poll in flight, ``ConnectionPool`` says why) and
+/// its own threads, so a slow main collection does not hold it up. Domains are tracked when the
+/// main collection sees an active job, or when libvirt reports a migration iteration; when libvirt
+/// reports a job completed, that domain's completed job stats are read at once. The events come
+/// from the ``DomainEventHub``'s subscription. The tracked domains are polled side by side, each
+/// through the ``DomainCallGate`` it shares with the main collection and with the runner's
+/// deadline: a domain that does not answer delays no other, never has two calls in flight, and
+/// backs off.
 public actor JobPoller {
     private let interval: Duration
     private let gate: DomainCallGate
     private let runner: LibvirtCallRunner
     private let logger: Logger
-    /// The connection that receives domain events; it makes no other call.
-    private let keeper: ConnectionKeeper
-    /// Connections for the polls, one per poll in flight (``ConnectionPool`` says why).
     private let connections: ConnectionPool
     private let events: AsyncStream<DomainEvent>
-    private let eventSink: AsyncStream<DomainEvent>.Continuation
     private var tracked: Set<String> = []
     private var polls: UInt64 = 0
 
@@ -29,21 +27,18 @@ public actor JobPoller {
     /// - Parameters:
     ///   - api: the libvirt calls; the real library unless a test scripts them.
     ///   - runner: runs each call with its deadline, on threads of the poller's own.
+    ///   - events: domain events, from ``DomainEventHub/subscribe(bufferingNewest:)``; without them,
+    ///     jobs are learned from the main collection only.
     public init(
         uri: String, api: any LibvirtAPI = LibvirtLibrary(), interval: Duration, runner: LibvirtCallRunner,
-        gate: DomainCallGate, logger: Logger
+        gate: DomainCallGate, events: AsyncStream<DomainEvent> = AsyncStream { $0.finish() }, logger: Logger
     ) {
         self.interval = interval
         self.gate = gate
         self.runner = runner
         self.logger = logger
-        self.keeper = ConnectionKeeper(uri: uri, api: api, runner: runner, logger: logger)
         self.connections = ConnectionPool(uri: uri, api: api, maximumConnections: runner.pool.maximumThreads)
-        (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
-    }
-
-    deinit {
-        eventSink.finish()
+        self.events = events
     }
 
     /// Starts polling the domains in `domains` (the main collection saw an active job on them).
@@ -67,8 +62,8 @@ public actor JobPoller {
                     try? await Task.sleep(until: started + self.interval, clock: clock)
                 }
             }
-            await group.next()
-            group.cancelAll()
+            // Both end when the task is cancelled; the events end early when there are none.
+            await group.waitForAll()
         }
     }
 
@@ -79,14 +74,12 @@ public actor JobPoller {
         case .jobCompleted:
             tracked.insert(event.domain)
             await poll([event.domain], deliver: deliver)
-        case .lifecycle:
+        case .lifecycle, .ioError, .watchdog, .blockThreshold, .reboot, .metadataChanged, .deviceAdded, .deviceRemoved:
             break
         }
     }
 
     private func pollTracked(deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
-        // Stay connected, so that domain events keep arriving.
-        await watchEvents()
         guard !tracked.isEmpty else { return }
         await poll(tracked.sorted(), deliver: deliver)
     }
@@ -135,26 +128,6 @@ public actor JobPoller {
             }
         case .overran:
             break
-        }
-    }
-
-    /// Keeps the events connection open, subscribed to domain events.
-    private func watchEvents() async {
-        do {
-            let (connection, isNew) = try await keeper.connection()
-            if isNew { await subscribe(connection) }
-        } catch {
-            logger.debug("job poller cannot connect for domain events", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func subscribe(_ connection: any LibvirtConnection) async {
-        let sink = eventSink
-        let outcome = await runner.run("virConnectDomainEventRegisterAny") {
-            Result { () throws(LibvirtError) in try connection.watchDomainEvents { sink.yield($0) } }
-        }
-        if case .finished(.failure(let error)) = outcome {
-            logger.info("libvirt domain events unavailable; polling only", metadata: ["error": "\(error)"])
         }
     }
 }

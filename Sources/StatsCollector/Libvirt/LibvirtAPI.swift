@@ -59,10 +59,55 @@ public protocol LibvirtConnection: AnyObject, Sendable {
     /// One interface's counters, those libvirt knows (`virDomainInterfaceStats`).
     func interfaceStats(ofDomain name: String, interface: String) throws(LibvirtError) -> [InterfaceCounter: UInt64]
 
-    /// Subscribes to the domain events that concern jobs (`virConnectDomainEventRegisterAny` for
-    /// lifecycle, job-completed and migration-iteration events), delivered on libvirt's event-loop
-    /// thread until the connection closes.
+    /// Subscribes to every domain event kind of ``DomainEvent/Kind`` (`virConnectDomainEventRegisterAny`
+    /// once per libvirt event ID), delivered on libvirt's event-loop thread until the connection
+    /// closes. Every kind is tried; a kind the daemon refuses is left out, and the first refusal is
+    /// thrown after the others were registered.
     func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError)
+
+    /// The name and UUID of every storage pool, active or not (`virConnectListAllStoragePools`,
+    /// `virStoragePoolGetName`, `virStoragePoolGetUUIDString`).
+    func storagePools() throws(LibvirtError) -> [StoragePoolIdentity]
+
+    /// The state and sizes of the pool called `name` (`virStoragePoolGetInfo`).
+    func storagePoolInfo(named name: String) throws(LibvirtError) -> StoragePoolInfo
+
+    /// The XML description of the pool called `name` (`virStoragePoolGetXMLDesc`).
+    func storagePoolXMLDescription(named name: String) throws(LibvirtError) -> String
+}
+
+/// A storage pool's name and UUID, as `virConnectListAllStoragePools` lists it.
+public struct StoragePoolIdentity: Sendable, Hashable {
+    /// The pool's name (`virStoragePoolGetName`).
+    public var name: String
+    /// The pool's UUID in its canonical text form (`virStoragePoolGetUUIDString`).
+    public var uuid: String
+
+    /// Creates an identity.
+    public init(name: String, uuid: String) {
+        self.name = name
+        self.uuid = uuid
+    }
+}
+
+/// `virStoragePoolGetInfo`'s answer (`virStoragePoolInfo`).
+public struct StoragePoolInfo: Sendable, Equatable {
+    /// `virStoragePoolState`: 0 inactive, 1 building, 2 running, 3 degraded, 4 inaccessible.
+    public var state: Int32
+    /// Logical size, bytes.
+    public var capacity: UInt64
+    /// Current allocation, bytes.
+    public var allocation: UInt64
+    /// Remaining free space, bytes.
+    public var available: UInt64
+
+    /// Creates pool info.
+    public init(state: Int32, capacity: UInt64, allocation: UInt64, available: UInt64) {
+        self.state = state
+        self.capacity = capacity
+        self.allocation = allocation
+        self.available = available
+    }
 }
 
 /// The state of a domain's control interface (`virDomainControlInfo`).
@@ -175,16 +220,62 @@ public enum InterfaceCounter: Sendable, Hashable, CaseIterable {
     case transmitDrops
 }
 
-/// A domain event that concerns jobs.
+/// A domain event from libvirt's event loop: the domain's name, and the codes libvirt passed with
+/// it. Free text that comes with some events (an I/O error's reason, a device path, a metadata
+/// namespace) is not kept.
 public struct DomainEvent: Sendable, Equatable {
     /// What happened.
     public enum Kind: Sendable, Equatable {
-        /// The domain started, stopped, was suspended or resumed (`VIR_DOMAIN_EVENT_ID_LIFECYCLE`).
-        case lifecycle
+        /// The domain was defined, started, stopped, suspended, … (`VIR_DOMAIN_EVENT_ID_LIFECYCLE`),
+        /// with libvirt's detail code: a value of the event's `virDomainEvent<Event>DetailType`
+        /// (for `.suspended`, 2 is `VIR_DOMAIN_EVENT_SUSPENDED_IOERROR`).
+        case lifecycle(LifecycleEvent, detail: Int32)
         /// A job finished; its completed stats are ready (`VIR_DOMAIN_EVENT_ID_JOB_COMPLETED`).
         case jobCompleted
         /// A migration began another pass over memory (`VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION`).
         case migrationIteration
+        /// A disk I/O error (`VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON`), with the action taken: a
+        /// `virDomainEventIOErrorAction` (0 none, 1 pause, 2 report).
+        case ioError(action: Int32)
+        /// The watchdog device fired (`VIR_DOMAIN_EVENT_ID_WATCHDOG`), with the action taken: a
+        /// `virDomainEventWatchdogAction` (0 none, 1 pause, 2 reset, 3 poweroff, 4 shutdown, 5 debug,
+        /// 6 inject NMI).
+        case watchdog(action: Int32)
+        /// A disk was written past the threshold set with `virDomainSetBlockThreshold`
+        /// (`VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD`).
+        case blockThreshold
+        /// The guest rebooted (`VIR_DOMAIN_EVENT_ID_REBOOT`).
+        case reboot
+        /// The domain's metadata changed (`VIR_DOMAIN_EVENT_ID_METADATA_CHANGE`).
+        case metadataChanged
+        /// A device was added to the domain (`VIR_DOMAIN_EVENT_ID_DEVICE_ADDED`).
+        case deviceAdded
+        /// A device was removed from the domain (`VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED`).
+        case deviceRemoved
+    }
+
+    /// `virDomainEventType`: what a lifecycle event says happened.
+    public enum LifecycleEvent: Sendable, Hashable {
+        /// `VIR_DOMAIN_EVENT_DEFINED`: the configuration was created or changed.
+        case defined
+        /// `VIR_DOMAIN_EVENT_UNDEFINED`: the configuration was deleted.
+        case undefined
+        /// `VIR_DOMAIN_EVENT_STARTED`.
+        case started
+        /// `VIR_DOMAIN_EVENT_SUSPENDED`: paused.
+        case suspended
+        /// `VIR_DOMAIN_EVENT_RESUMED`.
+        case resumed
+        /// `VIR_DOMAIN_EVENT_STOPPED`.
+        case stopped
+        /// `VIR_DOMAIN_EVENT_SHUTDOWN`: the guest is shutting down.
+        case shutdown
+        /// `VIR_DOMAIN_EVENT_PMSUSPENDED`: suspended by the guest's power management.
+        case pmSuspended
+        /// `VIR_DOMAIN_EVENT_CRASHED`: the guest crashed.
+        case crashed
+        /// A code newer than this code.
+        case other(Int32)
     }
 
     /// The domain's name.
@@ -196,5 +287,16 @@ public struct DomainEvent: Sendable, Equatable {
     public init(domain: String, kind: Kind) {
         self.domain = domain
         self.kind = kind
+    }
+}
+
+extension DomainEvent {
+    /// Whether the event may change what the domain XML says: its metadata, its devices, or a
+    /// new definition or start.
+    public var mayChangeDomainXML: Bool {
+        switch kind {
+        case .metadataChanged, .deviceAdded, .deviceRemoved, .lifecycle(.defined, _), .lifecycle(.started, _): true
+        default: false
+        }
     }
 }

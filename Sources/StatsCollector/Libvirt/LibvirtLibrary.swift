@@ -44,6 +44,7 @@ extension LibvirtLibrary {
         private let connection: OpaquePointer
         private let closeWatch = CloseWatch()
         private let domains = Mutex<[String: DomainHandle]>([:])
+        private let pools = Mutex<[String: PoolHandle]>([:])
         private let eventCallbacks = Mutex<[Int32]>([])
 
         init(uri: String) throws(LibvirtError) {
@@ -63,6 +64,7 @@ extension LibvirtLibrary {
             for id in eventCallbacks.withLock({ $0 }) { virConnectDomainEventDeregisterAny(connection, id) }
             virConnectUnregisterCloseCallback(connection, CloseWatch.onClose)
             domains.withLock { $0 = [:] }
+            pools.withLock { $0 = [:] }
             virConnectClose(connection)
         }
 
@@ -239,21 +241,8 @@ extension LibvirtLibrary {
 
         func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) {
             let sink = EventSink(handler)
-            let registrations: [(Int32, virConnectDomainEventGenericCallback)] = [
-                (
-                    Int32(VIR_DOMAIN_EVENT_ID_LIFECYCLE.rawValue),
-                    unsafeBitCast(EventSink.lifecycle, to: virConnectDomainEventGenericCallback.self)
-                ),
-                (
-                    Int32(VIR_DOMAIN_EVENT_ID_JOB_COMPLETED.rawValue),
-                    unsafeBitCast(EventSink.jobCompleted, to: virConnectDomainEventGenericCallback.self)
-                ),
-                (
-                    Int32(VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION.rawValue),
-                    unsafeBitCast(EventSink.migrationIteration, to: virConnectDomainEventGenericCallback.self)
-                ),
-            ]
-            for (event, callback) in registrations {
+            var firstRefusal: LibvirtError?
+            for (event, callback) in EventSink.registrations {
                 // Each registration holds one retain; libvirt releases it through EventSink.release
                 // when the callback is deregistered or the connection closes.
                 let opaque = Unmanaged.passRetained(sink).toOpaque()
@@ -264,9 +253,64 @@ extension LibvirtLibrary {
                     eventCallbacks.withLock { $0.append(id) }
                 } catch {
                     Unmanaged<EventSink>.fromOpaque(opaque).release()
-                    throw error
+                    firstRefusal = firstRefusal ?? error
                 }
             }
+            if let firstRefusal { throw firstRefusal }
+        }
+
+        func storagePools() throws(LibvirtError) -> [StoragePoolIdentity] {
+            var list: UnsafeMutablePointer<OpaquePointer?>?
+            let count = try call("virConnectListAllStoragePools") {
+                virConnectListAllStoragePools(connection, &list, 0)
+            }
+            defer { free(list) }
+            guard let list else { return [] }
+            var handles: [String: PoolHandle] = [:]
+            var result: [StoragePoolIdentity] = []
+            for index in 0..<Int(count) {
+                guard let pointer = list[index] else { continue }
+                let handle = PoolHandle(adopting: pointer)
+                let name = virStoragePoolGetName(pointer).map { String(cString: $0) } ?? ""
+                var uuid = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
+                let uuidText =
+                    virStoragePoolGetUUIDString(pointer, &uuid) == 0
+                    ? String(decoding: uuid.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+                handles[name] = handle
+                result.append(StoragePoolIdentity(name: name, uuid: uuidText))
+            }
+            pools.withLock { $0 = handles }
+            return result
+        }
+
+        func storagePoolInfo(named name: String) throws(LibvirtError) -> StoragePoolInfo {
+            try withPool(name) { pool throws(LibvirtError) in
+                var info = virStoragePoolInfo()
+                try call("virStoragePoolGetInfo") { virStoragePoolGetInfo(pool, &info) }
+                return StoragePoolInfo(
+                    state: info.state, capacity: UInt64(info.capacity), allocation: UInt64(info.allocation),
+                    available: UInt64(info.available))
+            }
+        }
+
+        func storagePoolXMLDescription(named name: String) throws(LibvirtError) -> String {
+            try withPool(name) { pool throws(LibvirtError) in
+                let xml = try call("virStoragePoolGetXMLDesc") { virStoragePoolGetXMLDesc(pool, 0) }
+                defer { free(xml) }
+                return String(cString: xml)
+            }
+        }
+
+        /// Runs `body` with the handle of the pool called `name`: the one the last listing
+        /// returned, else one looked up (`virStoragePoolLookupByName`) and kept.
+        private func withPool<Result>(_ name: String, _ body: (OpaquePointer) throws(LibvirtError) -> Result)
+            throws(LibvirtError) -> Result
+        {
+            if let handle = pools.withLock({ $0[name] }) { return try body(handle.pointer) }
+            let handle = PoolHandle(
+                adopting: try call("virStoragePoolLookupByName") { virStoragePoolLookupByName(connection, name) })
+            pools.withLock { $0[name] = handle }
+            return try body(handle.pointer)
         }
 
         /// Runs `body` with the handle of the domain called `name`: the one the last bulk call
@@ -319,6 +363,23 @@ extension LibvirtLibrary {
             virDomainFree(pointer)
         }
     }
+
+    /// One reference to a libvirt storage pool object (`virStoragePoolPtr`), released when this goes.
+    ///
+    /// `@unchecked Sendable` is safe for the reasons ``DomainHandle`` is: libvirt's pool objects are
+    /// reference-counted and thread-safe, the pointer never changes, and it is freed only in `deinit`.
+    private final class PoolHandle: @unchecked Sendable {
+        let pointer: OpaquePointer
+
+        /// Takes over a reference the caller owns.
+        init(adopting pointer: OpaquePointer) {
+            self.pointer = pointer
+        }
+
+        deinit {
+            virStoragePoolFree(pointer)
+        }
+    }
 }
 
 /// Remembers that libvirt closed a connection. libvirt calls ``onClose`` on its event-loop thread;
@@ -344,6 +405,35 @@ private final class EventSink: Sendable {
         self.handler = handler
     }
 
+    /// Every event ID the exporter registers, with its callback.
+    static let registrations: [(Int32, virConnectDomainEventGenericCallback)] = [
+        (VIR_DOMAIN_EVENT_ID_LIFECYCLE, unsafeBitCast(lifecycle, to: virConnectDomainEventGenericCallback.self)),
+        (VIR_DOMAIN_EVENT_ID_REBOOT, reboot),
+        (VIR_DOMAIN_EVENT_ID_WATCHDOG, unsafeBitCast(watchdog, to: virConnectDomainEventGenericCallback.self)),
+        (VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON, unsafeBitCast(ioError, to: virConnectDomainEventGenericCallback.self)),
+        (
+            VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD,
+            unsafeBitCast(blockThreshold, to: virConnectDomainEventGenericCallback.self)
+        ),
+        (
+            VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
+            unsafeBitCast(jobCompleted, to: virConnectDomainEventGenericCallback.self)
+        ),
+        (
+            VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION,
+            unsafeBitCast(migrationIteration, to: virConnectDomainEventGenericCallback.self)
+        ),
+        (
+            VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+            unsafeBitCast(metadataChange, to: virConnectDomainEventGenericCallback.self)
+        ),
+        (VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, unsafeBitCast(deviceAdded, to: virConnectDomainEventGenericCallback.self)),
+        (
+            VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+            unsafeBitCast(deviceRemoved, to: virConnectDomainEventGenericCallback.self)
+        ),
+    ].map { (Int32($0.0.rawValue), $0.1) }
+
     private static func deliver(_ domain: OpaquePointer?, _ kind: DomainEvent.Kind, _ opaque: UnsafeMutableRawPointer?)
     {
         guard let domain, let opaque, let name = virDomainGetName(domain) else { return }
@@ -351,11 +441,50 @@ private final class EventSink: Sendable {
         sink.handler(DomainEvent(domain: String(cString: name), kind: kind))
     }
 
+    /// `virDomainEventType` as a Swift value.
+    private static func lifecycleEvent(_ code: Int32) -> DomainEvent.LifecycleEvent {
+        switch UInt32(bitPattern: code) {
+        case VIR_DOMAIN_EVENT_DEFINED.rawValue: .defined
+        case VIR_DOMAIN_EVENT_UNDEFINED.rawValue: .undefined
+        case VIR_DOMAIN_EVENT_STARTED.rawValue: .started
+        case VIR_DOMAIN_EVENT_SUSPENDED.rawValue: .suspended
+        case VIR_DOMAIN_EVENT_RESUMED.rawValue: .resumed
+        case VIR_DOMAIN_EVENT_STOPPED.rawValue: .stopped
+        case VIR_DOMAIN_EVENT_SHUTDOWN.rawValue: .shutdown
+        case VIR_DOMAIN_EVENT_PMSUSPENDED.rawValue: .pmSuspended
+        case VIR_DOMAIN_EVENT_CRASHED.rawValue: .crashed
+        default: .other(code)
+        }
+    }
+
     /// `virConnectDomainEventCallback`.
     static let lifecycle:
         @convention(c) (OpaquePointer?, OpaquePointer?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
-            _, domain, _, _, opaque in deliver(domain, .lifecycle, opaque)
+            _, domain, event, detail, opaque in
+            deliver(domain, .lifecycle(lifecycleEvent(event), detail: detail), opaque)
         }
+
+    /// `virConnectDomainEventGenericCallback`, for `VIR_DOMAIN_EVENT_ID_REBOOT`.
+    static let reboot: virConnectDomainEventGenericCallback = { _, domain, opaque in deliver(domain, .reboot, opaque) }
+
+    /// `virConnectDomainEventWatchdogCallback`.
+    static let watchdog: @convention(c) (OpaquePointer?, OpaquePointer?, Int32, UnsafeMutableRawPointer?) -> Void = {
+        _, domain, action, opaque in deliver(domain, .watchdog(action: action), opaque)
+    }
+
+    /// `virConnectDomainEventIOErrorReasonCallback`; the paths and the reason text are not kept.
+    static let ioError:
+        @convention(c) (
+            OpaquePointer?, OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32,
+            UnsafePointer<CChar>?, UnsafeMutableRawPointer?
+        ) -> Void = { _, domain, _, _, action, _, opaque in deliver(domain, .ioError(action: action), opaque) }
+
+    /// `virConnectDomainEventBlockThresholdCallback`; the device, path and sizes are not kept.
+    static let blockThreshold:
+        @convention(c) (
+            OpaquePointer?, OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UInt64, UInt64,
+            UnsafeMutableRawPointer?
+        ) -> Void = { _, domain, _, _, _, _, opaque in deliver(domain, .blockThreshold, opaque) }
 
     /// `virConnectDomainEventJobCompletedCallback`.
     static let jobCompleted:
@@ -368,6 +497,23 @@ private final class EventSink: Sendable {
     static let migrationIteration:
         @convention(c) (OpaquePointer?, OpaquePointer?, Int32, UnsafeMutableRawPointer?) -> Void = {
             _, domain, _, opaque in deliver(domain, .migrationIteration, opaque)
+        }
+
+    /// `virConnectDomainEventMetadataChangeCallback`; the namespace is not kept.
+    static let metadataChange:
+        @convention(c) (OpaquePointer?, OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void =
+            { _, domain, _, _, opaque in deliver(domain, .metadataChanged, opaque) }
+
+    /// `virConnectDomainEventDeviceAddedCallback`.
+    static let deviceAdded:
+        @convention(c) (OpaquePointer?, OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+            _, domain, _, opaque in deliver(domain, .deviceAdded, opaque)
+        }
+
+    /// `virConnectDomainEventDeviceRemovedCallback`.
+    static let deviceRemoved:
+        @convention(c) (OpaquePointer?, OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+            _, domain, _, opaque in deliver(domain, .deviceRemoved, opaque)
         }
 
     /// The `virFreeCallback` that balances one registration's retain.

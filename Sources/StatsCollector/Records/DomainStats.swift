@@ -76,16 +76,19 @@ public struct StatsBatch: Sendable {
     public var perCPUStatsAvailable: Bool?
     /// Whether the hypervisor answers `virDomainGetJobStats`; `nil` until a running domain showed it.
     public var jobStatsAvailable: Bool?
+    /// The storage pools that answered; `nil` when the source reads none (a fixture).
+    public var pools: [StoragePoolStats]?
 
     /// Creates a batch.
     public init(
         domains: [DomainStats], errors: [CollectionError] = [], incompleteDomains: Set<String> = [],
-        perCPUStatsAvailable: Bool? = nil, jobStatsAvailable: Bool? = nil
+        perCPUStatsAvailable: Bool? = nil, jobStatsAvailable: Bool? = nil, pools: [StoragePoolStats]? = nil
     ) {
         self.domains = domains
         self.errors = errors
         self.incompleteDomains = incompleteDomains
         self.perCPUStatsAvailable = perCPUStatsAvailable
         self.jobStatsAvailable = jobStatsAvailable
+        self.pools = pools
     }
 }

@@ -17,6 +17,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     case cpustats
     case jobs
     case metadata
+    case pools
+    case events
 
     /// What the part collects, for `--help` and the README.
     public var help: String {
@@ -34,6 +36,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .cpustats: "CPU time per host CPU (virDomainGetCPUStats)."
         case .jobs: "Active and completed job stats and the job poller (virDomainGetJobStats)."
         case .metadata: "OpenStack metadata and disk and interface details from the domain XML (virDomainGetXMLDesc)."
+        case .pools: "Storage pools: state and sizes (virConnectListAllStoragePools, virStoragePoolGetInfo)."
+        case .events: "Domain events as counters (virConnectDomainEventRegisterAny)."
         }
     }
 
@@ -53,7 +57,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .memory: 1 << 8
         case .dirtyrate: 1 << 9
         case .kvm: 1 << 10
-        case .cpustats, .jobs, .metadata: nil
+        case .cpustats, .jobs, .metadata, .pools, .events: nil
         }
     }
 

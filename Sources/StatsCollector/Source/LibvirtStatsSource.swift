@@ -16,6 +16,9 @@ import Synchronization
 /// - A domain whose record lacks stats it had before is reported in
 ///   ``StatsBatch/incompleteDomains`` and gets no per-domain calls, which would wait for it.
 ///
+/// The storage pools are read beside the per-domain calls (``StoragePoolReader``), within one
+/// deadline; a pool that fails or does not answer is left out and counted.
+///
 /// A hypervisor that does not support a per-domain call (per-CPU stats on cgroup v2, job stats on
 /// the test driver) is asked once per connection: the failure is counted and logged once, and the
 /// batch says the stats are unavailable.
@@ -34,6 +37,7 @@ public actor LibvirtStatsSource: StatsSource {
     private let scope: CollectionScope
     private let filter: DomainFilter
     private let bulkCallsRunning = RunningCalls()
+    private let poolReader: StoragePoolReader
 
     /// Domains whose per-domain calls run at the same time. libvirtd allows 5 requests in flight
     /// per client connection (`max_client_requests`); this leaves room for two bulk calls.
@@ -66,14 +70,20 @@ public actor LibvirtStatsSource: StatsSource {
         self.runner = runner
         self.gate = gate
         self.logger = logger
+        // Room for the per-domain calls, two bulk calls and the storage pools' call at once.
         self.connections = ConnectionPool(
             uri: uri, api: api, maximumConnections: Self.concurrentDomains + Self.bulkCallsInFlight + 1)
+        self.poolReader = StoragePoolReader(runner: runner)
     }
 
     /// Marks `domain`'s facts (metadata, device details) as possibly changed, as libvirt's
-    /// metadata-change and device events say, so that the next collection reads them again.
-    public func invalidateFacts(of domain: String) {
+    /// metadata-change, device and lifecycle events say, so that the next collection reads them again.
+    public func domainMayHaveChanged(_ domain: String) async {
         facts.invalidate(domain)
+    }
+
+    public func collects(domainNamed name: String) async -> Bool {
+        filter.admits(name)
     }
 
     public func fetchStats() async throws(CollectionError) -> StatsBatch {
@@ -82,8 +92,12 @@ public actor LibvirtStatsSource: StatsSource {
         if connections.generation != connectionGeneration {
             connectionGeneration = connections.generation
             capabilities = CallCapabilities()
+            await poolReader.reset()
             logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
         }
+        // The pools are read beside the domains' calls, so a pool that does not answer delays no domain.
+        let readsPools = scope.parts.contains(.pools)
+        async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
         completeness.keep(only: Set(records.map(\.name)))
         facts.keep(only: Set(records.map(\.name)))
         let incomplete = await incompleteDomains(of: records)
@@ -91,7 +105,11 @@ public actor LibvirtStatsSource: StatsSource {
         // out a backoff that its stuck QEMU started.
         for name in lastIncomplete.subtracting(incomplete) { gate.clearBackoff(name) }
         lastIncomplete = incomplete
-        return await withPerDomainStats(records, incomplete: incomplete)
+        var batch = await withPerDomainStats(records, incomplete: incomplete)
+        let (poolStats, poolErrors) = await pools
+        batch.pools = poolStats
+        batch.errors += poolErrors
+        return batch
     }
 
     /// The bulk call, asked once more (on another connection) when it overruns, and without

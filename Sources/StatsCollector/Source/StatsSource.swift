@@ -7,4 +7,19 @@ public protocol StatsSource: Sendable {
     /// is unreachable); the collector then reports `libvirt_up 0`. Failures that cost only part
     /// of the data are returned in ``StatsBatch/errors`` instead.
     func fetchStats() async throws(CollectionError) -> StatsBatch
+
+    /// Whether the domain called `name` is one this source collects (its domain patterns).
+    func collects(domainNamed name: String) async -> Bool
+
+    /// Tells the source that libvirt reported an event that may change facts it keeps about the
+    /// domain (its metadata, its devices), so that it reads them again.
+    func domainMayHaveChanged(_ name: String) async
+}
+
+extension StatsSource {
+    /// Every domain, unless the source says otherwise.
+    public func collects(domainNamed name: String) async -> Bool { true }
+
+    /// Nothing kept, unless the source says otherwise.
+    public func domainMayHaveChanged(_ name: String) async {}
 }

@@ -30,6 +30,10 @@ struct CollectorFlags: ParsableArguments {
     var jobs: Bool?
     @Flag(name: .customLong("collector.metadata"), inversion: .prefixedNo, help: .init(CollectorPart.metadata.help))
     var metadata: Bool?
+    @Flag(name: .customLong("collector.pools"), inversion: .prefixedNo, help: .init(CollectorPart.pools.help))
+    var pools: Bool?
+    @Flag(name: .customLong("collector.events"), inversion: .prefixedNo, help: .init(CollectorPart.events.help))
+    var events: Bool?
 
     @Flag(
         name: .customLong("collector.disable-defaults"),
@@ -51,7 +55,7 @@ struct CollectorFlags: ParsableArguments {
         [
             .cpu: cpu, .balloon: balloon, .vcpu: vcpu, .interface: interface, .block: block, .perf: perf,
             .iothread: iothread, .memory: memory, .dirtyrate: dirtyrate, .kvm: kvm, .cpustats: cpustats, .jobs: jobs,
-            .metadata: metadata,
+            .metadata: metadata, .pools: pools, .events: events,
         ]
     }
 

@@ -175,18 +175,25 @@ struct ServeCommand: AsyncParsableCommand {
                 pool: BlockingCallPool(name: "libvirt-jobs", maximumThreads: 4), deadline: interval,
                 logger: Logger(label: "virt-exporter.jobs"))
         }
+        // One subscription to libvirt's domain events, on its own connection, for every consumer.
+        let eventCalls = LibvirtCallRunner(
+            pool: BlockingCallPool(name: "libvirt-watch", maximumThreads: 2), deadline: collectionCalls.deadline,
+            logger: Logger(label: "virt-exporter.events"))
+        let eventHub = DomainEventHub(
+            uri: configuration.libvirtURI, runner: eventCalls, logger: Logger(label: "virt-exporter.events"))
         let collector = Collector(
             source: source, store: store, exporterVersion: ExporterVersion.number,
             libvirtVersion: LibvirtLibrary().libraryVersion, derivesMetrics: configuration.derivesMetrics,
-            callRunners: [collectionCalls] + (jobCalls.map { [$0] } ?? []),
+            callRunners: [collectionCalls, eventCalls] + (jobCalls.map { [$0] } ?? []),
             logger: Logger(label: "virt-exporter.collector"))
         let jobPoller = jobCalls.map { runner in
             JobPoller(
                 uri: configuration.libvirtURI, interval: runner.deadline, runner: runner, gate: gate,
-                logger: Logger(label: "virt-exporter.jobs"))
+                events: eventHub.subscribe(), logger: Logger(label: "virt-exporter.jobs"))
         }
         let collectorService = CollectorService(
-            collector: collector, jobPoller: jobPoller, interval: configuration.collectorInterval)
+            collector: collector, jobPoller: jobPoller, eventHub: eventHub, countsEvents: scope.parts.contains(.events),
+            interval: configuration.collectorInterval)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
