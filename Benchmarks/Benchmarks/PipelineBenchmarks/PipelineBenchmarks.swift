@@ -56,7 +56,7 @@ func configuration(domains: Int, throughput: BenchmarkMetric) -> Benchmark.Confi
         warmupIterations: 1,
         maxDuration: .seconds(seconds),
         maxIterations: maxIterations,
-        thresholds: thresholds()
+        thresholds: thresholds(throughput: throughput)
     )
 }
 
@@ -84,13 +84,12 @@ func measure<Result>(
 /// regression; wall-clock time and throughput on a shared 2-core machine vary by tens of percent
 /// between runs, so only three times the time (a third of the throughput) is one; peak memory is
 /// the input's and the harness's as much as the stage's, so a quarter more.
-func thresholds() -> [BenchmarkMetric: BenchmarkThresholds] {
+func thresholds(throughput: BenchmarkMetric) -> [BenchmarkMetric: BenchmarkThresholds] {
     let noisy = BenchmarkThresholds(relative: [.p90: 200.0])
     return [
         .mallocCountTotal: .init(relative: [.p90: 5.0]),
         .wallClock: noisy,
-        Throughput.bytes: noisy,
-        Throughput.parameters: noisy,
+        throughput: noisy,
         .peakMemoryResident: .init(relative: [.p90: 25.0]),
     ]
 }
