@@ -58,7 +58,7 @@ public enum TextEncoder {
                 continue
             }
             previous = sample.labels
-            buffer.append(contentsOf: family.name.utf8)
+            appendUTF8(family.name, into: &buffer)
             appendLabels(sample.labels, into: &buffer)
             buffer.append(UInt8(ascii: " "))
             sample.value.write(into: &buffer)
@@ -72,8 +72,9 @@ public enum TextEncoder {
         buffer.append(UInt8(ascii: "{"))
         for (index, label) in labels.enumerated() {
             if index > 0 { buffer.append(UInt8(ascii: ",")) }
-            buffer.append(contentsOf: label.name.utf8)
-            buffer.append(contentsOf: "=\"".utf8)
+            appendUTF8(label.name, into: &buffer)
+            buffer.append(UInt8(ascii: "="))
+            buffer.append(UInt8(ascii: "\""))
             appendEscaped(label.value, escapeQuotes: true, into: &buffer)
             buffer.append(UInt8(ascii: "\""))
         }
@@ -82,22 +83,30 @@ public enum TextEncoder {
 
     /// Escapes `\` and newline (help text), plus `"` (label values), as the format requires.
     private static func appendEscaped(_ text: String, escapeQuotes: Bool, into buffer: inout [UInt8]) {
-        let utf8 = text.utf8
-        let needsEscaping = utf8.contains { byte in
-            byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\n") || (escapeQuotes && byte == UInt8(ascii: "\""))
-        }
-        guard needsEscaping else {
-            buffer.append(contentsOf: utf8)
-            return
-        }
-        for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"): buffer.append(contentsOf: "\\\\".utf8)
-            case UInt8(ascii: "\n"): buffer.append(contentsOf: "\\n".utf8)
-            case UInt8(ascii: "\"") where escapeQuotes: buffer.append(contentsOf: "\\\"".utf8)
-            default: buffer.append(byte)
+        var text = text
+        text.withUTF8 { utf8 in
+            let needsEscaping = utf8.contains { byte in
+                byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\n") || (escapeQuotes && byte == UInt8(ascii: "\""))
+            }
+            guard needsEscaping else {
+                buffer.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"): buffer.append(contentsOf: "\\\\".utf8)
+                case UInt8(ascii: "\n"): buffer.append(contentsOf: "\\n".utf8)
+                case UInt8(ascii: "\"") where escapeQuotes: buffer.append(contentsOf: "\\\"".utf8)
+                default: buffer.append(byte)
+                }
             }
         }
+    }
+
+    /// Appends the UTF-8 of `text` in one copy.
+    private static func appendUTF8(_ text: String, into buffer: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { buffer.append(contentsOf: $0) }
     }
 
     /// Orders label lists by their names and values, pairwise, then by length.

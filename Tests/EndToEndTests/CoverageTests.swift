@@ -43,11 +43,17 @@ extension EndToEnd {
                         missing.append("\(domain) \(field): no catalog row")
                         continue
                     }
-                    var labels = Self.labels(row.labels, field: field, domain: domain, fields: fields)
                     let isInfo = metric.hasSuffix("_info")
-                    if isInfo, let infoLabel = row.labels.last {
-                        labels[infoLabel] = text  // an info series carries the field as a label, its value is 1
+                    // An info series carries the field as one of its labels (the one at the field's
+                    // place among the row's sources), and its value is 1; its other labels come from
+                    // other fields.
+                    let sources = row.source.components(separatedBy: ", ")
+                    let infoLabel = sources.firstIndex(of: Self.pattern(field)).map {
+                        row.labels[row.labels.count - sources.count + $0]
                     }
+                    let deviceLabels = isInfo ? Array(row.labels.dropLast(sources.count)) : row.labels
+                    var labels = Self.labels(deviceLabels, field: field, domain: domain, fields: fields)
+                    if isInfo, let infoLabel { labels[infoLabel] = text }
                     guard let exported = exposition.value(metric, labels) else {
                         missing.append("\(domain) \(field): no sample of \(metric) \(labels)")
                         continue
@@ -76,10 +82,13 @@ extension EndToEnd {
         }
 
         /// The catalog row whose source matches `field`, and the metric name it gives: an exact source
-        /// first, then a rule with `<name>` (the `_ns` form before the plain one).
+        /// (or one of an info series' label fields, listed with ", ") first, then a rule with `<name>`
+        /// (the `_ns` form before the plain one).
         static func row(for field: String, in catalog: [CatalogRow]) -> (CatalogRow, String)? {
             let pattern = pattern(field)
-            if let row = catalog.first(where: { $0.source == pattern }) { return (row, row.metric) }
+            if let row = catalog.first(where: { $0.source.components(separatedBy: ", ").contains(pattern) }) {
+                return (row, row.metric)
+            }
             for row in catalog.filter({ $0.source.contains("<name>") }).sorted(by: { $0.source.count > $1.source.count }
             ) {
                 let parts = row.source.components(separatedBy: "<name>")

@@ -141,4 +141,21 @@ import Testing
         }
         #expect(after == String(decoding: TextEncoder.encode(Array(mapper.families.values)), as: UTF8.self))
     }
+
+    @Test func aStoppedDomainKeepsOnlyItsCompletedJobThroughUpdates() throws {
+        let stopped = DomainStats(
+            name: "saved", uuid: "u-s", parameters: [.init(field: "state.state", value: .int(5))])
+        var pipeline = StatsPipeline()
+        _ = pipeline.run([stopped], at: 0)
+        let update = pipeline.applyJobUpdate(
+            domain: "saved",
+            parameters: [
+                .init(field: "job.type", value: .int(2)), .init(field: "completedjob.type", value: .int(3)),
+                .init(field: "completedjob.operation", value: .int(6)),
+            ])
+        let text = String(decoding: try #require(update).body.text, as: UTF8.self)
+        #expect(text.contains("libvirt_domain_completed_job_type{domain=\"saved\"} 3\n"))
+        #expect(!text.contains("libvirt_domain_job_type"), "a stopped domain has no active job")
+        #expect(text.contains("libvirt_domain_info_state{domain=\"saved\"} 5\n"))
+    }
 }

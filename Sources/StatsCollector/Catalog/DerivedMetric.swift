@@ -3,8 +3,8 @@
 struct DerivedMetric: Sendable {
     /// How the value is computed from the metrics of the same series (same labels).
     enum Formula: Sendable {
-        /// Δ`counter` / Δtime since the previous collection, times `scale`.
-        case rate(counter: String, scale: Double = 1)
+        /// Δ`counter` / Δtime since the previous collection.
+        case rate(counter: String)
         /// Δ`counter` / Δ`per` since the previous collection, such as seconds per request.
         case ratioOfIncreases(counter: String, per: String)
         /// `numerator` / `denominator` of the current values, where the denominator is positive.
@@ -42,7 +42,7 @@ struct DerivedMetric: Sendable {
         self.clock = clock
         let source: String
         switch formula {
-        case .rate(let counter, _): source = "rate(\(counter))"
+        case .rate(let counter): source = "rate(\(counter))"
         case .ratioOfIncreases(let counter, let per): source = "increase(\(counter)) / increase(\(per))"
         case .ratio(let numerator, let denominator): source = "\(numerator) / \(denominator)"
         case .product(let first, let second): source = "\(first) * \(second)"
@@ -51,7 +51,7 @@ struct DerivedMetric: Sendable {
         }
         descriptor = MetricDescriptor(metric: metric, type: .gauge, help: help, source: source, labels: labels)
         switch formula {
-        case .rate(let counter, _): inputs = [counter]
+        case .rate(let counter): inputs = [counter]
         case .ratioOfIncreases(let counter, let per): inputs = [counter, per]
         case .ratio(let numerator, let denominator): inputs = [numerator, denominator]
         case .product(let first, let second): inputs = [first, second]

@@ -584,6 +584,9 @@ public final class TypedParameterCopyBench {
         virTypedParamsClear(&parameters, Int32(parameters.count))
     }
 
+    /// How many parameters there are.
+    public var count: Int { parameters.count }
+
     /// Copies the parameters into Swift values, as a stats call does.
     public func copy() -> [TypedParameter] {
         parameters.withUnsafeBufferPointer { TypedParameters.copy($0) }

@@ -58,9 +58,7 @@ struct DomainStatsMapper {
     }
 
     private mutating func addFields(_ parameters: [TypedParameter], ofDomain name: String) {
-        var fieldPlans: [FieldPlan] = []
-        fieldPlans.reserveCapacity(parameters.count)
-        for parameter in parameters { fieldPlans.append(plans.plan(for: parameter.field)) }
+        let fieldPlans = plans.plans(for: parameters)
         var labelSources: [String: TypedValue] = [:]
         for (parameter, plan) in zip(parameters, fieldPlans) where plan.isLabelSource {
             labelSources[parameter.field] = parameter.value

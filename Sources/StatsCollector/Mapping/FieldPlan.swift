@@ -30,18 +30,42 @@ final class FieldPlan: Sendable {
 /// A cache of ``FieldPlan``s by field name, kept across collections. Bounded: the names come from
 /// libvirt's fixed field list times the devices, vCPUs and host CPUs of the host's domains; should
 /// it ever pass ``limit`` names, it starts over.
+///
+/// The domains of one host mostly report the same fields in the same order: their shape. The
+/// plans of the last ``shapeLimit`` shapes are kept as lists too, and a record whose field names
+/// equal one of them takes its list: comparing a name costs a fraction of hashing it.
 struct FieldPlans: Sendable {
     private var plans: [String: FieldPlan] = [:]
+    private var shapes: [(fields: [String], plans: [FieldPlan])] = []
 
     /// The most names kept.
     static let limit = 100_000
+    /// The most shapes kept.
+    static let shapeLimit = 16
 
     /// The plan of `field`, worked out on first use.
     mutating func plan(for field: String) -> FieldPlan {
         if let plan = plans[field] { return plan }
-        if plans.count >= Self.limit { plans.removeAll(keepingCapacity: true) }
+        if plans.count >= Self.limit {
+            plans.removeAll(keepingCapacity: true)
+            shapes.removeAll()
+        }
         let plan = FieldPlan(field: field)
         plans[field] = plan
         return plan
+    }
+
+    /// The plans of the fields of `parameters`, in their order.
+    mutating func plans(for parameters: [TypedParameter]) -> [FieldPlan] {
+        for (position, shape) in shapes.enumerated()
+        where shape.fields.count == parameters.count && zip(shape.fields, parameters).allSatisfy({ $0 == $1.field }) {
+            if position > 0 { shapes.swapAt(position, position - 1) }  // the most used move to the front
+            return shape.plans
+        }
+        let fields = parameters.map(\.field)
+        let found = fields.map { plan(for: $0) }
+        if shapes.count >= Self.shapeLimit { shapes.removeLast() }
+        shapes.append((fields, found))
+        return found
     }
 }

@@ -84,7 +84,7 @@ struct DerivedMetricsEngine {
                 let derivedKey = SeriesKey(metric: derived.descriptor.metric, labels: labels)
                 let result: Double?
                 switch derived.formula {
-                case .rate(let counter, let scale):
+                case .rate(let counter):
                     guard let time = Self.time(of: labels, clock: derived.clock, now: now, current: current) else {
                         continue
                     }
@@ -99,7 +99,7 @@ struct DerivedMetricsEngine {
                         result = nil
                     case .increase(let valueDelta, let timeDelta):
                         nextPrevious[key] = reading
-                        result = valueDelta / timeDelta * scale
+                        result = valueDelta / timeDelta
                     }
                 case .ratioOfIncreases(let counter, let per):
                     guard let perValue = current[per]?[labels] else { continue }

@@ -11,7 +11,7 @@ public final class FrozenBytes: @unchecked Sendable {
     /// Copies `bytes` into new, immutable storage.
     public init(_ bytes: some Collection<UInt8>) {
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
-        _ = storage.initializeMemory(as: UInt8.self, from: bytes)
+        _ = storage.initializeMemory(as: UInt8.self, fromContentsOf: bytes)
         count = bytes.count
     }
 

@@ -10,14 +10,12 @@ import Synchronization
 ///
 /// Borrowing runs on the thread of the call that borrows (a ``BlockingCallPool`` thread), so that
 /// opening a connection, which blocks while libvirtd is stopped, counts against the call's
-/// deadline. At most one open is under way at a time; while it is, a call that finds no idle
-/// connection fails at once instead of opening another. A connection that arrives after its call
-/// gave up is kept for the next one.
+/// deadline. Connections lent and being opened together stay within the pool's bound; past it, a
+/// call fails at once. A connection that arrives after its call gave up is kept for the next one.
 final class ConnectionPool: Sendable {
     private struct State {
         var idle: [any LibvirtConnection] = []
         var lent = 0
-        var opening = false
         var generation = 0
     }
 
@@ -40,7 +38,7 @@ final class ConnectionPool: Sendable {
     /// Runs `body` with a connection of its own, blocking this thread: an idle one, else a new one.
     ///
     /// - Throws: libvirt's error when opening fails, or ``LibvirtError/Code/connectionsBusy`` when
-    ///   every connection is lent and no new one may be opened now.
+    ///   as many connections as the pool may hold are lent or being opened.
     func withConnection<Value>(_ body: (any LibvirtConnection) throws(LibvirtError) -> Value) throws(LibvirtError)
         -> Value
     {
@@ -58,27 +56,21 @@ final class ConnectionPool: Sendable {
             }
         }
         let reserved = state.withLock { state -> Result<Void, LibvirtError> in
-            guard !state.opening, state.lent < maximumConnections else {
+            guard state.lent < maximumConnections else {
                 return .failure(
                     LibvirtError(
                         function: "virConnectOpenReadOnly", code: .connectionsBusy, origin: 0,
                         message: "every libvirt connection is busy with a call that has not returned"))
             }
-            state.opening = true
             if state.lent == 0 { state.generation += 1 }
             state.lent += 1
             return .success(())
         }
         try reserved.get()
         do {
-            let opened = try api.openReadOnly(uri: uri)
-            state.withLock { $0.opening = false }
-            return opened
+            return try api.openReadOnly(uri: uri)
         } catch {
-            state.withLock { state in
-                state.opening = false
-                state.lent -= 1
-            }
+            state.withLock { $0.lent -= 1 }
             throw error
         }
     }
