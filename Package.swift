@@ -78,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PromFormatTests",
-            dependencies: ["PromFormat"],
+            dependencies: ["PromFormat", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import PromFormat
@@ -10,19 +11,9 @@ import Testing
         #expect(compressed.starts(with: [0x1f, 0x8b]))
         #expect(compressed.count < input.count / 10)
 
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gzip-test-\(UUID().uuidString).gz")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try Data(compressed).write(to: file)
-        let gunzip = Process()
-        gunzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gunzip.arguments = ["-dc", file.path]
-        let pipe = Pipe()
-        gunzip.standardOutput = pipe
-        try gunzip.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        gunzip.waitUntilExit()
-        #expect(gunzip.terminationStatus == 0)
-        #expect(Array(output) == input)
+        let (status, output) = try Gunzip.run(compressed)
+        #expect(status == 0)
+        #expect(output == input)
     }
 
     @Test func compressesEmptyInput() throws {

@@ -70,19 +70,9 @@ import Testing
     }
 
     private static func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("job-render-\(UUID().uuidString).gz")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try Data(bytes).write(to: file)
-        let gunzip = Process()
-        gunzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gunzip.arguments = ["-dc", file.path]
-        let pipe = Pipe()
-        gunzip.standardOutput = pipe
-        try gunzip.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        gunzip.waitUntilExit()
-        #expect(gunzip.terminationStatus == 0)
-        return Array(output)
+        let (status, output) = try Gunzip.run(bytes)
+        #expect(status == 0)
+        return output
     }
 
     private func collector(_ batches: [StatsBatch], store: SnapshotStore) -> Collector {

@@ -6,8 +6,14 @@ public final class RawConnection {
 
     /// Connects to 127.0.0.1:`port`.
     public init(port: UInt16) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw HTTPTestError("socket: \(errno)") }
+        descriptor = Self.connectToLoopback(port: port)
+        guard descriptor >= 0 else { throw HTTPTestError("connect to port \(port): errno \(errno)") }
+    }
+
+    /// A TCP socket connected to 127.0.0.1:`port`, or -1 with `errno` set.
+    static func connectToLoopback(port: UInt16) -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return -1 }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -18,9 +24,12 @@ public final class RawConnection {
             }
         }
         guard connected == 0 else {
+            let error = errno
             close(descriptor)
-            throw HTTPTestError("connect to port \(port): errno \(errno)")
+            errno = error
+            return -1
         }
+        return descriptor
     }
 
     deinit { close(descriptor) }

@@ -53,14 +53,14 @@ private final class AttackThread: Sendable {
     }
 
     private func run() {
-        var sockets = (0..<count).map { _ in open() }
+        var sockets = (0..<count).map { _ in RawConnection.connectToLoopback(port: port) }
         var step = 0
         while !owner.isStopped {
             for index in sockets.indices {
                 let byte: [UInt8] = step == 0 ? Array("GET /metrics HTTP/1.1\r\nX-a: ".utf8) : [UInt8(ascii: "a")]
                 if sockets[index] < 0 || send(sockets[index], byte, byte.count, Int32(MSG_NOSIGNAL)) < 0 {
                     if sockets[index] >= 0 { close(sockets[index]) }
-                    sockets[index] = open()
+                    sockets[index] = RawConnection.connectToLoopback(port: port)
                     owner.countReopened()
                     if sockets[index] >= 0 {
                         let start = Array("GET /metrics HTTP/1.1\r\nX-a: ".utf8)
@@ -75,22 +75,4 @@ private final class AttackThread: Sendable {
         owner.finish()
     }
 
-    private func open() -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return -1 }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(descriptor)
-            return -1
-        }
-        return descriptor
-    }
 }
