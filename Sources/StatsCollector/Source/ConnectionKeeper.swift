@@ -8,6 +8,9 @@ import Synchronization
 /// on its thread while the owner goes on; later requests adopt its connection once it arrived,
 /// and no second open starts while one is in flight. A connection that arrives after its owner
 /// is gone is closed when the last reference to it goes.
+///
+/// The domain-event hub keeps its connection so: it makes one call at a time on it, its event
+/// registrations. Calls that collect borrow connections from a ``ConnectionPool`` instead.
 actor ConnectionKeeper {
     private let uri: String
     private let api: any LibvirtAPI
