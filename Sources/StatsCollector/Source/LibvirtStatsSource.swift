@@ -39,8 +39,9 @@ public actor LibvirtStatsSource: StatsSource {
     private let bulkCallsRunning = RunningCalls()
     private let poolReader: StoragePoolReader
 
-    /// Domains whose per-domain calls run at the same time. libvirtd allows 5 requests in flight
-    /// per client connection (`max_client_requests`); this leaves room for two bulk calls.
+    /// Domains whose per-domain calls run at the same time, each on a connection of its own: a few,
+    /// so that a collection's wall time is not the sum of its round trips, and few, so that
+    /// libvirtd's worker pool (20 threads by default) stays free for other clients.
     static let concurrentDomains = 3
     /// Bulk calls that may be in flight at once, counting those past their deadline.
     static let bulkCallsInFlight = 2
