@@ -71,46 +71,40 @@ struct JSONSyntaxLocator {
     }
 
     private mutating func object(depth: Int) throws(Problem) {
-        index += 1
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            index += 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            guard current == UInt8(ascii: "\"") else { throw problem("expected a key in double quotes") }
-            try string()
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"), "\":\" after the key")
-            skipWhitespace()
-            try value(depth: depth + 1)
-            skipWhitespace()
-            if current == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            try expect(UInt8(ascii: "}"), "\",\" or \"}\"")
-            return
+        try members(closing: "}") { parser throws(Problem) in
+            guard parser.current == UInt8(ascii: "\"") else { throw parser.problem("expected a key in double quotes") }
+            try parser.string()
+            parser.skipWhitespace()
+            try parser.expect(UInt8(ascii: ":"), "\":\" after the key")
+            parser.skipWhitespace()
+            try parser.value(depth: depth + 1)
         }
     }
 
     private mutating func array(depth: Int) throws(Problem) {
+        try members(closing: "]") { parser throws(Problem) in try parser.value(depth: depth + 1) }
+    }
+
+    /// An object's or array's members after its opening bracket: `member` for each, separated by
+    /// commas, up to `closing`; an empty one has none.
+    private mutating func members(closing: Unicode.Scalar, _ member: (inout Self) throws(Problem) -> Void)
+        throws(Problem)
+    {
         index += 1
         skipWhitespace()
-        if current == UInt8(ascii: "]") {
+        if current == UInt8(ascii: closing) {
             index += 1
             return
         }
         while true {
             skipWhitespace()
-            try value(depth: depth + 1)
+            try member(&self)
             skipWhitespace()
             if current == UInt8(ascii: ",") {
                 index += 1
                 continue
             }
-            try expect(UInt8(ascii: "]"), "\",\" or \"]\"")
+            try expect(UInt8(ascii: closing), "\",\" or \"\(closing)\"")
             return
         }
     }
