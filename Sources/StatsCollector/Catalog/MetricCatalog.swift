@@ -10,7 +10,8 @@ public enum MetricCatalog {
     /// derived gauges and domain events; then the storage pools.
     public static let all: [MetricDescriptor] =
         exporterMetrics + healthMetrics + [domainInfo, domainStatsComplete] + valueRows + infoSeries.map(\.descriptor)
-        + KVMStatRule.all.flatMap(\.templates) + derivedMetrics.map(\.descriptor) + eventMetrics + poolMetrics
+        + [metadataInfo] + KVMStatRule.all.flatMap(\.templates) + derivedMetrics.map(\.descriptor) + eventMetrics
+        + poolMetrics
 
     /// Field-name prefix of the numbers from `virDomainGetCPUStats`: `cpustats.<n>.cpu_time` for
     /// host CPU `<n>`, `cpustats.cpu_time` for the total.

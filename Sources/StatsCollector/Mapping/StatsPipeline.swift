@@ -18,6 +18,7 @@ public struct StatsPipeline: Sendable {
     public static let compressionLevel: Int32 = 1
 
     private let derivesMetrics: Bool
+    private let layout: LabelLayout
     private var otherDerivedMetrics: DerivedMetricsEngine?
     private var plans = FieldPlans()
     /// The other families' runs, one piece each (`nil` when a run is empty).
@@ -43,9 +44,12 @@ public struct StatsPipeline: Sendable {
 
     /// Creates a pipeline.
     ///
-    /// - Parameter derivesMetrics: whether to add the derived gauges (rates, latencies, job progress).
-    public init(derivesMetrics: Bool = true) {
+    /// - Parameters:
+    ///   - derivesMetrics: whether to add the derived gauges (rates, latencies, job progress).
+    ///   - layout: the labels of the domain series.
+    public init(derivesMetrics: Bool = true, layout: LabelLayout = LabelLayout()) {
         self.derivesMetrics = derivesMetrics
+        self.layout = layout
         otherDerivedMetrics = derivesMetrics ? DerivedMetricsEngine(metrics: JobSeries.otherDerivedMetrics) : nil
     }
 
@@ -63,7 +67,7 @@ public struct StatsPipeline: Sendable {
         self.time = time
         var seen: Set<String> = []
         let domains = domains.filter { seen.insert($0.name).inserted }.sorted { $0.name < $1.name }
-        var mapper = DomainStatsMapper(plans: plans)
+        var mapper = DomainStatsMapper(plans: plans, layout: layout)
         plans = FieldPlans()  // the mapper holds the only reference while it adds to them
         var previousJobDomains = jobDomains
         jobDomains = [:]
@@ -105,7 +109,7 @@ public struct StatsPipeline: Sendable {
     /// re-renders its job series; `nil` if the last collection did not have the domain.
     public mutating func applyJobUpdate(domain: String, parameters: [TypedParameter]) -> Output? {
         guard var job = jobDomains[domain] else { return nil }
-        var mapper = DomainStatsMapper(plans: plans)
+        var mapper = DomainStatsMapper(plans: plans, layout: layout)
         plans = FieldPlans()
         for (pattern, count) in job.unmappedFields { jobUnmappedFields[pattern, default: 0] -= count }
         let lines = Self.jobLines(

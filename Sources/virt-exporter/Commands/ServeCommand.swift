@@ -73,6 +73,13 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Publish derived gauges: rates, latencies and job progress. (default: on)")
     var collectorRates: Bool?
 
+    @Flag(
+        name: .customLong("collector.block-source-file"), inversion: .prefixedNo,
+        help:
+            "Label every block device series with the disk's source_file; when off, only libvirt_domain_block_info carries it. (default: on)"
+    )
+    var blockSourceFile: Bool?
+
     @Option(
         name: .customLong("log.level"),
         help: "One of trace, debug, info, notice, warn, error, critical. (default: info)")
@@ -106,6 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
             try configuration.setJobPollInterval(jobPollInterval, from: "--collector.job-poll-interval")
         }
         if let collectorRates { configuration.derivesMetrics = collectorRates }
+        if let blockSourceFile { configuration.labelLayout.sourceFileOnBlockSeries = blockSourceFile }
         try collectors.apply(to: &configuration.collectors)
         if let logLevel { try configuration.setLogLevel(logLevel, from: "--log.level") }
         return configuration
@@ -184,6 +192,7 @@ struct ServeCommand: AsyncParsableCommand {
         let collector = Collector(
             source: source, store: store, exporterVersion: ExporterVersion.number,
             libvirtVersion: LibvirtLibrary().libraryVersion, derivesMetrics: configuration.derivesMetrics,
+            layout: configuration.labelLayout,
             callRunners: [collectionCalls, eventCalls] + (jobCalls.map { [$0] } ?? []),
             logger: Logger(label: "virt-exporter.collector"))
         let jobPoller = jobCalls.map { runner in

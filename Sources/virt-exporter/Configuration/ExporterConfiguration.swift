@@ -1,4 +1,5 @@
 import Logging
+import StatsCollector
 
 /// Everything the exporter can be told, with its defaults. Built from the defaults, then the
 /// config file, then the flags, each overriding the one before.
@@ -30,6 +31,8 @@ struct ExporterConfiguration: Equatable {
     var jobPollInterval: Duration? = .seconds(1)
     /// `collector.rates`: whether to publish derived gauges (rates, latencies, job progress).
     var derivesMetrics = true
+    /// `collector.block-source-file`: the labels of the domain series.
+    var labelLayout = LabelLayout()
     /// `collector.<part>`, `collector.disable-defaults`, `collector.domain-include` and `-exclude`.
     var collectors = CollectorChoices()
     /// `log.level`
