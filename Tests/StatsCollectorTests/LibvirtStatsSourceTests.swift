@@ -53,7 +53,9 @@ import Testing
         #expect(
             connection.count("virDomainGetJobStats stopped") == jobCallsBefore,
             "no per-domain call waits for the stuck domain")
-        #expect(connection.count("virDomainGetJobStats healthy") == 2 * 2, "active and completed, each fetch")
+        #expect(
+            connection.count("virDomainGetJobStats healthy") == 2 + 1,
+            "the active job each fetch, the completed job once: nothing said it changed")
         #expect(runner.stuckCalls["virConnectGetAllDomainStats"] == 1)
         #expect(runner.pool.overdueCalls == 1)
 
@@ -219,5 +221,76 @@ import Testing
                     logger: .init(label: "x")),
                 scope: CollectionScope(parts: [], includePattern: "(unclosed"), logger: .init(label: "x"))
         }
+    }
+
+    /// The last completed job is read once, and again only while a job runs, after an event of
+    /// the domain, or after a reconnect; each batch carries it.
+    @Test func theCompletedJobIsReadAgainOnlyWhenItMayHaveChanged() async throws {
+        let jobRuns = Flag()
+        let completedType = Atomic<Int32>(3)
+        let connection = ScriptedConnection(
+            onBulkStats: { _, _ in [runningDomain("web"), runningDomain("db")] },
+            onJobStats: { _, completed in
+                if completed {
+                    return JobStats(
+                        type: completedType.load(ordering: .relaxed),
+                        parameters: [.init(field: "time_elapsed", value: .ullong(900))])
+                }
+                return JobStats(type: jobRuns.isSet ? 2 : 0, parameters: [])
+            })
+        let api = ScriptedLibvirt(connection)
+        let (source, _) = try Self.source(api)
+        func completedJobType(in batch: StatsBatch, _ domain: String) -> TypedValue? {
+            batch.domains.first { $0.name == domain }?.parameters.first { $0.field == "completedjob.type" }?.value
+        }
+
+        let jobCalls = { connection.count("virDomainGetJobStats web") }
+        _ = try await source.fetchStats()
+        #expect(jobCalls() == 2, "active and completed, the first time")
+        let steady = try await source.fetchStats()
+        #expect(jobCalls() == 3, "a steady host: the active job only")
+        #expect(completedJobType(in: steady, "web") == .int(3), "the batch still carries the completed job")
+
+        completedType.store(4, ordering: .relaxed)
+        await source.jobMayHaveEnded("web")
+        let afterEvent = try await source.fetchStats()
+        #expect(jobCalls() == 5, "read again after a job-completed or lifecycle event")
+        #expect(completedJobType(in: afterEvent, "web") == .int(4))
+        #expect(completedJobType(in: afterEvent, "db") == .int(3), "another domain's is not read again")
+        #expect(connection.count("virDomainGetJobStats db") == 4)
+
+        jobRuns.set(true)
+        _ = try await source.fetchStats()
+        _ = try await source.fetchStats()
+        #expect(jobCalls() == 9, "both, while a job runs")
+        jobRuns.set(false)
+        _ = try await source.fetchStats()
+        #expect(jobCalls() == 11, "once more after the job: the first fetch that sees none reads it")
+        _ = try await source.fetchStats()
+        #expect(jobCalls() == 12)
+    }
+
+    @Test func aReconnectReadsTheCompletedJobAgain() async throws {
+        let dropped = Mutex(false)
+        let completedCalls = Atomic<Int>(0)
+        func connection() -> ScriptedConnection {
+            ScriptedConnection(
+                onBulkStats: { _, _ in [runningDomain("web")] },
+                onJobStats: { _, completed in
+                    if completed { completedCalls.add(1, ordering: .relaxed) }
+                    return JobStats(type: completed ? 3 : 0, parameters: [])
+                })
+        }
+        let first = connection()
+        let second = connection()
+        let (source, _) = try Self.source(ScriptedLibvirt(onOpen: { dropped.withLock { $0 } ? second : first }))
+        _ = try await source.fetchStats()
+        _ = try await source.fetchStats()
+        #expect(completedCalls.load(ordering: .relaxed) == 1)
+        first.close()
+        dropped.withLock { $0 = true }
+        _ = try await source.fetchStats()
+        _ = try await source.fetchStats()
+        #expect(completedCalls.load(ordering: .relaxed) == 2, "read once more on the new connection, then kept")
     }
 }

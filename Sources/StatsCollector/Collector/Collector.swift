@@ -129,10 +129,11 @@ public actor Collector {
     }
 
     /// Handles every event of `events` until it ends or the task is cancelled: tells the source of
-    /// those that may change a domain's XML, and with `counting` counts those of domains the source
-    /// collects.
+    /// those that may change a domain's XML or its last completed job, and with `counting` counts
+    /// those of domains the source collects.
     public func handleEvents(from events: AsyncStream<DomainEvent>, counting: Bool) async {
         for await event in events {
+            if event.mayEndJob { await source.jobMayHaveEnded(event.domain) }
             if event.mayChangeDomainXML { await source.domainMayHaveChanged(event.domain) }
             if counting, await source.collects(domainNamed: event.domain) { count(event) }
         }

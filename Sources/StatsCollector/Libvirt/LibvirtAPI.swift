@@ -299,4 +299,13 @@ extension DomainEvent {
         default: false
         }
     }
+
+    /// Whether the domain's last completed job may differ after the event: a job ended, or the
+    /// domain started, stopped, was suspended or resumed (a save, a migration).
+    public var mayEndJob: Bool {
+        switch kind {
+        case .jobCompleted, .lifecycle: true
+        default: false
+        }
+    }
 }

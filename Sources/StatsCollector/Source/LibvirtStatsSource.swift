@@ -34,6 +34,7 @@ public actor LibvirtStatsSource: StatsSource {
     private var completeness = StatsCompleteness()
     private var lastIncomplete: Set<String> = []
     private var facts = DomainFactsCache()
+    private let completedJobs = CompletedJobCache()
     private let scope: CollectionScope
     private let filter: DomainFilter
     private let bulkCallsRunning = RunningCalls()
@@ -83,6 +84,12 @@ public actor LibvirtStatsSource: StatsSource {
         facts.invalidate(domain)
     }
 
+    /// Marks `domain`'s last completed job as possibly changed, as libvirt's job-completed and
+    /// lifecycle events say, at once: a per-domain call that starts after this reads it again.
+    public nonisolated func jobMayHaveEnded(_ domain: String) async {
+        completedJobs.jobMayHaveEnded(domain)
+    }
+
     public func collects(domainNamed name: String) async -> Bool {
         filter.admits(name)
     }
@@ -93,6 +100,7 @@ public actor LibvirtStatsSource: StatsSource {
         if connections.generation != connectionGeneration {
             connectionGeneration = connections.generation
             capabilities = CallCapabilities()
+            completedJobs.removeAll()
             await poolReader.reset()
             logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
         }
@@ -101,6 +109,7 @@ public actor LibvirtStatsSource: StatsSource {
         async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
         completeness.keep(only: Set(records.map(\.name)))
         facts.keep(only: Set(records.map(\.name)))
+        completedJobs.keep(only: Set(records.map(\.name)))
         let incomplete = await incompleteDomains(of: records)
         // A domain whose stats are whole again answers again: its per-domain calls need not wait
         // out a backoff that its stuck QEMU started.
@@ -197,11 +206,12 @@ public actor LibvirtStatsSource: StatsSource {
                 let name = records[index].name
                 let hasStateOnly = records[index].hasStateOnly
                 let domainCalls = factsWanted.contains(name) ? calls : calls.subtracting(.domainXML)
-                group.addTask { [gate, runner, connections] in
+                group.addTask { [gate, runner, connections, completedJobs] in
                     let outcome = await gate.call(name, PerDomainCalls.callName, on: runner) {
                         () throws(LibvirtError) in
                         try connections.withConnection { connection throws(LibvirtError) in
-                            domainCalls.make(for: name, hasStateOnly: hasStateOnly, on: connection)
+                            domainCalls.make(
+                                for: name, hasStateOnly: hasStateOnly, on: connection, completedJobs: completedJobs)
                         }
                     }
                     return (index, outcome)

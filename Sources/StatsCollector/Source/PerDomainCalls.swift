@@ -33,7 +33,12 @@ struct PerDomainCalls: OptionSet, Sendable {
 
     /// Makes these calls for `domain`, one after the other; `hasStateOnly` says whether its bulk
     /// record needs the fallback. The domain XML is read once, for the fallback and the facts.
-    func make(for domain: String, hasStateOnly: Bool, on connection: any LibvirtConnection) -> Answers {
+    /// With `completedJobs`, the last completed job is taken from there while no job runs and
+    /// nothing said it changed, and kept there when read.
+    func make(
+        for domain: String, hasStateOnly: Bool, on connection: any LibvirtConnection,
+        completedJobs: CompletedJobCache? = nil
+    ) -> Answers {
         var answers = Answers()
         func add(_ body: () throws(LibvirtError) -> [TypedParameter]) {
             do {
@@ -54,11 +59,27 @@ struct PerDomainCalls: OptionSet, Sendable {
             add { () throws(LibvirtError) in try Self.fallbackStats(of: domain, xml: xml, on: connection) }
         }
         if contains(.cpuStats) { add { () throws(LibvirtError) in try Self.cpuStats(of: domain, on: connection) } }
+        var jobRuns = false
         if contains(.jobStats) {
-            add { () throws(LibvirtError) in try Self.activeJob(of: domain, on: connection) }
+            add { () throws(LibvirtError) in
+                let fields = try Self.activeJob(of: domain, on: connection)
+                jobRuns = fields.first?.value.integerCode != Int64(Self.noJob)
+                return fields
+            }
         }
         if contains(.completedJobStats) {
-            add { () throws(LibvirtError) in try Self.completedJob(of: domain, on: connection) }
+            let now = ContinuousClock.now
+            if !jobRuns, let known = completedJobs?.reusableFields(of: domain, at: now) {
+                answers.parameters += known
+            } else {
+                add { () throws(LibvirtError) in
+                    let fields = try Self.completedJob(of: domain, on: connection)
+                    completedJobs?.store(fields, of: domain, readAt: now)
+                    // The running job ends later: the first call that finds none reads it again.
+                    if jobRuns { completedJobs?.jobMayHaveEnded(domain) }
+                    return fields
+                }
+            }
         }
         return answers
     }

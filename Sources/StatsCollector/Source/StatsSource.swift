@@ -14,6 +14,10 @@ public protocol StatsSource: Sendable {
     /// Tells the source that libvirt reported an event that may change facts it keeps about the
     /// domain (its metadata, its devices), so that it reads them again.
     func domainMayHaveChanged(_ name: String) async
+
+    /// Tells the source that libvirt reported an event after which the domain's last completed
+    /// job may differ (a job ended; it started, stopped or migrated), so that it reads it again.
+    func jobMayHaveEnded(_ name: String) async
 }
 
 extension StatsSource {
@@ -22,4 +26,7 @@ extension StatsSource {
 
     /// Nothing kept, unless the source says otherwise.
     public func domainMayHaveChanged(_ name: String) async {}
+
+    /// Nothing kept, unless the source says otherwise.
+    public func jobMayHaveEnded(_ name: String) async {}
 }
