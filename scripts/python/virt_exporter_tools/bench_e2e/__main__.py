@@ -11,7 +11,10 @@ virt-exporter, nginx and the Go exporter ONE AFTER THE OTHER, each on a free loo
     /proc/PID/stat). virt-exporter collects every --collector.interval (15s): the window spans a
     whole number of collections, counted with libvirt_exporter_collections_total. The Go
     exporter collects once per scrape: the window spans a known number of sequential gzip scrapes;
-  - VmRSS after warm-up (and VmHWM, the peak, at the end);
+  - the bulk virConnectGetAllDomainStats call alone, while no exporter runs: the median of virsh's
+    own time (`virsh -t domstats --raw --nowait`, all groups, all domains) over 5 runs, against
+    which virt-exporter's collection wall time is compared;
+  - VmRSS and its private part RssAnon after warm-up (and VmHWM, the peak, at the end);
   - /metrics bytes and samples per domain, and exporter CPU per exported sample.
 It prints a table per N (the exporters, nginx and the ratios) and writes the method, the machine
 and the figures into docs/performance.md (between bench-e2e markers; the rest of the file, e.g.
@@ -193,6 +196,12 @@ class Run:
         if self.options.baseline > 0:
             log(f"libvirtd (pid {libvirtd}) idle CPU for {self.options.baseline}s, no exporter running")
             measure.idle(self.results, n, libvirtd, self.options.baseline)
+        command = " ".join(measure.bulk_command(self.options.uri)[2:])
+        log(f"the bulk call alone: {measure.BULK_RUNS} timed runs of {command}")
+        bulk = measure.bulk_call(self.results, n, self.options.uri, measure.BULK_RUNS, self.path(f"domstats-{n}.txt"))
+        log(f"bulk call: {json.dumps(bulk)}")
+        if bulk["bulk_call_domains"] != total:
+            log(f"WARNING: virsh domstats reported {bulk['bulk_call_domains']} domains, virsh list {total}")
         plain, gz = self.virt_exporter(n, libvirtd, total)
         self.nginx(n, plain, gz)
         self.go_exporter(n, libvirtd, total)

@@ -1,5 +1,8 @@
 """CPU windows and memory readings of the exporters and libvirtd."""
 
+import os
+import re
+import subprocess
 import sys
 import time
 
@@ -7,9 +10,80 @@ from . import procfs, scrape
 
 
 def rss(results, n, exp, pid, key):
-    """Records VmRSS as `key` and VmHWM (the peak) as `key` with rss replaced by hwm."""
-    values = {key: procfs.status_kib(pid, "VmRSS"), key.replace("rss", "hwm"): procfs.status_kib(pid, "VmHWM")}
+    """Records VmRSS as `key` (rss_warm_kib), VmHWM (the peak) with rss replaced by hwm (hwm_warm_kib)
+    and RssAnon (the private, anonymous part of VmRSS) with rss replaced by rss_anon (rss_anon_warm_kib)."""
+    vm_rss, hwm, anon = procfs.status_kib(pid, "VmRSS", "VmHWM", "RssAnon")
+    values = {key: vm_rss, key.replace("rss", "hwm"): hwm, key.replace("rss", "rss_anon"): anon}
     results.record(n, exp, values)
+    return values
+
+
+BULK_RUNS = 5  # timed `virsh -t domstats` runs per N, after one warm-up run
+VIRSH_TIME = re.compile(r"\(Time: ([0-9]+(?:[.,][0-9]+)?) ms\)")
+
+
+def virsh_time_ms(text):
+    """The time `virsh -t` prints after a command, "(Time: 20.217 ms)", in ms: the last such line of
+    `text` (virsh prints it to standard output after the command's own output), or None."""
+    found = VIRSH_TIME.findall(text)
+    return float(found[-1].replace(",", ".")) if found else None
+
+
+def virsh_domains(text):
+    """How many domains the output of `virsh domstats` has a "Domain: 'name'" line for."""
+    return sum(1 for line in text.splitlines() if line.startswith("Domain: "))
+
+
+def median(values):
+    """The median of a non-empty list (the mean of the middle two for an even count)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def bulk_command(uri, nowait=True):
+    """One bulk `virConnectGetAllDomainStats` as virt-exporter makes it with every collector on: all
+    stats groups (no group flag: stats = 0), every domain (no list flag), NOWAIT; `-t` makes virsh
+    print the command's own time, without connecting."""
+    return (["timeout", "60", "virsh", "-c", uri, "-t", "domstats", "--raw"]
+            + (["--nowait"] if nowait else []))
+
+
+def virsh_once(command, output_path):
+    """Runs virsh with its standard output in output_path; returns (exit status, stdout + stderr)."""
+    with open(output_path, "w") as out:
+        done = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, text=True,
+                              env=dict(os.environ, LC_ALL="C"))
+    with open(output_path) as f:
+        return done.returncode, f.read() + "\n" + done.stderr
+
+
+def bulk_call(results, n, uri, runs, output_path):
+    """The bulk call alone, while no exporter runs: `virsh -t domstats` `runs` times after one
+    warm-up run; records the median and the range of virsh's own times and how many domains the
+    output has. The last output is kept at output_path. Drops --nowait when virsh rejects it, as
+    virt-exporter drops the flag."""
+    times, failures, nowait = [], [], True
+    status, text = virsh_once(bulk_command(uri, nowait), output_path)
+    if status != 0:
+        nowait = False
+        status, text = virsh_once(bulk_command(uri, nowait), output_path)
+    if status != 0:
+        failures.append(f"exit {status}: {text.strip()[-200:]}")
+    for _ in range(runs):
+        status, text = virsh_once(bulk_command(uri, nowait), output_path)
+        ms = virsh_time_ms(text) if status == 0 else None
+        if ms is None:
+            failures.append(f"exit {status}: {text.strip()[-200:]}")
+        else:
+            times.append(ms)
+    values = {"bulk_call_ms": median(times) if times else None,
+              "bulk_call_min_ms": min(times) if times else None,
+              "bulk_call_max_ms": max(times) if times else None,
+              "bulk_call_runs": len(times), "bulk_call_domains": virsh_domains(text), "bulk_call_nowait": nowait}
+    results.record(n, "libvirtd", values)
+    if failures:
+        print(f"virsh domstats: {len(failures)} runs gave no time, e.g. {failures[0]}", file=sys.stderr)
     return values
 
 

@@ -33,13 +33,25 @@ def runtime_delta_ms(before, after):
     return sum(v - before.get(t, 0.0) for t, v in after.items()) / 1e6
 
 
-def status_kib(pid, key):
-    """A kB figure of /proc/PID/status (VmRSS, VmHWM), or None."""
+def status_figures(text):
+    """The kB figures of the text of /proc/PID/status ("VmRSS:    4096 kB" → {"VmRSS": 4096}): VmRSS,
+    VmHWM, RssAnon (the private, anonymous part of VmRSS), RssFile, RssShmem, …"""
+    out = {}
+    for line in text.splitlines():
+        key, _, rest = line.partition(":")
+        words = rest.split()
+        if len(words) == 2 and words[1] == "kB" and words[0].isdigit():
+            out[key.strip()] = int(words[0])
+    return out
+
+
+def status_kib(pid, *keys):
+    """kB figures of /proc/PID/status, in the order of `keys` (VmRSS, VmHWM, RssAnon), each None when
+    the kernel does not report it; one key gives one figure."""
     with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return None
+        figures = status_figures(f.read())
+    values = [figures.get(key) for key in keys]
+    return values[0] if len(keys) == 1 else values
 
 
 def children(pid):
