@@ -42,18 +42,20 @@ public actor Collector {
     ///   - exporterVersion: the `version` label of `libvirt_exporter_build_info`.
     ///   - libvirtVersion: the `libvirt_version` label of `libvirt_exporter_build_info`.
     ///   - derivesMetrics: whether to publish the derived gauges (rates, latencies, job progress).
+    ///   - compatibility: Debian's exporter's layout to add (``KuminaCompatibility``), or `nil`.
     ///   - callRunners: the runners of the source's and the job poller's libvirt calls, whose stuck
     ///     calls and threads the self-metrics report.
     public init(
         source: any StatsSource, store: SnapshotStore, exporterVersion: String, libvirtVersion: String,
-        derivesMetrics: Bool = true, callRunners: [LibvirtCallRunner] = [], logger: Logger
+        derivesMetrics: Bool = true, compatibility: KuminaCompatibility? = nil, callRunners: [LibvirtCallRunner] = [],
+        logger: Logger
     ) {
         self.source = source
         self.callRunners = callRunners
         self.store = store
         self.logger = logger
         self.selfMetrics = SelfMetrics(exporterVersion: exporterVersion, libvirtVersion: libvirtVersion)
-        self.pipeline = StatsPipeline(derivesMetrics: derivesMetrics)
+        self.pipeline = StatsPipeline(derivesMetrics: derivesMetrics, compatibility: compatibility)
         self.started = clock.now
     }
 

@@ -18,6 +18,7 @@ public struct StatsPipeline: Sendable {
     public static let compressionLevel: Int32 = 1
 
     private let derivesMetrics: Bool
+    private let compatibility: KuminaCompatibility?
     private var otherDerivedMetrics: DerivedMetricsEngine?
     private var plans = FieldPlans()
     /// The other families' runs, one piece each (`nil` when a run is empty).
@@ -43,9 +44,12 @@ public struct StatsPipeline: Sendable {
 
     /// Creates a pipeline.
     ///
-    /// - Parameter derivesMetrics: whether to add the derived gauges (rates, latencies, job progress).
-    public init(derivesMetrics: Bool = true) {
+    /// - Parameters:
+    ///   - derivesMetrics: whether to add the derived gauges (rates, latencies, job progress).
+    ///   - compatibility: Debian's exporter's layout to add, or `nil` for virt-exporter's own alone.
+    public init(derivesMetrics: Bool = true, compatibility: KuminaCompatibility? = nil) {
         self.derivesMetrics = derivesMetrics
+        self.compatibility = compatibility
         otherDerivedMetrics = derivesMetrics ? DerivedMetricsEngine(metrics: JobSeries.otherDerivedMetrics) : nil
     }
 
@@ -87,8 +91,9 @@ public struct StatsPipeline: Sendable {
         plans = mapper.finish()
         otherUnmappedFields = mapper.unmappedFields
 
-        let families =
+        var families =
             Array(mapper.families.values) + (otherDerivedMetrics?.derive(from: mapper.families, at: time) ?? [])
+        if let compatibility { families = compatibility.apply(to: families, domains: domains) }
         var runs = [[UInt8]](repeating: [], count: JobSeries.familyPrefixes.count + 1)
         for family in families.sorted(by: { $0.name < $1.name }) {
             let run = JobSeries.section(of: family.name)
