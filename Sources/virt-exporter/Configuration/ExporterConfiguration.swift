@@ -1,4 +1,5 @@
 import Logging
+import StatsCollector
 
 /// Everything the exporter can be told, with its defaults. Built from the defaults, then the
 /// config file, then the flags, each overriding the one before.
@@ -32,8 +33,16 @@ struct ExporterConfiguration: Equatable {
     var derivesMetrics = true
     /// `collector.<part>`, `collector.disable-defaults`, `collector.domain-include` and `-exclude`.
     var collectors = CollectorChoices()
+    /// `compat.kumina` and `libvirt.export-nova-metadata`: Debian's exporter's layout beside ours.
+    var compatibility = CompatibilityChoices()
     /// `log.level`
     var logLevel = Logger.Level.info
+
+    /// The compatibility mode with Debian's exporter, or `nil` when it is off; an error when the
+    /// choices contradict each other or the mode lacks the `metadata` part it reads.
+    func kuminaCompatibility() throws(ConfigurationError) -> KuminaCompatibility? {
+        try compatibility.mode(collectsMetadata: collectors.scope.parts.contains(.metadata))
+    }
 
     /// The shortest collection interval allowed.
     static let minimumInterval = Duration.seconds(1)
