@@ -8,14 +8,14 @@ extension MetricCatalog {
         static let stateCode = MetricDescriptor(
             metric: "libvirt_domain_state_code", type: .gauge,
             help:
-                "Only with --compat.kumina: the domain's state code (virDomainState), as libvirt_domain_info_state, under the name of Debian's prometheus-libvirt-exporter.",
+                "Only with --compat.kumina: an active domain's state code (virDomainState), as libvirt_domain_info_state, under the name of Debian's prometheus-libvirt-exporter; absent for shut-off domains, as there.",
             source: "state.state", labels: ["domain", "uuid"])
 
-        /// `libvirt_domains_number`: how many domains the collection saw.
+        /// `libvirt_domains_number`: how many active domains the collection saw.
         static let domainsNumber = MetricDescriptor(
             metric: "libvirt_domains_number", type: .gauge,
             help:
-                "Only with --compat.kumina: domains in the last collection, running or not, as libvirt_exporter_domains, under the name of Debian's prometheus-libvirt-exporter.",
+                "Only with --compat.kumina: active domains (running, paused, …) in the last collection, as Debian's prometheus-libvirt-exporter counts them; libvirt_exporter_domains counts shut-off ones too.",
             source: "virConnectGetAllDomainStats", labels: [])
 
         /// The per-domain families Debian's exporter emits under the same name as virt-exporter;

@@ -4,7 +4,8 @@ import PromFormat
 /// 0.2.0): every family and label name it emits is emitted too, with the same meaning, beside
 /// everything virt-exporter emits anyway.
 ///
-/// It adds `libvirt_domain_state_code{domain, uuid}` and `libvirt_domains_number`, and puts `uuid`
+/// It adds `libvirt_domain_state_code{domain, uuid}` and `libvirt_domains_number`, of the active
+/// domains (running, paused, …) as there, and puts `uuid`
 /// on each per-domain family that both exporters name (``MetricCatalog/Kumina/domainFamilies``),
 /// `source_bridge` on the interface families, and with ``exportsNovaMetadata`` Nova's `name`,
 /// `flavor` and `project_name` on all of them. The labels come from the domain's record: its UUID,
@@ -42,7 +43,11 @@ public struct KuminaCompatibility: Sendable, Equatable {
             MetricCatalog.Kumina.domainFamilies.contains(family.name) ? relabel(family, byName) : family
         }
         var stateCode = MetricCatalog.Kumina.stateCode.makeFamily()
-        for domain in domains {
+        // Debian's exporter reports the active domains alone (on the testbed, a shut-off domain had
+        // no series there and was not counted): so do both families, so that
+        // `count(libvirt_domain_state_code)` means what it meant there.
+        let active = domains.filter(\.isActive)
+        for domain in active {
             guard let state = domain.state, let labels = byName[domain.name] else { continue }
             stateCode.append(
                 trusted: Sample(
@@ -50,7 +55,7 @@ public struct KuminaCompatibility: Sendable, Equatable {
         }
         if !stateCode.samples.isEmpty { result.append(stateCode) }
         var number = MetricCatalog.Kumina.domainsNumber.makeFamily()
-        number.append(trusted: Sample(labels: [], value: .unsigned(UInt64(domains.count))))
+        number.append(trusted: Sample(labels: [], value: .unsigned(UInt64(active.count))))
         result.append(number)
         return result
     }
