@@ -67,6 +67,15 @@ import Testing
         #expect(text.contains("# TYPE libvirt_domains_number gauge\n"))
     }
 
+    @Test func noCountOfDomainsWhenLibvirtDidNotAnswer() {
+        var pipeline = StatsPipeline(compatibility: KuminaCompatibility())
+        let unreached = String(decoding: pipeline.run([], at: 0, reachedLibvirt: false).body.text, as: UTF8.self)
+        #expect(!unreached.contains("libvirt_domains_number"), "unknown, not 0")
+        let empty = String(decoding: pipeline.run([], at: 15).body.text, as: UTF8.self)
+        #expect(
+            Self.lines(empty, of: "libvirt_domains_number") == ["libvirt_domains_number 0"], "a host without domains")
+    }
+
     @Test func putsUUIDAndSourceBridgeOnDebiansFamilies() throws {
         let text = try Self.text(KuminaCompatibility())
         let domain = "domain=\"instance-0000002a\""

@@ -35,8 +35,9 @@ public struct KuminaCompatibility: Sendable, Equatable {
     }
 
     /// `families` in Debian's layout, plus its two families of `domains` (sorted by name, one
-    /// record per name).
-    func apply(to families: [MetricFamily], domains: [DomainStats]) -> [MetricFamily] {
+    /// record per name); `libvirt_domains_number` only if `countsDomains`, when `domains` are what
+    /// libvirt answered (when libvirt did not, the count is unknown, not 0).
+    func apply(to families: [MetricFamily], domains: [DomainStats], countsDomains: Bool) -> [MetricFamily] {
         var byName: [String: DomainLabels] = [:]
         for domain in domains { byName[domain.name] = labels(of: domain) }
         var result = families.map { family in
@@ -54,9 +55,11 @@ public struct KuminaCompatibility: Sendable, Equatable {
                     labels: [Label("domain", domain.name), labels.uuid] + labels.nova, value: .signed(state)))
         }
         if !stateCode.samples.isEmpty { result.append(stateCode) }
-        var number = MetricCatalog.Kumina.domainsNumber.makeFamily()
-        number.append(trusted: Sample(labels: [], value: .unsigned(UInt64(active.count))))
-        result.append(number)
+        if countsDomains {
+            var number = MetricCatalog.Kumina.domainsNumber.makeFamily()
+            number.append(trusted: Sample(labels: [], value: .unsigned(UInt64(active.count))))
+            result.append(number)
+        }
         return result
     }
 
