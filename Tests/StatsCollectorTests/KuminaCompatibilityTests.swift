@@ -42,7 +42,7 @@ import Testing
     }
 
     private static func text(_ compatibility: KuminaCompatibility?, collections: Int = 1) throws -> String {
-        var pipeline = StatsPipeline(compatibility: compatibility)
+        var pipeline = StatsPipeline(layout: LabelLayout(kumina: compatibility))
         var body = RenderedBody.empty
         for step in 0..<collections {
             body = pipeline.run(try domains(step: UInt64(step)), at: Double(step) * 15).body
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func noCountOfDomainsWhenLibvirtDidNotAnswer() {
-        var pipeline = StatsPipeline(compatibility: KuminaCompatibility())
+        var pipeline = StatsPipeline(layout: LabelLayout(kumina: KuminaCompatibility()))
         let unreached = String(decoding: pipeline.run([], at: 0, reachedLibvirt: false).body.text, as: UTF8.self)
         #expect(!unreached.contains("libvirt_domains_number"), "unknown, not 0")
         let empty = String(decoding: pipeline.run([], at: 15).body.text, as: UTF8.self)

@@ -36,11 +36,14 @@ public final class ExporterProcess {
     /// Everything it wrote to standard error so far.
     public var log: String { stderrText.value }
 
-    /// Starts the binary with `arguments` (a loopback port-0 listen address is added) and waits
-    /// up to 15 s for it to log the address it listens on.
-    public init(_ arguments: [String]) throws {
+    /// Starts the binary with `arguments` (a loopback port-0 listen address is added), with
+    /// `environment` added to the test's, and waits up to 15 s for it to log the address it listens on.
+    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = Self.binary
         process.arguments = ["--web.listen-address", "127.0.0.1:0"] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardError = stderrPipe
         process.standardOutput = FileHandle.nullDevice
         let sink = stderrText

@@ -75,6 +75,10 @@ import Testing
                 "compat.kumina: needs the metadata collector part") == true)
         #expect(try mode(["--compat.kumina", "--collector.disable-defaults", "--collector.metadata"]) != nil)
         #expect(
+            error(["--compat.kumina", "--no-collector.block-source-file"])
+                == "compat.kumina: Debian's block families carry source_file, which collector.block-source-file takes off them; drop one of them"
+        )
+        #expect(
             error([], file: #"{"compat": {"kumina": "yes"}}"#)?.contains(#""compat.kumina" must be true or false"#)
                 == true)
         #expect(error([], file: #"{"compat": {"debian": true}}"#)?.contains(#"unknown key "compat.debian""#) == true)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StatsCollector
 import Testing
 
 @testable import virt_exporter
@@ -103,6 +104,29 @@ import Testing
         ),
         (#"{"libvirt": {"uri": ""}}"#, #""libvirt.uri": must not be empty"#),
         (#"{"log": {"level": "loud"}}"#, #""log.level": must be one of trace, debug"#),
+        (#"{"collector": {"metadata-labels": {}}}"#, #""collector.metadata-labels" must be an array of"#),
+        (#"{"collector": {"metadata-labels": [1]}}"#, #""collector.metadata-labels"[0] must be an object"#),
+        (
+            #"{"collector": {"metadata-labels": [{"label": "a", "namespace": "urn:x"}]}}"#,
+            #""collector.metadata-labels"[0]: "path" is missing"#
+        ),
+        (
+            #"{"collector": {"metadata-labels": [{"label": "a", "namespace": "urn:x", "path": "a", "xpath": "a"}]}}"#,
+            #""collector.metadata-labels"[0]: unknown key "xpath""#
+        ),
+        (
+            #"{"collector": {"metadata-labels": [{"label": "team-name", "namespace": "urn:x", "path": "a/b"}]}}"#,
+            #""collector.metadata-labels"[0]: "team-name" is not a label name"#
+        ),
+        (
+            #"{"collector": {"metadata-labels": [{"label": "a", "namespace": "urn:x", "path": "a/b"}, {"label": "a", "namespace": "urn:y", "path": "c"}]}}"#,
+            #""collector.metadata-labels"[1]: the label "a" is defined twice"#
+        ),
+        (
+            #"{"collector": {"metadata-labels": [{"label": "a", "namespace": "urn:x", "path": 3}]}}"#,
+            #""collector.metadata-labels"[0].path must be a string"#
+        ),
+        (#"{"collector": {"block-source-file": "no"}}"#, #""collector.block-source-file" must be true or false"#),
         (#"[1]"#, "must hold a JSON object, got an array"),
         (#"{"web": "#, "not valid JSON at line 1, column 9: unexpected end; expected a value"),
         ("{\n  \"web\": {\n    \"max-connections\": 1,,\n", "not valid JSON at line 3, column 26: expected a key"),
@@ -112,6 +136,27 @@ import Testing
         let description = error(json)
         #expect(description?.contains(message) == true, "\(description ?? "no error")")
         #expect(description?.hasPrefix("config file test.json: ") == true)
+    }
+
+    @Test func takesMetadataLabelsUpToTheLimit() throws {
+        func labels(_ count: Int) -> String {
+            let entries = (0..<count).map { #"{"label": "l\#($0)", "namespace": "urn:x", "path": "m/v\#($0)"}"# }
+            return #"{"collector": {"metadata-labels": [\#(entries.joined(separator: ", "))]}}"#
+        }
+        let configuration = try apply(labels(MetadataLabel.limit))
+        let scope = configuration.collectors.scope
+        #expect(scope.metadataLabels.map(\.label) == (0..<MetadataLabel.limit).map { "l\($0)" })
+        #expect(scope.metadataLabels[3].elements == ["m", "v3"] && scope.metadataLabels[3].namespace == "urn:x")
+        #expect(
+            error(labels(MetadataLabel.limit + 1))?.contains("holds 17 labels; at most 16 are allowed") == true,
+            "\(error(labels(MetadataLabel.limit + 1)) ?? "no error")")
+    }
+
+    @Test func theBlockSourceFileFlagAndKey() throws {
+        #expect(try apply(#"{"collector": {"block-source-file": false}}"#).labelLayout.sourceFileOnBlockSeries == false)
+        #expect(ExporterConfiguration().labelLayout.sourceFileOnBlockSeries)
+        let command = try ServeCommand.parse(["--no-collector.block-source-file"])
+        #expect(try command.resolvedConfiguration().labelLayout == LabelLayout(sourceFileOnBlockSeries: false))
     }
 
     @Test func flagsOverrideTheConfigFile() throws {

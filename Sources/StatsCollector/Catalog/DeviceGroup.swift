@@ -35,10 +35,15 @@ struct DeviceGroup: Sendable {
         }
     }
 
+    /// A disk, by its target and the file (or device) behind it.
+    static let block = DeviceGroup(
+        prefix: "block.<n>.",
+        labels: [("target_device", .field("block.<n>.name")), ("source_file", .field("block.<n>.path"))])
+    /// A disk by its target only, for the value series when ``LabelLayout/sourceFileOnBlockSeries`` is off.
+    static let blockTargetOnly = DeviceGroup(prefix: block.prefix, labels: [block.labels[0]])
+
     static let all: [DeviceGroup] = [
-        DeviceGroup(
-            prefix: "block.<n>.",
-            labels: [("target_device", .field("block.<n>.name")), ("source_file", .field("block.<n>.path"))]),
+        block,
         DeviceGroup(prefix: "net.<n>.", labels: [("target_device", .field("net.<n>.name"))]),
         DeviceGroup(prefix: "vcpu.<n>.", labels: [("vcpu", .index(0))]),
         DeviceGroup(prefix: "dirtyrate.vcpu.<n>.", labels: [("vcpu", .index(0))]),

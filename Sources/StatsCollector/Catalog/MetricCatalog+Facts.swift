@@ -17,6 +17,20 @@ extension MetricCatalog {
         static let projectID = prefix + "project_id"
     }
 
+    /// Fields of the metadata labels the user configured (``MetadataLabel``): `metadata.label.<name>`,
+    /// as labels of `libvirt_domain_metadata_info`.
+    enum MetadataFacts {
+        static let prefix = "metadata.label."
+    }
+
+    /// `libvirt_domain_metadata_info`: the configured metadata labels of the domain. Its labels
+    /// after `domain` are the configured ones, so they are not in the catalog's label list.
+    static let metadataInfo = MetricDescriptor(
+        metric: "libvirt_domain_metadata_info", type: .gauge,
+        help:
+            "Always 1; the domain's metadata labels the config file names (collector.metadata-labels), read from its <metadata> element (absent for domains with none of them).",
+        source: MetadataFacts.prefix + "<label>", labels: ["domain"])
+
     /// Details of a disk (`<disk>`), as labels of `libvirt_domain_block_info`.
     enum DiskFacts {
         /// Label name and field suffix of each detail, after `block.<n>.`.

@@ -11,8 +11,8 @@ public enum MetricCatalog {
     /// compatibility mode with Debian's exporter.
     public static let all: [MetricDescriptor] =
         exporterMetrics + healthMetrics + [domainInfo, domainStatsComplete] + valueRows + infoSeries.map(\.descriptor)
-        + KVMStatRule.all.flatMap(\.templates) + derivedMetrics.map(\.descriptor) + eventMetrics + poolMetrics
-        + Kumina.rows
+        + [metadataInfo] + KVMStatRule.all.flatMap(\.templates) + derivedMetrics.map(\.descriptor) + eventMetrics
+        + poolMetrics + Kumina.rows
 
     /// Field-name prefix of the numbers from `virDomainGetCPUStats`: `cpustats.<n>.cpu_time` for
     /// host CPU `<n>`, `cpustats.cpu_time` for the total.

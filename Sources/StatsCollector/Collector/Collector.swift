@@ -42,12 +42,12 @@ public actor Collector {
     ///   - exporterVersion: the `version` label of `libvirt_exporter_build_info`.
     ///   - libvirtVersion: the `libvirt_version` label of `libvirt_exporter_build_info`.
     ///   - derivesMetrics: whether to publish the derived gauges (rates, latencies, job progress).
-    ///   - compatibility: Debian's exporter's layout to add (``KuminaCompatibility``), or `nil`.
+    ///   - layout: the labels of the domain series.
     ///   - callRunners: the runners of the source's and the job poller's libvirt calls, whose stuck
     ///     calls and threads the self-metrics report.
     public init(
         source: any StatsSource, store: SnapshotStore, exporterVersion: String, libvirtVersion: String,
-        derivesMetrics: Bool = true, compatibility: KuminaCompatibility? = nil, callRunners: [LibvirtCallRunner] = [],
+        derivesMetrics: Bool = true, layout: LabelLayout = LabelLayout(), callRunners: [LibvirtCallRunner] = [],
         logger: Logger
     ) {
         self.source = source
@@ -55,7 +55,7 @@ public actor Collector {
         self.store = store
         self.logger = logger
         self.selfMetrics = SelfMetrics(exporterVersion: exporterVersion, libvirtVersion: libvirtVersion)
-        self.pipeline = StatsPipeline(derivesMetrics: derivesMetrics, compatibility: compatibility)
+        self.pipeline = StatsPipeline(derivesMetrics: derivesMetrics, layout: layout)
         self.started = clock.now
     }
 

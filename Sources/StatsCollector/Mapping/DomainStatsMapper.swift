@@ -9,14 +9,17 @@ import PromFormat
 struct DomainStatsMapper {
     /// What the catalog says about each field name, kept by the caller across collections.
     private var plans: FieldPlans
+    private let layout: LabelLayout
     /// Families built so far, by metric name.
     private(set) var families: [String: MetricFamily] = [:]
     /// Fields seen that no catalog row maps, by pattern, with how often each was seen.
     private(set) var unmappedFields: [String: Int] = [:]
 
-    /// Creates a mapper that looks fields up in `plans`; take them back with ``finish()``.
-    init(plans: FieldPlans = FieldPlans()) {
+    /// Creates a mapper that looks fields up in `plans` (take them back with ``finish()``) and
+    /// labels series as `layout` says.
+    init(plans: FieldPlans = FieldPlans(), layout: LabelLayout = LabelLayout()) {
         self.plans = plans
+        self.layout = layout
     }
 
     /// The field plans, grown by the domains mapped, for the next collection.
@@ -75,7 +78,7 @@ struct DomainStatsMapper {
                     if let cached = labelsByDevice[key] {
                         series = cached
                     } else {
-                        series = labels(name, plan.pattern.indices, group, labelSources)
+                        series = labels(name, plan.pattern.indices, layout.valueSeriesGroup(group), labelSources)
                         labelsByDevice[key] = series
                     }
                 }
@@ -85,6 +88,19 @@ struct DomainStatsMapper {
             }
         }
         addInfoSeries(domain: name, plans: fieldPlans, labelSources: labelSources)
+        addMetadataInfo(domain: name, parameters, fieldPlans)
+    }
+
+    /// `libvirt_domain_metadata_info`, when the domain's record holds configured metadata labels,
+    /// labelled in the configured order. The names were checked as label names at start-up.
+    private mutating func addMetadataInfo(domain: String, _ parameters: [TypedParameter], _ plans: [FieldPlan]) {
+        var series: [Label] = []
+        for (parameter, plan) in zip(parameters, plans) {
+            guard let label = plan.metadataLabel else { continue }
+            if series.isEmpty { series.append(Label("domain", domain)) }
+            series.append(Label(label, parameter.value.labelText))
+        }
+        if !series.isEmpty { append(MetricCatalog.metadataInfo, labels: series, .unsigned(1)) }
     }
 
     private struct DeviceKey: Hashable {

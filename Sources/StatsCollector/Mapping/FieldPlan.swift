@@ -13,6 +13,8 @@ final class FieldPlan: Sendable {
     let isLabelSource: Bool
     /// Whether the field is never a value (a label source, an error message).
     let isNonValue: Bool
+    /// The label a configured metadata label's field sets on `libvirt_domain_metadata_info`.
+    let metadataLabel: String?
     /// The positions in ``MetricCatalog/infoSeries`` of the info series the field labels.
     let infoSeries: [Int]
 
@@ -21,7 +23,10 @@ final class FieldPlan: Sendable {
         descriptor = MetricCatalog.descriptor(forPattern: pattern.pattern)
         group = DeviceGroup.containing(pattern.pattern)
         isLabelSource = MetricCatalog.labelSourcePatterns.contains(pattern.pattern)
-        isNonValue = MetricCatalog.nonValuePatterns.contains(pattern.pattern)
+        metadataLabel =
+            field.hasPrefix(MetricCatalog.MetadataFacts.prefix)
+            ? String(field.dropFirst(MetricCatalog.MetadataFacts.prefix.count)) : nil
+        isNonValue = MetricCatalog.nonValuePatterns.contains(pattern.pattern) || metadataLabel != nil
         let name = pattern.pattern
         infoSeries = MetricCatalog.infoSeries.indices.filter { MetricCatalog.infoSeries[$0].fields.contains(name) }
     }

@@ -18,7 +18,7 @@ public struct StatsPipeline: Sendable {
     public static let compressionLevel: Int32 = 1
 
     private let derivesMetrics: Bool
-    private let compatibility: KuminaCompatibility?
+    private let layout: LabelLayout
     private var otherDerivedMetrics: DerivedMetricsEngine?
     private var plans = FieldPlans()
     /// The other families' runs, one piece each (`nil` when a run is empty).
@@ -46,10 +46,10 @@ public struct StatsPipeline: Sendable {
     ///
     /// - Parameters:
     ///   - derivesMetrics: whether to add the derived gauges (rates, latencies, job progress).
-    ///   - compatibility: Debian's exporter's layout to add, or `nil` for virt-exporter's own alone.
-    public init(derivesMetrics: Bool = true, compatibility: KuminaCompatibility? = nil) {
+    ///   - layout: the labels of the domain series.
+    public init(derivesMetrics: Bool = true, layout: LabelLayout = LabelLayout()) {
         self.derivesMetrics = derivesMetrics
-        self.compatibility = compatibility
+        self.layout = layout
         otherDerivedMetrics = derivesMetrics ? DerivedMetricsEngine(metrics: JobSeries.otherDerivedMetrics) : nil
     }
 
@@ -70,7 +70,7 @@ public struct StatsPipeline: Sendable {
         self.time = time
         var seen: Set<String> = []
         let domains = domains.filter { seen.insert($0.name).inserted }.sorted { $0.name < $1.name }
-        var mapper = DomainStatsMapper(plans: plans)
+        var mapper = DomainStatsMapper(plans: plans, layout: layout)
         plans = FieldPlans()  // the mapper holds the only reference while it adds to them
         var previousJobDomains = jobDomains
         jobDomains = [:]
@@ -96,8 +96,8 @@ public struct StatsPipeline: Sendable {
 
         var families =
             Array(mapper.families.values) + (otherDerivedMetrics?.derive(from: mapper.families, at: time) ?? [])
-        if let compatibility {
-            families = compatibility.apply(to: families, domains: domains, countsDomains: reachedLibvirt)
+        if let kumina = layout.kumina {
+            families = kumina.apply(to: families, domains: domains, countsDomains: reachedLibvirt)
         }
         var runs = [[UInt8]](repeating: [], count: JobSeries.familyPrefixes.count + 1)
         for family in families.sorted(by: { $0.name < $1.name }) {
@@ -115,7 +115,7 @@ public struct StatsPipeline: Sendable {
     /// re-renders its job series; `nil` if the last collection did not have the domain.
     public mutating func applyJobUpdate(domain: String, parameters: [TypedParameter]) -> Output? {
         guard var job = jobDomains[domain] else { return nil }
-        var mapper = DomainStatsMapper(plans: plans)
+        var mapper = DomainStatsMapper(plans: plans, layout: layout)
         plans = FieldPlans()
         for (pattern, count) in job.unmappedFields { jobUnmappedFields[pattern, default: 0] -= count }
         let lines = Self.jobLines(

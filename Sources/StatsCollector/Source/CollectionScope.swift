@@ -35,7 +35,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .kvm: "KVM's own statistics, vm.* and vcpu.<n>.* (bulk group vm)."
         case .cpustats: "CPU time per host CPU (virDomainGetCPUStats)."
         case .jobs: "Active and completed job stats and the job poller (virDomainGetJobStats)."
-        case .metadata: "OpenStack metadata and disk and interface details from the domain XML (virDomainGetXMLDesc)."
+        case .metadata:
+            "OpenStack metadata, the configured metadata labels, and disk and interface details from the domain XML (virDomainGetXMLDesc)."
         case .pools: "Storage pools: state and sizes (virConnectListAllStoragePools, virStoragePoolGetInfo)."
         case .events: "Domain events as counters (virConnectDomainEventRegisterAny)."
         }
@@ -74,15 +75,21 @@ public struct CollectionScope: Sendable, Equatable {
     public var includePattern: String?
     /// Domains whose whole name matches this regular expression are not; none when `nil`.
     public var excludePattern: String?
+    /// The labels of `libvirt_domain_metadata_info`, read with the `metadata` part.
+    public var metadataLabels: [MetadataLabel]
 
     /// Everything, every domain.
     public static let everything = CollectionScope(parts: Set(CollectorPart.allCases))
 
     /// Creates a scope.
-    public init(parts: Set<CollectorPart>, includePattern: String? = nil, excludePattern: String? = nil) {
+    public init(
+        parts: Set<CollectorPart>, includePattern: String? = nil, excludePattern: String? = nil,
+        metadataLabels: [MetadataLabel] = []
+    ) {
         self.parts = parts
         self.includePattern = includePattern
         self.excludePattern = excludePattern
+        self.metadataLabels = metadataLabels
     }
 
     /// The `stats` argument of `virConnectGetAllDomainStats`: 0 (every group the driver has) when

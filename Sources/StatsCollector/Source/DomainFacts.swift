@@ -1,20 +1,32 @@
-/// What a domain's XML description says that changes rarely: OpenStack Nova's metadata and the
-/// details of its disks and interfaces. Added to the domain's record as catalog fields
-/// (``MetricCatalog/NovaFacts``, ``MetricCatalog/DiskFacts``, ``MetricCatalog/InterfaceFacts``),
-/// which label the info series.
+/// What a domain's XML description says that changes rarely: OpenStack Nova's metadata, the
+/// metadata labels the user configured, and the details of its disks and interfaces. Added to the
+/// domain's record as catalog fields (``MetricCatalog/NovaFacts``, ``MetricCatalog/MetadataFacts``,
+/// ``MetricCatalog/DiskFacts``, ``MetricCatalog/InterfaceFacts``), which label the info series.
 struct DomainFacts: Sendable, Equatable {
+    /// A configured metadata label and its value in this domain, `nil` where the path leads nowhere.
+    struct LabelValue: Sendable, Equatable {
+        let label: String
+        let value: String?
+    }
+
     /// Nova's labels by field name; empty when the domain has no Nova metadata.
     let nova: [String: String]
+    /// The configured metadata labels in their order, each with its value or `nil`; empty when the
+    /// domain has none of them.
+    let metadataLabels: [LabelValue]
     /// Each disk's details by its target (`vda`): field suffix → value.
     let disks: [String: [String: String]]
     /// Each interface's details by its target (`vnet0`): field suffix → value.
     let interfaces: [String: [String: String]]
 
     /// Reads the XML description `xml` of the domain whose UUID is `uuid` (Nova's instance UUID is
-    /// the domain's); malformed XML gives no facts.
-    init(xml: String, uuid: String) {
+    /// the domain's), with the configured `labels`; malformed XML gives no facts.
+    init(xml: String, uuid: String, labels: [MetadataLabel] = []) {
         let domain = LibXML.parse(xml).flatMap { $0.name == "domain" ? $0 : nil }
         nova = domain.flatMap { Self.nova(in: $0, uuid: uuid) } ?? [:]
+        let metadata = domain?.child("metadata")
+        let values = labels.map { LabelValue(label: $0.label, value: metadata.flatMap($0.value)) }
+        metadataLabels = values.contains { $0.value != nil } ? values : []
         let devices = domain?.child("devices")
         disks = Self.byTarget(devices?.children(named: "disk") ?? [], Self.diskDetails)
         interfaces = Self.byTarget(devices?.children(named: "interface") ?? [], Self.interfaceDetails)
@@ -24,6 +36,10 @@ struct DomainFacts: Sendable, Equatable {
     /// libvirt gave the device (`block.<n>.name`, `net.<n>.name`).
     func parameters(for record: DomainStats) -> [TypedParameter] {
         var result = nova.sorted { $0.key < $1.key }.map { TypedParameter(field: $0.key, value: .string($0.value)) }
+        for label in metadataLabels {
+            let field = MetricCatalog.MetadataFacts.prefix + label.label
+            result.append(TypedParameter(field: field, value: .string(label.value ?? "")))
+        }
         for parameter in record.parameters where parameter.field.hasSuffix(".name") {
             guard case .string(let target) = parameter.value else { continue }
             let pattern = FieldPattern(field: parameter.field).pattern

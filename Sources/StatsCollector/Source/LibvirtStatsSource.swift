@@ -216,7 +216,8 @@ public actor LibvirtStatsSource: StatsSource {
                     answered = true
                     domains[index].parameters += answers.parameters
                     if factsWanted.contains(name), let xml = answers.xml {
-                        facts.store(DomainFacts(xml: xml, uuid: records[index].uuid), of: records[index], at: .now)
+                        let read = DomainFacts(xml: xml, uuid: records[index].uuid, labels: scope.metadataLabels)
+                        facts.store(read, of: records[index], at: .now)
                     }
                     for failure in answers.failures {
                         guard let error = capabilities.classify(failure, domain: name) else { continue }

@@ -76,6 +76,13 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Publish derived gauges: rates, latencies and job progress. (default: on)")
     var collectorRates: Bool?
 
+    @Flag(
+        name: .customLong("collector.block-source-file"), inversion: .prefixedNo,
+        help:
+            "Label every block device series with the disk's source_file; when off, only libvirt_domain_block_info carries it. (default: on)"
+    )
+    var blockSourceFile: Bool?
+
     @Option(
         name: .customLong("log.level"),
         help: "One of trace, debug, info, notice, warn, error, critical. (default: info)")
@@ -109,10 +116,11 @@ struct ServeCommand: AsyncParsableCommand {
             try configuration.setJobPollInterval(jobPollInterval, from: "--collector.job-poll-interval")
         }
         if let collectorRates { configuration.derivesMetrics = collectorRates }
+        if let blockSourceFile { configuration.labelLayout.sourceFileOnBlockSeries = blockSourceFile }
         try collectors.apply(to: &configuration.collectors)
         try compatibility.apply(to: &configuration.compatibility)
         if let logLevel { try configuration.setLogLevel(logLevel, from: "--log.level") }
-        _ = try configuration.kuminaCompatibility()
+        _ = try configuration.domainLabelLayout()
         return configuration
     }
 
@@ -189,7 +197,7 @@ struct ServeCommand: AsyncParsableCommand {
         let collector = Collector(
             source: source, store: store, exporterVersion: ExporterVersion.number,
             libvirtVersion: LibvirtLibrary().libraryVersion, derivesMetrics: configuration.derivesMetrics,
-            compatibility: try configuration.kuminaCompatibility(),
+            layout: try configuration.domainLabelLayout(),
             callRunners: [collectionCalls, eventCalls] + (jobCalls.map { [$0] } ?? []),
             logger: Logger(label: "virt-exporter.collector"))
         let jobPoller = jobCalls.map { runner in

@@ -11,12 +11,14 @@ struct CollectorChoices: Equatable {
     var includePattern: String?
     /// `collector.domain-exclude`: a regular expression no domain name may wholly match.
     var excludePattern: String?
+    /// `collector.metadata-labels`: the labels of `libvirt_domain_metadata_info`.
+    var metadataLabels: [MetadataLabel] = []
 
     /// What to collect.
     var scope: CollectionScope {
         CollectionScope(
             parts: Set(CollectorPart.allCases.filter { parts[$0] ?? (!disableDefaults && $0.isDefault) }),
-            includePattern: includePattern, excludePattern: excludePattern)
+            includePattern: includePattern, excludePattern: excludePattern, metadataLabels: metadataLabels)
     }
 
     /// Choices are equal when they collect the same: switching a part on that is on by default
@@ -29,6 +31,47 @@ struct CollectorChoices: Equatable {
     static func pattern(_ value: JSONValue, from origin: String) throws(ConfigurationError) -> String? {
         if case .null = value { return nil }
         return try checked(value.string(origin), from: origin)
+    }
+
+    /// A config file's `collector.metadata-labels`: an array of at most ``MetadataLabel/limit``
+    /// objects `{"label": …, "namespace": …, "path": …}` with distinct labels.
+    static func metadataLabels(_ value: JSONValue, from origin: String) throws(ConfigurationError) -> [MetadataLabel] {
+        guard case .array(let entries) = value else {
+            throw ConfigurationError(
+                "\(origin) must be an array of {\"label\", \"namespace\", \"path\"} objects, got \(value.typeName)")
+        }
+        guard entries.count <= MetadataLabel.limit else {
+            throw ConfigurationError(
+                "\(origin) holds \(entries.count) labels; at most \(MetadataLabel.limit) are allowed, since each is a label on every domain's metadata series"
+            )
+        }
+        var labels: [MetadataLabel] = []
+        for (position, entry) in entries.enumerated() {
+            let entryOrigin = "\(origin)[\(position)]"
+            guard case .object(let fields) = entry else {
+                throw ConfigurationError("\(entryOrigin) must be an object, got \(entry.typeName)")
+            }
+            if let unknown = fields.keys.sorted().first(where: { !["label", "namespace", "path"].contains($0) }) {
+                throw ConfigurationError(
+                    "\(entryOrigin): unknown key \"\(unknown)\"; known keys are label, namespace, path")
+            }
+            func text(_ key: String) throws(ConfigurationError) -> String {
+                guard let field = fields[key] else { throw ConfigurationError("\(entryOrigin): \"\(key)\" is missing") }
+                return try field.string("\(entryOrigin).\(key)")
+            }
+            let (name, namespace, path) = try (text("label"), text("namespace"), text("path"))
+            let label: MetadataLabel
+            do {
+                label = try MetadataLabel(label: name, namespace: namespace, path: path)
+            } catch {
+                throw ConfigurationError("\(entryOrigin): \(error.reason)")
+            }
+            guard !labels.contains(where: { $0.label == label.label }) else {
+                throw ConfigurationError("\(entryOrigin): the label \"\(label.label)\" is defined twice")
+            }
+            labels.append(label)
+        }
+        return labels
     }
 
     /// `pattern`, after checking that it compiles.

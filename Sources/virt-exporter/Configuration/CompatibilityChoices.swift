@@ -17,9 +17,13 @@ struct CompatibilityChoices: Equatable {
 
     /// The compatibility mode, or `nil` when it is off.
     ///
-    /// - Parameter collectsMetadata: whether the `metadata` part is on; the mode's `source_bridge`
-    ///   and Nova labels come from the domain XML it reads, so the mode needs it.
-    func mode(collectsMetadata: Bool) throws(ConfigurationError) -> KuminaCompatibility? {
+    /// - Parameters:
+    ///   - collectsMetadata: whether the `metadata` part is on; the mode's `source_bridge` and Nova
+    ///     labels come from the domain XML it reads, so the mode needs it.
+    ///   - sourceFileOnBlockSeries: whether block series carry `source_file`, as Debian's do.
+    func mode(collectsMetadata: Bool, sourceFileOnBlockSeries: Bool = true) throws(ConfigurationError)
+        -> KuminaCompatibility?
+    {
         if exportsNovaMetadata, kumina == false {
             throw ConfigurationError(
                 "libvirt.export-nova-metadata: needs the compatibility mode, which compat.kumina switches off; drop one of them"
@@ -29,6 +33,11 @@ struct CompatibilityChoices: Equatable {
         guard collectsMetadata else {
             throw ConfigurationError(
                 "compat.kumina: needs the metadata collector part (source_bridge and the Nova labels come from the domain XML), which is off; switch it on with --collector.metadata"
+            )
+        }
+        guard sourceFileOnBlockSeries else {
+            throw ConfigurationError(
+                "compat.kumina: Debian's block families carry source_file, which collector.block-source-file takes off them; drop one of them"
             )
         }
         return KuminaCompatibility(exportsNovaMetadata: exportsNovaMetadata)

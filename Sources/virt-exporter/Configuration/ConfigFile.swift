@@ -21,10 +21,12 @@ enum ConfigFile {
         case collectorInterval = "collector.interval"
         case jobPollInterval = "collector.job-poll-interval"
         case collectorRates = "collector.rates"
+        case blockSourceFile = "collector.block-source-file"
         case disableDefaults = "collector.disable-defaults"
         case domainInclude = "collector.domain-include"
         case domainExclude = "collector.domain-exclude"
         case compatKumina = "compat.kumina"
+        case metadataLabels = "collector.metadata-labels"
         case logLevel = "log.level"
 
         /// Checks `value`'s type and sets this key in `configuration`; `origin` names the key in errors.
@@ -52,12 +54,15 @@ enum ConfigFile {
             case .collectorInterval: try configuration.setCollectorInterval(value.string(origin), from: origin)
             case .jobPollInterval: try configuration.setJobPollInterval(value.string(origin), from: origin)
             case .collectorRates: configuration.derivesMetrics = try value.bool(origin)
+            case .blockSourceFile: configuration.labelLayout.sourceFileOnBlockSeries = try value.bool(origin)
             case .disableDefaults: configuration.collectors.disableDefaults = try value.bool(origin)
             case .domainInclude:
                 configuration.collectors.includePattern = try CollectorChoices.pattern(value, from: origin)
             case .domainExclude:
                 configuration.collectors.excludePattern = try CollectorChoices.pattern(value, from: origin)
             case .compatKumina: configuration.compatibility.kumina = try value.bool(origin)
+            case .metadataLabels:
+                configuration.collectors.metadataLabels = try CollectorChoices.metadataLabels(value, from: origin)
             case .logLevel: try configuration.setLogLevel(value.string(origin), from: origin)
             }
         }

@@ -31,6 +31,8 @@ struct ExporterConfiguration: Equatable {
     var jobPollInterval: Duration? = .seconds(1)
     /// `collector.rates`: whether to publish derived gauges (rates, latencies, job progress).
     var derivesMetrics = true
+    /// `collector.block-source-file`: the labels of the domain series.
+    var labelLayout = LabelLayout()
     /// `collector.<part>`, `collector.disable-defaults`, `collector.domain-include` and `-exclude`.
     var collectors = CollectorChoices()
     /// `compat.kumina` and `libvirt.export-nova-metadata`: Debian's exporter's layout beside ours.
@@ -39,9 +41,18 @@ struct ExporterConfiguration: Equatable {
     var logLevel = Logger.Level.info
 
     /// The compatibility mode with Debian's exporter, or `nil` when it is off; an error when the
-    /// choices contradict each other or the mode lacks the `metadata` part it reads.
+    /// choices contradict each other or the mode lacks what Debian's labels come from.
     func kuminaCompatibility() throws(ConfigurationError) -> KuminaCompatibility? {
-        try compatibility.mode(collectsMetadata: collectors.scope.parts.contains(.metadata))
+        try compatibility.mode(
+            collectsMetadata: collectors.scope.parts.contains(.metadata),
+            sourceFileOnBlockSeries: labelLayout.sourceFileOnBlockSeries)
+    }
+
+    /// The labels of the domain series: ``labelLayout`` with the compatibility mode, if it is on.
+    func domainLabelLayout() throws(ConfigurationError) -> LabelLayout {
+        var layout = labelLayout
+        layout.kumina = try kuminaCompatibility()
+        return layout
     }
 
     /// The shortest collection interval allowed.
