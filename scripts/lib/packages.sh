@@ -6,9 +6,11 @@
 VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-dev libxml2-dev libgnutls28-dev libcrypt-dev"
 # Tools the test suite runs: promtool and the Prometheus server (prometheus), gzip,
 # systemd-analyze and systemd-socket-activate (systemd) for the unit files and socket activation,
-# openssl for the TLS tests' CA and certificates, curl as their HTTPS client, and Debian's Python
-# with pyflakes for the programs of scripts/python.
-VIRT_EXPORTER_TEST_PACKAGES="prometheus gzip systemd openssl curl python3 python3-pyflakes"
+# openssl for the TLS tests' CA and certificates, curl as their HTTPS client, Debian's Python
+# with pyflakes for the programs of scripts/python, and Debian's own libvirt exporter
+# (prometheus-libvirt-exporter), which the compatibility test runs beside virt-exporter (its
+# package enables and, under systemd, starts its service on :9177; the tests use other ports).
+VIRT_EXPORTER_TEST_PACKAGES="prometheus gzip systemd openssl curl python3 python3-pyflakes prometheus-libvirt-exporter"
 
 # ensure_packages PACKAGE...: installs the packages that are not installed yet (needs root then).
 ensure_packages() {

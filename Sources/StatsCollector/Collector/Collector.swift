@@ -177,7 +177,7 @@ public actor Collector {
     private func render(_ batch: StatsBatch, outcome: inout CollectionOutcome, at time: Double)
         -> (body: RenderedBody, unmappedFields: [String])
     {
-        let output = pipeline.run(batch.domains, at: time)
+        let output = pipeline.run(batch.domains, at: time, reachedLibvirt: outcome.reachedLibvirt)
         outcome.unmappedFieldCount = output.unmappedFields.values.reduce(0, +)
         return (output.body, Array(output.unmappedFields.keys))
     }

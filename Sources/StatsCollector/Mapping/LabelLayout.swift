@@ -5,10 +5,14 @@ public struct LabelLayout: Sendable, Equatable {
     /// image paths change on every snapshot or block copy does not start new series for every
     /// counter of the disk each time.
     public var sourceFileOnBlockSeries: Bool
+    /// The families and labels of Debian's `prometheus-libvirt-exporter` to add beside ours
+    /// (``KuminaCompatibility``), or `nil`.
+    public var kumina: KuminaCompatibility?
 
     /// Creates a layout; the defaults are today's labels.
-    public init(sourceFileOnBlockSeries: Bool = true) {
+    public init(sourceFileOnBlockSeries: Bool = true, kumina: KuminaCompatibility? = nil) {
         self.sourceFileOnBlockSeries = sourceFileOnBlockSeries
+        self.kumina = kumina
     }
 
     /// The group whose labels a value series of `group` carries; info series keep `group`'s own.

@@ -63,7 +63,10 @@ public struct StatsPipeline: Sendable {
 
     /// Maps `domains`, derives from them at monotonic time `time` (seconds), and renders them.
     /// Of two records with one name, the first counts.
-    public mutating func run(_ domains: [DomainStats], at time: Double) -> Output {
+    ///
+    /// - Parameter reachedLibvirt: whether `domains` are what libvirt answered; when it did not,
+    ///   there is no count of domains to render (the compatibility mode's `libvirt_domains_number`).
+    public mutating func run(_ domains: [DomainStats], at time: Double, reachedLibvirt: Bool = true) -> Output {
         self.time = time
         var seen: Set<String> = []
         let domains = domains.filter { seen.insert($0.name).inserted }.sorted { $0.name < $1.name }
@@ -91,8 +94,11 @@ public struct StatsPipeline: Sendable {
         plans = mapper.finish()
         otherUnmappedFields = mapper.unmappedFields
 
-        let families =
+        var families =
             Array(mapper.families.values) + (otherDerivedMetrics?.derive(from: mapper.families, at: time) ?? [])
+        if let kumina = layout.kumina {
+            families = kumina.apply(to: families, domains: domains, countsDomains: reachedLibvirt)
+        }
         var runs = [[UInt8]](repeating: [], count: JobSeries.familyPrefixes.count + 1)
         for family in families.sorted(by: { $0.name < $1.name }) {
             let run = JobSeries.section(of: family.name)

@@ -15,6 +15,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Collector parts and domains")
     var collectors: CollectorFlags
 
+    @OptionGroup(title: "Compatibility with Debian's prometheus-libvirt-exporter")
+    var compatibility: CompatibilityFlags
+
     @Option(
         name: .customLong("web.listen-address"),
         help: "Address to listen on, host:port; repeat for several. (default: :9177)")
@@ -115,7 +118,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let collectorRates { configuration.derivesMetrics = collectorRates }
         if let blockSourceFile { configuration.labelLayout.sourceFileOnBlockSeries = blockSourceFile }
         try collectors.apply(to: &configuration.collectors)
+        try compatibility.apply(to: &configuration.compatibility)
         if let logLevel { try configuration.setLogLevel(logLevel, from: "--log.level") }
+        _ = try configuration.domainLabelLayout()
         return configuration
     }
 
@@ -192,7 +197,7 @@ struct ServeCommand: AsyncParsableCommand {
         let collector = Collector(
             source: source, store: store, exporterVersion: ExporterVersion.number,
             libvirtVersion: LibvirtLibrary().libraryVersion, derivesMetrics: configuration.derivesMetrics,
-            layout: configuration.labelLayout,
+            layout: try configuration.domainLabelLayout(),
             callRunners: [collectionCalls, eventCalls] + (jobCalls.map { [$0] } ?? []),
             logger: Logger(label: "virt-exporter.collector"))
         let jobPoller = jobCalls.map { runner in

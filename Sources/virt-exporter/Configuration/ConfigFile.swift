@@ -17,6 +17,7 @@ enum ConfigFile {
         case connectionTimeout = "web.connection-timeout"
         case headerTimeout = "web.header-timeout"
         case libvirtURI = "libvirt.uri"
+        case exportNovaMetadata = "libvirt.export-nova-metadata"
         case collectorInterval = "collector.interval"
         case jobPollInterval = "collector.job-poll-interval"
         case collectorRates = "collector.rates"
@@ -24,6 +25,7 @@ enum ConfigFile {
         case disableDefaults = "collector.disable-defaults"
         case domainInclude = "collector.domain-include"
         case domainExclude = "collector.domain-exclude"
+        case compatKumina = "compat.kumina"
         case metadataLabels = "collector.metadata-labels"
         case logLevel = "log.level"
 
@@ -48,6 +50,7 @@ enum ConfigFile {
             case .connectionTimeout: try configuration.setConnectionTimeout(value.string(origin), from: origin)
             case .headerTimeout: try configuration.setHeaderTimeout(value.string(origin), from: origin)
             case .libvirtURI: try configuration.setLibvirtURI(value.string(origin), from: origin)
+            case .exportNovaMetadata: configuration.compatibility.exportsNovaMetadata = try value.bool(origin)
             case .collectorInterval: try configuration.setCollectorInterval(value.string(origin), from: origin)
             case .jobPollInterval: try configuration.setJobPollInterval(value.string(origin), from: origin)
             case .collectorRates: configuration.derivesMetrics = try value.bool(origin)
@@ -57,6 +60,7 @@ enum ConfigFile {
                 configuration.collectors.includePattern = try CollectorChoices.pattern(value, from: origin)
             case .domainExclude:
                 configuration.collectors.excludePattern = try CollectorChoices.pattern(value, from: origin)
+            case .compatKumina: configuration.compatibility.kumina = try value.bool(origin)
             case .metadataLabels:
                 configuration.collectors.metadataLabels = try CollectorChoices.metadataLabels(value, from: origin)
             case .logLevel: try configuration.setLogLevel(value.string(origin), from: origin)

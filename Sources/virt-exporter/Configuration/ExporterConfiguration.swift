@@ -35,8 +35,25 @@ struct ExporterConfiguration: Equatable {
     var labelLayout = LabelLayout()
     /// `collector.<part>`, `collector.disable-defaults`, `collector.domain-include` and `-exclude`.
     var collectors = CollectorChoices()
+    /// `compat.kumina` and `libvirt.export-nova-metadata`: Debian's exporter's layout beside ours.
+    var compatibility = CompatibilityChoices()
     /// `log.level`
     var logLevel = Logger.Level.info
+
+    /// The compatibility mode with Debian's exporter, or `nil` when it is off; an error when the
+    /// choices contradict each other or the mode lacks what Debian's labels come from.
+    func kuminaCompatibility() throws(ConfigurationError) -> KuminaCompatibility? {
+        try compatibility.mode(
+            collectsMetadata: collectors.scope.parts.contains(.metadata),
+            sourceFileOnBlockSeries: labelLayout.sourceFileOnBlockSeries)
+    }
+
+    /// The labels of the domain series: ``labelLayout`` with the compatibility mode, if it is on.
+    func domainLabelLayout() throws(ConfigurationError) -> LabelLayout {
+        var layout = labelLayout
+        layout.kumina = try kuminaCompatibility()
+        return layout
+    }
 
     /// The shortest collection interval allowed.
     static let minimumInterval = Duration.seconds(1)
