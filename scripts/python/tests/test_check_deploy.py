@@ -213,6 +213,25 @@ class RuleFileTests(unittest.TestCase):
         ])
 
 
+    def test_expression_tests_and_the_metrics_they_select(self):
+        lines = """    promql_expr_test:
+      - expr: instance:libvirt_domains_running:count
+        eval_time: 10m
+      - expr: 'project:libvirt_x:sum{project_name=''a''} > 0'
+        eval_time: 10m
+      - expr: "sum(job:y:rate5m)"
+    alert_rule_test:
+      - eval_time: 5m
+        alertname: A
+""".split("\n")
+        tested = rule_files.expression_tests(lines)
+        self.assertEqual(tested, ["instance:libvirt_domains_running:count",
+                                  "project:libvirt_x:sum{project_name='a'} > 0", "sum(job:y:rate5m)"])
+        self.assertEqual([rule_files.metric_names(text) for text in tested],
+                         [{"instance:libvirt_domains_running:count"}, {"project:libvirt_x:sum"}, {"job:y:rate5m"}])
+        self.assertEqual(rule_files.metric_names("sum(("), set())
+
+
 class SetupTests(unittest.TestCase):
     def test_the_binary_is_the_debug_build_or_the_given_path_from_the_callers_directory(self):
         self.assertEqual(exporter_binary({}, "/elsewhere"), os.path.join(REPOSITORY, ".build/debug/virt-exporter"))

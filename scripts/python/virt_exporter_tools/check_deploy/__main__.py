@@ -2,7 +2,10 @@
 
 - deploy/prometheus/virt-exporter.rules.yml with `promtool check rules`, and its unit tests
   deploy/prometheus/virt-exporter.rules.test.yml with `promtool test rules`;
-- that every alert has a test case where it fires and one where it does not;
+- that every alert has a test case where it fires and one where it does not, and every recording
+  rule a promql_expr_test that evaluates it;
+- the example Prometheus configurations deploy/prometheus/prometheus.example.yml (discovery of the
+  hypervisors) and federate.example.yml with `promtool check config`;
 - every PromQL expression of the rules and of the Grafana dashboard deploy/grafana/virt-exporter.json
   (panel targets, annotation queries, template variable queries such as label_values(metric, label)):
   each must parse (they are wrapped, with Grafana's variables replaced by placeholders, into a
@@ -38,6 +41,7 @@ RULES_TEST = "deploy/prometheus/virt-exporter.rules.test.yml"
 DASHBOARD = "deploy/grafana/virt-exporter.json"
 UNIT = "deploy/systemd/virt-exporter.service"
 SOCKET_UNIT = "deploy/systemd/virt-exporter.socket"
+PROMETHEUS_CONFIGS = ("deploy/prometheus/prometheus.example.yml", "deploy/prometheus/federate.example.yml")
 
 
 def arguments(argv):
@@ -69,6 +73,7 @@ class CheckDeploy:
         self.have_catalog = False
         self.catalog = Catalog()
         self.alerts = []
+        self.records = []
         self.expressions = []  # grafana.Expression
 
     def run(self):
@@ -79,6 +84,9 @@ class CheckDeploy:
             for verb, path in (("check", RULES), ("test", RULES_TEST)):
                 ok, output = promtool.run([verb, "rules", path])
                 self.checks.check(ok, f"promtool {verb} rules {path}", [output])
+            for path in PROMETHEUS_CONFIGS:
+                ok, output = promtool.run(["check", "config", path])
+                self.checks.check(ok, f"promtool check config {path}", [output])
         self.checks.say("== expressions")
         try:
             self.read_expressions()
@@ -125,6 +133,7 @@ class CheckDeploy:
             with open(RULES) as f:
                 rules = rule_files.Rules(f.read(), RULES)
             self.alerts = rules.alerts
+            self.records = sorted(rules.records)
             for name in rules.records:
                 self.catalog.add_recorded(name)
             self.expressions += [grafana.Expression(where, text) for where, text in rules.expressions]
@@ -164,6 +173,11 @@ class CheckDeploy:
                               [] if ok else ["needs a case where it fires and one where it does not"])
         for name in sorted({case["name"] for case in cases} - set(self.alerts)):
             self.checks.fails(f"test coverage of {name}", ["tested, but the rules file has no such alert"])
+        tested = rule_files.expression_tests(lines)
+        for name in self.records:
+            count = sum(1 for text in tested if name in rule_files.metric_names(text))
+            self.checks.check(count > 0, f"test coverage of {name}: {count} expression test(s)",
+                              [] if count else ["needs a promql_expr_test whose expr uses it"])
 
     def check_expressions(self):
         errors = {}

@@ -102,6 +102,31 @@ def test_cases(lines):
     return [case for case in cases if case["name"]]
 
 
+EXPRESSION_TEST = re.compile(r"^\s*-\s+expr:\s*(.*?)\s*$")
+
+
+def expression_tests(lines):
+    """The expressions of a test file's promql_expr_test items (`- expr: ...` on one line, plain or
+    quoted)."""
+    found = []
+    for line in lines:
+        match = EXPRESSION_TEST.match(line)
+        if match:
+            text = match.group(1)
+            if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+                text = text[1:-1].replace("''", "'") if text[0] == "'" else promql.unescape(text[1:-1])
+            found.append(text)
+    return found
+
+
+def metric_names(text):
+    """The metric names an expression selects (empty when it does not tokenize)."""
+    try:
+        return {name for name, _ in promql.selectors(text) if name}
+    except promql.PromQLSyntaxError:
+        return set()
+
+
 SERIES = re.compile(r"^\s*-?\s*series:\s*(['\"])(.*)\1\s*$")
 
 
