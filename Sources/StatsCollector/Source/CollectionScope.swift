@@ -32,7 +32,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .iothread: "IOThread polling settings (bulk group iothread)."
         case .memory: "Memory bandwidth and cache monitors (bulk group memory)."
         case .dirtyrate: "Dirty page rate (bulk group dirtyrate)."
-        case .kvm: "KVM's own statistics, vm.* and vcpu.<n>.* (bulk group vm)."
+        case .kvm:
+            "KVM's own statistics of the VM, vm.* (bulk group vm); libvirt 9.0 sends the per-vCPU ones, vcpu.<n>.*, with the vcpu group."
         case .cpustats: "CPU time per host CPU (virDomainGetCPUStats)."
         case .jobs: "Active and completed job stats and the job poller (virDomainGetJobStats)."
         case .metadata:
@@ -100,9 +101,24 @@ public struct CollectionScope: Sendable, Equatable {
         return parts.compactMap(\.bulkGroup).reduce(1 << 0, |)
     }
 
+    /// The parts whose bulk groups the per-domain fallback stands in for, by field prefix.
+    private static let fallbackParts: [(prefix: String, part: CollectorPart)] = [
+        ("cpu.", .cpu), ("balloon.", .balloon), ("vcpu.", .vcpu), ("block.", .block), ("net.", .interface),
+    ]
+
+    /// Whether a field of the per-domain fallback belongs to a part that is on: for a driver
+    /// without bulk stats the fallback reads CPU, memory, disks and interfaces, and only the
+    /// parts asked for are kept.
+    func admitsFallbackField(_ field: String) -> Bool {
+        guard let owner = Self.fallbackParts.first(where: { field.hasPrefix($0.prefix) }) else { return true }
+        return parts.contains(owner.part)
+    }
+
     /// The per-domain calls these parts allow.
     var perDomainCalls: PerDomainCalls {
-        var calls: PerDomainCalls = [.perDomainFallback]
+        var calls: PerDomainCalls = []
+        // The fallback stands in for bulk groups: only when one of them is asked for.
+        if Self.fallbackParts.contains(where: { parts.contains($0.part) }) { calls.insert(.perDomainFallback) }
         if parts.contains(.cpustats) { calls.insert(.cpuStats) }
         if parts.contains(.jobs) { calls.formUnion([.jobStats, .completedJobStats]) }
         if parts.contains(.metadata) { calls.insert(.domainXML) }

@@ -224,7 +224,9 @@ public actor LibvirtStatsSource: StatsSource {
                 switch outcome {
                 case .finished(.success(let answers)):
                     answered = true
-                    domains[index].parameters += answers.parameters
+                    domains[index].parameters +=
+                        records[index].hasStateOnly
+                        ? answers.parameters.filter { scope.admitsFallbackField($0.field) } : answers.parameters
                     if factsWanted.contains(name), let xml = answers.xml {
                         let read = DomainFacts(xml: xml, uuid: records[index].uuid, labels: scope.metadataLabels)
                         facts.store(read, of: records[index], at: .now)
