@@ -24,15 +24,17 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // C libraries, found by pkg-config. Each is imported by exactly one Swift file, its interop
-        // file: LibvirtLibrary.swift, LibXML.swift, Gzip.swift, MicroHTTPDServer.swift,
-        // TLSMaterial.swift (GnuTLS) and BcryptHash.swift (libxcrypt).
+        // C libraries, found by pkg-config (glibc's malloc.h, always there, without). Each is
+        // imported by exactly one Swift file, its interop file: LibvirtLibrary.swift, LibXML.swift,
+        // Gzip.swift, MicroHTTPDServer.swift, TLSMaterial.swift (GnuTLS), BcryptHash.swift
+        // (libxcrypt) and MallocArenas.swift (mallopt).
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibxml2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CGnuTLS", pkgConfig: "gnutls", providers: [.apt(["libgnutls28-dev"])]),
         .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CMalloc"),
 
         // Exposition-format model, text encoder and gzip. Knows nothing of libvirt.
         .target(
@@ -59,6 +61,7 @@ let package = Package(
             dependencies: [
                 "CCrypt",
                 "CGnuTLS",
+                "CMalloc",
                 "CMicroHTTPD",
                 "PromFormat",
                 "StatsCollector",

@@ -6,6 +6,7 @@ import Foundation
 @main
 enum Main {
     static func main() async {
+        MallocArenas.limitToOne()
         if let help = VirtExporterCommand.topLevelHelp(for: Array(CommandLine.arguments.dropFirst())) {
             print(help)
             return
