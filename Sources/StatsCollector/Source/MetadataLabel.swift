@@ -18,10 +18,10 @@ public struct MetadataLabel: Sendable, Equatable {
     /// The attribute of the last element whose value is the label's, or `nil` for its text.
     public let attribute: String?
 
-    /// The most labels one series may carry: every one is a label on each domain's series.
+    /// The most labels `libvirt_domain_metadata_info` may carry: each is a label of every domain's series.
     public static let limit = 16
 
-    /// A label name, a namespace URI and a path was not a label this exporter can read.
+    /// Why a label's definition cannot be read.
     public struct Invalid: Error, Sendable, Equatable {
         /// What is wrong, for an error message that names the config key.
         public let reason: String
@@ -33,11 +33,11 @@ public struct MetadataLabel: Sendable, Equatable {
     ///   (every series has that), the namespace is empty, or the path is not element names with
     ///   at most a final `@attribute`.
     public init(label: String, namespace: String, path: String) throws(Invalid) {
-        guard MetricName.isValidLabelName(label) || label.hasPrefix("__") else {
-            throw Invalid(reason: "\"\(label)\" is not a label name: letters, digits and _, not first a digit")
-        }
         guard !label.hasPrefix("__"), label != "domain" else {
             throw Invalid(reason: "\"\(label)\" is reserved: names starting with __ and \"domain\" are taken")
+        }
+        guard MetricName.isValidLabelName(label) else {
+            throw Invalid(reason: "\"\(label)\" is not a label name: letters, digits and _, not first a digit")
         }
         guard !namespace.isEmpty, !namespace.contains(where: \.isWhitespace) else {
             throw Invalid(reason: "the namespace must be a URI, without spaces, got \"\(namespace)\"")
