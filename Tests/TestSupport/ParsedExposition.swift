@@ -11,22 +11,35 @@ public struct ParsedExposition {
     public let series: [Series]
     /// `# TYPE` of each family.
     public let types: [String: String]
+    /// Lines that are neither comments nor samples (a `503` body fed to it by mistake, say), so
+    /// that a test fails on them rather than the whole test process trapping.
+    public let malformedLines: [String]
 
-    /// Parses `text`. Traps on a malformed line: tests should only ever feed it exporter output.
+    /// Parses `text`; lines it cannot read go to ``malformedLines``.
     public init(_ text: String) {
         var series: [Series] = []
         var types: [String: String] = [:]
+        var malformed: [String] = []
         for line in text.split(separator: "\n") {
             if line.hasPrefix("# TYPE ") {
                 let parts = line.split(separator: " ")
-                types[String(parts[2])] = String(parts[3])
+                if parts.count == 4 {
+                    types[String(parts[2])] = String(parts[3])
+                } else {
+                    malformed.append(String(line))
+                }
                 continue
             }
             if line.hasPrefix("#") { continue }
-            series.append(Self.parseSample(Substring(line)))
+            if let sample = Self.parseSample(Substring(line)) {
+                series.append(sample)
+            } else {
+                malformed.append(String(line))
+            }
         }
         self.series = series
         self.types = types
+        self.malformedLines = malformed
     }
 
     /// The samples of `name` whose labels include all of `labels`.
@@ -45,7 +58,7 @@ public struct ParsedExposition {
     /// Names of every family with at least one sample.
     public var names: Set<String> { Set(series.map(\.name)) }
 
-    private static func parseSample(_ line: Substring) -> Series {
+    private static func parseSample(_ line: Substring) -> Series? {
         var rest = line[...]
         let name = rest.prefix { $0 != "{" && $0 != " " }
         rest = rest.dropFirst(name.count)
@@ -54,12 +67,13 @@ public struct ParsedExposition {
             rest = rest.dropFirst()
             while rest.first != "}" {
                 let labelName = rest.prefix { $0 != "=" }
+                guard rest.dropFirst(labelName.count).hasPrefix("=\"") else { return nil }
                 rest = rest.dropFirst(labelName.count + 2)  // `="`
                 var value = ""
                 while let character = rest.first, character != "\"" {
                     rest = rest.dropFirst()
                     if character == "\\" {
-                        let escaped = rest.removeFirst()
+                        guard let escaped = rest.popFirst() else { return nil }
                         value.append(escaped == "n" ? "\n" : escaped)
                     } else {
                         value.append(character)
@@ -72,13 +86,14 @@ public struct ParsedExposition {
             rest = rest.dropFirst()
         }
         let valueText = rest.trimmingPrefix(" ")
-        let value: Double =
+        let value: Double? =
             switch valueText {
             case "+Inf": .infinity
             case "-Inf": -.infinity
             case "NaN": .nan
-            default: Double(valueText)!
+            default: Double(valueText)
             }
+        guard let value, !name.isEmpty else { return nil }
         return Series(name: String(name), labels: labels, value: value)
     }
 }
