@@ -1,4 +1,3 @@
-import Foundation
 import StatsCollector
 import Testing
 
@@ -6,16 +5,7 @@ import Testing
 
 @Suite struct CollectorChoicesTests {
     private func scope(_ arguments: [String], file json: String? = nil) throws -> CollectionScope {
-        var arguments = arguments
-        var file: URL?
-        if let json {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("collectors-\(UUID()).json")
-            try Data(json.utf8).write(to: url)
-            arguments += ["--config.file", url.path]
-            file = url
-        }
-        defer { file.map { try? FileManager.default.removeItem(at: $0) } }
-        return try ServeCommand.parse(arguments).resolvedConfiguration().collectors.scope
+        try ExporterConfiguration.resolved(arguments, file: json).collectors.scope
     }
 
     @Test func everyPartIsOnByDefault() throws {

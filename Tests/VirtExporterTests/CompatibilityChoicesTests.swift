@@ -1,4 +1,3 @@
-import Foundation
 import StatsCollector
 import Testing
 
@@ -7,16 +6,7 @@ import Testing
 /// `--compat.kumina`, Debian's `--libvirt.export-nova-metadata` and their config keys.
 @Suite struct CompatibilityChoicesTests {
     private func mode(_ arguments: [String], file json: String? = nil) throws -> KuminaCompatibility? {
-        var arguments = arguments
-        var file: URL?
-        if let json {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("compat-\(UUID()).json")
-            try Data(json.utf8).write(to: url)
-            arguments += ["--config.file", url.path]
-            file = url
-        }
-        defer { file.map { try? FileManager.default.removeItem(at: $0) } }
-        return try ServeCommand.parse(arguments).resolvedConfiguration().kuminaCompatibility()
+        try ExporterConfiguration.resolved(arguments, file: json).kuminaCompatibility()
     }
 
     private func error(_ arguments: [String], file json: String? = nil) -> String? {

@@ -160,11 +160,9 @@ import Testing
     }
 
     @Test func flagsOverrideTheConfigFile() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("virt-exporter-\(UUID()).json")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try Data(#"{"collector": {"interval": "1m"}, "libvirt": {"uri": "test:///default"}}"#.utf8).write(to: file)
-        let command = try ServeCommand.parse(["--config.file", file.path, "--collector.interval", "5s"])
-        let configuration = try command.resolvedConfiguration()
+        let configuration = try ExporterConfiguration.resolved(
+            ["--collector.interval", "5s"],
+            file: #"{"collector": {"interval": "1m"}, "libvirt": {"uri": "test:///default"}}"#)
         #expect(configuration.collectorInterval == .seconds(5))
         #expect(configuration.libvirtURI == "test:///default")
     }
