@@ -26,14 +26,7 @@ extension EndToEnd {
         private func scrape(_ exporter: ExporterProcess, until condition: (ParsedExposition) -> Bool) throws -> (
             ParsedExposition, Double
         ) {
-            let started = Date()
-            var exposition = ParsedExposition("")
-            while Date().timeIntervalSince(started) < 30 {
-                exposition = ParsedExposition(try HTTPReply.fetch(port: exporter.port, path: "/metrics").text)
-                if condition(exposition) { break }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
-            return (exposition, Date().timeIntervalSince(started))
+            try exporter.scrape(every: 0.1, for: 30, until: condition)
         }
 
         @Test func novaAndCustomMetadataShowAndAChangeShowsWithinOneInterval() throws {

@@ -20,14 +20,7 @@ extension EndToEnd {
         private func scrape(
             _ exporter: ExporterProcess, until condition: (ParsedExposition) -> Bool
         ) throws -> ParsedExposition {
-            let started = Date()
-            var exposition = ParsedExposition("")
-            while Date().timeIntervalSince(started) < Self.patience {
-                exposition = ParsedExposition(try HTTPReply.fetch(port: exporter.port, path: "/metrics").text)
-                if condition(exposition) { return exposition }
-                Thread.sleep(forTimeInterval: 0.5)
-            }
-            return exposition
+            try exporter.scrape(every: 0.5, for: Self.patience, until: condition).exposition
         }
 
         /// Runs virsh, retrying for a while when it fails: another test may hold libvirtd stopped.

@@ -83,6 +83,21 @@ public final class ExporterProcess {
         throw HTTPTestError("virt-exporter never became ready; its log:\n\(log)")
     }
 
+    /// Scrapes `/metrics` every `period` seconds until `condition` holds of the exposition, for up
+    /// to `seconds`; returns the last exposition and the seconds it took.
+    public func scrape(
+        every period: Double = 0.5, for seconds: Double = 30, until condition: (ParsedExposition) -> Bool
+    ) throws -> (exposition: ParsedExposition, seconds: Double) {
+        let started = Date()
+        var exposition = ParsedExposition("")
+        while Date().timeIntervalSince(started) < seconds {
+            exposition = ParsedExposition(try HTTPReply.fetch(port: port, path: "/metrics").text)
+            if condition(exposition) { break }
+            Thread.sleep(forTimeInterval: period)
+        }
+        return (exposition, Date().timeIntervalSince(started))
+    }
+
     /// Sends SIGTERM and returns the exit status.
     public func terminate() -> Int32 {
         process.terminate()
