@@ -70,8 +70,13 @@ struct DomainStatsMapper {
         // Every series of one device shares one label array (arrays are copy-on-write).
         var labelsByDevice: [DeviceKey: [Label]] = [:]
         let domainLabels = [Label("domain", name)]
+        // `libvirt_domain_metadata_info`'s labels, in the configured order; the names were checked
+        // as label names at start-up.
+        var metadataLabels: [Label] = []
         for (parameter, plan) in zip(parameters, fieldPlans) {
-            if let descriptor = plan.descriptor, let value = descriptor.conversion.convert(parameter.value) {
+            if let label = plan.metadataLabel {
+                metadataLabels.append(Label(label, parameter.value.labelText))
+            } else if let descriptor = plan.descriptor, let value = descriptor.conversion.convert(parameter.value) {
                 var series = domainLabels
                 if let group = plan.group {
                     let key = DeviceKey(prefix: group.prefix, indices: plan.pattern.indices)
@@ -88,19 +93,9 @@ struct DomainStatsMapper {
             }
         }
         addInfoSeries(domain: name, plans: fieldPlans, labelSources: labelSources)
-        addMetadataInfo(domain: name, parameters, fieldPlans)
-    }
-
-    /// `libvirt_domain_metadata_info`, when the domain's record holds configured metadata labels,
-    /// labelled in the configured order. The names were checked as label names at start-up.
-    private mutating func addMetadataInfo(domain: String, _ parameters: [TypedParameter], _ plans: [FieldPlan]) {
-        var series: [Label] = []
-        for (parameter, plan) in zip(parameters, plans) {
-            guard let label = plan.metadataLabel else { continue }
-            if series.isEmpty { series.append(Label("domain", domain)) }
-            series.append(Label(label, parameter.value.labelText))
+        if !metadataLabels.isEmpty {
+            append(MetricCatalog.metadataInfo, labels: domainLabels + metadataLabels, .unsigned(1))
         }
-        if !series.isEmpty { append(MetricCatalog.metadataInfo, labels: series, .unsigned(1)) }
     }
 
     private struct DeviceKey: Hashable {
