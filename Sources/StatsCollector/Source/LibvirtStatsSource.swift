@@ -107,9 +107,10 @@ public actor LibvirtStatsSource: StatsSource {
         // The pools are read beside the domains' calls, so a pool that does not answer delays no domain.
         let readsPools = scope.parts.contains(.pools)
         async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
-        completeness.keep(only: Set(records.map(\.name)))
-        facts.keep(only: Set(records.map(\.name)))
-        completedJobs.keep(only: Set(records.map(\.name)))
+        let names = Set(records.map(\.name))
+        completeness.keep(only: names)
+        facts.keep(only: names)
+        completedJobs.keep(only: names)
         let incomplete = await incompleteDomains(of: records)
         // A domain whose stats are whole again answers again: its per-domain calls need not wait
         // out a backoff that its stuck QEMU started.
