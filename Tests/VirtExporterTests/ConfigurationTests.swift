@@ -153,10 +153,10 @@ import Testing
     }
 
     @Test func theBlockSourceFileFlagAndKey() throws {
-        #expect(try apply(#"{"collector": {"block-source-file": false}}"#).labelLayout.sourceFileOnBlockSeries == false)
-        #expect(ExporterConfiguration().labelLayout.sourceFileOnBlockSeries)
+        #expect(try apply(#"{"collector": {"block-source-file": false}}"#).sourceFileOnBlockSeries == false)
+        #expect(ExporterConfiguration().sourceFileOnBlockSeries)
         let command = try ServeCommand.parse(["--no-collector.block-source-file"])
-        #expect(try command.resolvedConfiguration().labelLayout == LabelLayout(sourceFileOnBlockSeries: false))
+        #expect(try command.resolvedConfiguration().domainLabelLayout() == LabelLayout(sourceFileOnBlockSeries: false))
     }
 
     @Test func flagsOverrideTheConfigFile() throws {

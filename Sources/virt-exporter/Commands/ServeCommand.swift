@@ -116,7 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
             try configuration.setJobPollInterval(jobPollInterval, from: "--collector.job-poll-interval")
         }
         if let collectorRates { configuration.derivesMetrics = collectorRates }
-        if let blockSourceFile { configuration.labelLayout.sourceFileOnBlockSeries = blockSourceFile }
+        if let blockSourceFile { configuration.sourceFileOnBlockSeries = blockSourceFile }
         try collectors.apply(to: &configuration.collectors)
         try compatibility.apply(to: &configuration.compatibility)
         if let logLevel { try configuration.setLogLevel(logLevel, from: "--log.level") }

@@ -54,7 +54,7 @@ enum ConfigFile {
             case .collectorInterval: try configuration.setCollectorInterval(value.string(origin), from: origin)
             case .jobPollInterval: try configuration.setJobPollInterval(value.string(origin), from: origin)
             case .collectorRates: configuration.derivesMetrics = try value.bool(origin)
-            case .blockSourceFile: configuration.labelLayout.sourceFileOnBlockSeries = try value.bool(origin)
+            case .blockSourceFile: configuration.sourceFileOnBlockSeries = try value.bool(origin)
             case .disableDefaults: configuration.collectors.disableDefaults = try value.bool(origin)
             case .domainInclude:
                 configuration.collectors.includePattern = try CollectorChoices.pattern(value, from: origin)

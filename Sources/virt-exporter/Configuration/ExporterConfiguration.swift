@@ -31,8 +31,8 @@ struct ExporterConfiguration: Equatable {
     var jobPollInterval: Duration? = .seconds(1)
     /// `collector.rates`: whether to publish derived gauges (rates, latencies, job progress).
     var derivesMetrics = true
-    /// `collector.block-source-file`: the labels of the domain series.
-    var labelLayout = LabelLayout()
+    /// `collector.block-source-file`: whether every block series carries the disk's `source_file`.
+    var sourceFileOnBlockSeries = true
     /// `collector.<part>`, `collector.disable-defaults`, `collector.domain-include` and `-exclude`.
     var collectors = CollectorChoices()
     /// `compat.kumina` and `libvirt.export-nova-metadata`: Debian's exporter's layout beside ours.
@@ -45,14 +45,12 @@ struct ExporterConfiguration: Equatable {
     func kuminaCompatibility() throws(ConfigurationError) -> KuminaCompatibility? {
         try compatibility.mode(
             collectsMetadata: collectors.scope.parts.contains(.metadata),
-            sourceFileOnBlockSeries: labelLayout.sourceFileOnBlockSeries)
+            sourceFileOnBlockSeries: sourceFileOnBlockSeries)
     }
 
-    /// The labels of the domain series: ``labelLayout`` with the compatibility mode, if it is on.
+    /// The labels of the domain series: `collector.block-source-file` and the compatibility mode.
     func domainLabelLayout() throws(ConfigurationError) -> LabelLayout {
-        var layout = labelLayout
-        layout.kumina = try kuminaCompatibility()
-        return layout
+        LabelLayout(sourceFileOnBlockSeries: sourceFileOnBlockSeries, kumina: try kuminaCompatibility())
     }
 
     /// The shortest collection interval allowed.
