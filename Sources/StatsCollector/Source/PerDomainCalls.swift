@@ -63,7 +63,7 @@ struct PerDomainCalls: OptionSet, Sendable {
         if contains(.jobStats) {
             add { () throws(LibvirtError) in
                 let fields = try Self.activeJob(of: domain, on: connection)
-                jobRuns = fields.first?.value.integerCode != Int64(Self.noJob)
+                jobRuns = JobUpdate.hasActiveJob(in: fields)
                 return fields
             }
         }
