@@ -93,14 +93,16 @@ public struct KuminaCompatibility: Sendable, Equatable {
             }
         }
         // `net.<n>.name` and `net.<n>.source_bridge`, paired by `<n>`.
+        let bridgePattern = "net.<n>." + MetricCatalog.Kumina.sourceBridgeSuffix
         var names: [Substring: String] = [:]
         var bridges: [Substring: String] = [:]
         for parameter in domain.parameters where parameter.field.hasPrefix("net.") {
-            let parts = parameter.field.split(separator: ".")
-            guard parts.count == 3, let text = parameter.value.stringValue else { continue }
-            switch parts[2] {
-            case "name": names[parts[1]] = text
-            case MetricCatalog.Kumina.sourceBridgeSuffix: bridges[parts[1]] = text
+            guard let text = parameter.value.stringValue else { continue }
+            let field = FieldPattern(field: parameter.field)
+            guard let index = field.indices.first else { continue }
+            switch field.pattern {
+            case MetricCatalog.InterfaceFallback.name: names[index] = text
+            case bridgePattern: bridges[index] = text
             default: break
             }
         }
