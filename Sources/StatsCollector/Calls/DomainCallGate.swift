@@ -37,9 +37,10 @@ public final class DomainCallGate: Sendable {
 
     /// Runs `body`, the libvirt function `call` about `domain`, through `runner` if the gate lets it.
     ///
-    /// The domain stays claimed until `body` returns, even after the deadline passed. libvirt's own
-    /// timeout (`VIR_ERR_OPERATION_TIMEOUT`) starts or doubles the domain's backoff; an answer in
-    /// time ends it.
+    /// The domain stays claimed until `body` returns, even after the deadline passed; a call that
+    /// never got a thread (``CallOutcome/notStarted``) never ran, and frees the domain at once.
+    /// libvirt's own timeout (`VIR_ERR_OPERATION_TIMEOUT`) starts or doubles the domain's backoff;
+    /// an answer in time ends it.
     ///
     /// - Parameter deadline: how long to wait for the call; the runner's deadline when `nil`.
     /// - Returns: `nil` when the domain was skipped: a call on it is in flight, or it is backing off.
@@ -60,6 +61,8 @@ public final class DomainCallGate: Sendable {
         switch outcome {
         case .overran:
             break
+        case .notStarted:
+            state.withLock { _ = $0.inFlight.remove(domain) }
         case .finished(.failure(let error)) where error.code == .operationTimeout:
             backOff(domain)
         case .finished:

@@ -77,6 +77,10 @@ struct SelfMetrics {
                 families.append(
                     counter(MetricCatalog.stuckCalls, calls.stuck.map { ([Label("call", $0.key)], $0.value) }))
             }
+            if !calls.unstarted.isEmpty {
+                families.append(
+                    counter(MetricCatalog.unstartedCalls, calls.unstarted.map { ([Label("call", $0.key)], $0.value) }))
+            }
         }
         return families
     }
@@ -132,6 +136,8 @@ struct CollectionOutcome {
 struct CallAccounting {
     /// Calls that overran their deadline so far, by call.
     var stuck: [String: UInt64] = [:]
+    /// Calls given up before a thread was free to run them so far, by call.
+    var unstarted: [String: UInt64] = [:]
     /// Calls past their deadline still running.
     var overdue = 0
     /// Threads started for calls.
@@ -142,6 +148,7 @@ struct CallAccounting {
         guard !runners.isEmpty else { return nil }
         for runner in runners {
             stuck.merge(runner.stuckCalls, uniquingKeysWith: +)
+            unstarted.merge(runner.unstartedCalls, uniquingKeysWith: +)
             overdue += runner.pool.overdueCalls
             threads += runner.pool.threadCount
         }

@@ -80,6 +80,9 @@ public actor DomainEventHub {
             // The registration may still land; a connection whose registration never does is
             // dropped when libvirt's keepalive closes it.
             break
+        case .notStarted:
+            // No thread ran the registration, so it never will: a new connection registers afresh.
+            await keeper.drop(connection)
         }
     }
 

@@ -113,9 +113,10 @@ public actor JobPoller {
         }
     }
 
-    /// Counts a poll, and stops tracking a domain whose job ended or that is gone.
+    /// Counts a poll that was made, and stops tracking a domain whose job ended or that is gone.
     private func record(_ outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>?, of domain: String) {
         guard let outcome else { return }
+        if case .notStarted = outcome { return }
         polls += 1
         switch outcome {
         case .finished(.success(let parameters)):
@@ -126,7 +127,7 @@ public actor JobPoller {
             } else {
                 logger.debug("job stats poll failed", metadata: ["domain": "\(domain)", "error": "\(error)"])
             }
-        case .overran:
+        case .overran, .notStarted:
             break
         }
     }

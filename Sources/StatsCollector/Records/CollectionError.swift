@@ -23,6 +23,10 @@ public struct CollectionError: Error, Sendable, Hashable, CustomStringConvertibl
     /// The reason of a call that did not answer within its deadline.
     public static let deadlineExceeded = "deadline_exceeded"
 
+    /// The reason of a call that was not made: every call thread was held, until its deadline, by
+    /// calls that had not returned.
+    public static let noThread = "no_thread"
+
     /// Whether the failure is a call that did not answer within its deadline: libvirt, or the
     /// domain it waits for, hangs.
     public var isDeadlineExceeded: Bool { reason == Self.deadlineExceeded }

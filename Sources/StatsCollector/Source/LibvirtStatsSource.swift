@@ -160,9 +160,9 @@ public actor LibvirtStatsSource: StatsSource {
                     message: "earlier calls and connections are still waiting for libvirt")
             case .finished(.failure(let error)):
                 throw error.collectionError()
-            case .overran where attempts < 2:
+            case .overran where attempts < 2, .notStarted where attempts < 2:
                 continue
-            case .overran:
+            case .overran, .notStarted:
                 throw CollectionError(
                     call: "virConnectGetAllDomainStats", reason: CollectionError.deadlineExceeded,
                     message: "libvirt did not answer within \(runner.deadline), twice")
@@ -246,6 +246,11 @@ public actor LibvirtStatsSource: StatsSource {
                         CollectionError(
                             call: PerDomainCalls.callName, reason: CollectionError.deadlineExceeded, domain: name,
                             message: "the domain's per-domain calls did not answer within \(runner.deadline)"))
+                case .notStarted:
+                    errors.append(
+                        CollectionError(
+                            call: PerDomainCalls.callName, reason: CollectionError.noThread, domain: name,
+                            message: "no call thread was free within \(runner.deadline)"))
                 case .finished(.failure), nil:
                     break
                 }

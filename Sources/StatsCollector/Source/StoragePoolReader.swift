@@ -112,6 +112,11 @@ actor StoragePoolReader {
                 CollectionError(
                     call: function, reason: CollectionError.deadlineExceeded,
                     message: "\(subject) did not answer within \(left)"))
+        case .notStarted:
+            errors.append(
+                CollectionError(
+                    call: function, reason: CollectionError.noThread,
+                    message: "\(subject): no call thread was free within \(left)"))
         case nil:
             break
         }
