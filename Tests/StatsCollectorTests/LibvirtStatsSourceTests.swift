@@ -270,6 +270,64 @@ import Testing
         #expect(jobCalls() == 12)
     }
 
+    /// A read of the completed job that fails after an event marked it keeps the mark: the next
+    /// collection reads it again rather than serving the entry from before the event.
+    @Test func aFailedCompletedJobReadIsTriedAgainNextTime() async throws {
+        let fails = Flag()
+        let completedType = Atomic<Int32>(3)
+        let connection = ScriptedConnection(
+            onBulkStats: { _, _ in [runningDomain("web")] },
+            onJobStats: { _, completed throws(LibvirtError) in
+                guard completed else { return JobStats(type: 0, parameters: []) }
+                if fails.isSet {
+                    throw LibvirtError(function: "virDomainGetJobStats", code: .rpc, origin: 7, message: "rpc failed")
+                }
+                return JobStats(type: completedType.load(ordering: .relaxed), parameters: [])
+            })
+        let (source, _) = try Self.source(ScriptedLibvirt(connection))
+        func completedJobType(_ batch: StatsBatch) -> TypedValue? {
+            batch.domains[0].parameters.first { $0.field == "completedjob.type" }?.value
+        }
+        #expect(completedJobType(try await source.fetchStats()) == .int(3))
+
+        completedType.store(4, ordering: .relaxed)
+        await source.jobMayHaveEnded("web")
+        fails.set(true)
+        let failed = try await source.fetchStats()
+        #expect(failed.errors.map(\.call) == ["virDomainGetJobStats"], "the failed read is counted")
+        fails.set(false)
+        let after = try await source.fetchStats()
+        #expect(completedJobType(after) == .int(4), "read again, not the entry from before the event")
+    }
+
+    /// A metadata or device event that arrives while the domain's XML is being read may not be in
+    /// what that read returns: the next collection reads the XML again.
+    @Test func anEventDuringTheXMLReadIsKeptForTheNextCollection() async throws {
+        let reading = Latch()
+        let proceed = Latch()
+        defer { proceed.open() }
+        let reads = Atomic<Int>(0)
+        let connection = ScriptedConnection(
+            onBulkStats: { _, _ in [runningDomain("web")] },
+            onXML: { _ in
+                if reads.add(1, ordering: .relaxed).newValue == 2 {
+                    reading.open()
+                    proceed.wait()
+                }
+                return "<domain/>"
+            })
+        let (source, _) = try Self.source(ScriptedLibvirt(connection))
+        _ = try await source.fetchStats()
+        await source.domainMayHaveChanged("web")
+        async let second = source.fetchStats()
+        while !reading.isOpened { try await Task.sleep(for: .milliseconds(5)) }
+        await source.domainMayHaveChanged("web")
+        proceed.open()
+        _ = try await second
+        _ = try await source.fetchStats()
+        #expect(reads.load(ordering: .relaxed) == 3, "the event during the second read makes a third")
+    }
+
     @Test func aReconnectReadsTheCompletedJobAgain() async throws {
         let dropped = Mutex(false)
         let completedCalls = Atomic<Int>(0)

@@ -195,7 +195,7 @@ public actor LibvirtStatsSource: StatsSource {
     /// The batch: `records` with the per-domain stats of every running, complete domain added.
     private func withPerDomainStats(_ records: [DomainStats], incomplete: Set<String>) async -> StatsBatch {
         let calls = capabilities.calls.intersection(scope.perDomainCalls)
-        let factsWanted = calls.contains(.domainXML) ? Set(facts.domainsToRead(in: records, at: .now)) : []
+        let factsWanted = calls.contains(.domainXML) ? facts.domainsToRead(in: records, at: .now) : [:]
         var domains = records
         var errors: [CollectionError] = []
         var answered = false
@@ -206,7 +206,7 @@ public actor LibvirtStatsSource: StatsSource {
                 guard let index = next.next() else { return }
                 let name = records[index].name
                 let hasStateOnly = records[index].hasStateOnly
-                let domainCalls = factsWanted.contains(name) ? calls : calls.subtracting(.domainXML)
+                let domainCalls = factsWanted[name] != nil ? calls : calls.subtracting(.domainXML)
                 group.addTask { [gate, runner, connections, completedJobs] in
                     let outcome = await gate.call(name, PerDomainCalls.callName, on: runner) {
                         () throws(LibvirtError) in
@@ -228,9 +228,9 @@ public actor LibvirtStatsSource: StatsSource {
                     domains[index].parameters +=
                         records[index].hasStateOnly
                         ? answers.parameters.filter { scope.admitsFallbackField($0.field) } : answers.parameters
-                    if factsWanted.contains(name), let xml = answers.xml {
+                    if let seen = factsWanted[name], let xml = answers.xml {
                         let read = DomainFacts(xml: xml, uuid: records[index].uuid, labels: scope.metadataLabels)
-                        facts.store(read, of: records[index], at: .now)
+                        facts.store(read, of: records[index], at: .now, clearing: seen)
                     }
                     for failure in answers.failures {
                         guard let error = capabilities.classify(failure, domain: name) else { continue }
