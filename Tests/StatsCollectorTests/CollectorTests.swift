@@ -152,6 +152,30 @@ extension DomainStats {
         #expect(await collector.domainsWithActiveJobs.isEmpty)
     }
 
+    /// A job update and the events of `cafe\u{301}` are that domain's, not those of `caf\u{E9}`.
+    @Test func jobUpdatesAndEventsGoToTheDomainOfTheExactName() async throws {
+        let precomposed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        let store = SnapshotStore()
+        let collector = collector(
+            [.success(StatsBatch(domains: [Self.domain.renamed(precomposed), Self.domain.renamed(decomposed)]))],
+            store: store)
+        await collector.collectOnce()
+        await collector.count(DomainEvent(domain: precomposed, kind: .lifecycle(.suspended, detail: 0)))
+        await collector.count(DomainEvent(domain: decomposed, kind: .lifecycle(.suspended, detail: 0)))
+        await collector.apply(
+            JobUpdate(domain: decomposed, parameters: [.init(field: "job.type", value: .int(2))], readAt: .now),
+            polls: 1)
+        let text = String(decoding: try #require(store.latest).text.array, as: UTF8.self)
+        func lines(_ metric: String) -> [[UInt8]] {
+            text.split(separator: "\n").filter { $0.hasPrefix(metric + "{") }.map { Array($0.utf8) }
+        }
+        #expect(lines("libvirt_domain_job_type") == [Array("libvirt_domain_job_type{domain=\"\(decomposed)\"} 2".utf8)])
+        #expect(lines("libvirt_domain_info_state").count == 2)
+        #expect(lines("libvirt_domain_events_total").count == 2, "one series per domain")
+        #expect(await collector.domainsWithActiveJobs == [ExactText(decomposed)])
+    }
+
     @Test func snapshotCarriesGzipOfItsText() throws {
         let snapshot = MetricsSnapshot(text: Array("libvirt_up 1\n".utf8))
         let gzip = try #require(snapshot.gzip)

@@ -328,6 +328,42 @@ import Testing
         #expect(reads.load(ordering: .relaxed) == 3, "the event during the second read makes a third")
     }
 
+    /// libvirt holds `caf\u{E9}` and `cafe\u{301}` as two domains: each gets its own per-domain
+    /// calls and its own job fields, and the domain patterns tell them apart by code point.
+    @Test func domainsWhoseNamesDifferOnlyInNormalizationAreCollectedApart() async throws {
+        let precomposed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        let bothInFlight = Latch()
+        let inFlight = Atomic<Int>(0)
+        let connection = ScriptedConnection(
+            onBulkStats: { _, _ in [runningDomain(precomposed), runningDomain(decomposed)] },
+            onJobStats: { name, completed in
+                // The two domains' calls overlap, as a collection's per-domain calls do.
+                if !completed, inFlight.add(1, ordering: .relaxed).newValue == 2 { bothInFlight.open() }
+                if !completed { bothInFlight.wait() }
+                let elapsed: UInt64 = Array(name.utf8) == Array(precomposed.utf8) ? 1000 : 2000
+                return JobStats(
+                    type: completed ? 0 : 2, parameters: [.init(field: "time_elapsed", value: .ullong(elapsed))])
+            })
+        let (source, _) = try Self.source(ScriptedLibvirt(connection))
+        let batch = try await source.fetchStats()
+        #expect(batch.errors.isEmpty, "\(batch.errors)")
+        let elapsed = batch.domains.map { domain in
+            (Array(domain.name.utf8), domain.parameters.first { $0.field == "job.time_elapsed" }?.value)
+        }
+        #expect(elapsed.count == 2)
+        for (name, value) in elapsed {
+            #expect(
+                value == .ullong(name == Array(precomposed.utf8) ? 1000 : 2000), "\(name): \(String(describing: value))"
+            )
+        }
+
+        let (filtered, _) = try Self.source(
+            ScriptedLibvirt(connection), scope: CollectionScope(parts: [], includePattern: precomposed))
+        let admitted = try await filtered.fetchStats().domains.map { Array($0.name.utf8) }
+        #expect(admitted == [Array(precomposed.utf8)], "the pattern matches code points, not canonical equivalents")
+    }
+
     @Test func aReconnectReadsTheCompletedJobAgain() async throws {
         let dropped = Mutex(false)
         let completedCalls = Atomic<Int>(0)

@@ -1,3 +1,4 @@
+import PromFormat
 import Synchronization
 
 /// Keeps per-domain calls from piling onto a domain that does not answer.
@@ -16,8 +17,8 @@ public final class DomainCallGate: Sendable {
     }
 
     private struct State {
-        var inFlight: Set<String> = []
-        var backoffs: [String: Backoff] = [:]
+        var inFlight: Set<ExactText> = []
+        var backoffs: [ExactText: Backoff] = [:]
     }
 
     /// The first backoff; each further timeout doubles it.
@@ -51,7 +52,7 @@ public final class DomainCallGate: Sendable {
         guard acquire(domain) else { return nil }
         let outcome = await runner.run(call, domain: domain, deadline: deadline) {
             [self] () -> Result<Value, LibvirtError> in
-            defer { state.withLock { _ = $0.inFlight.remove(domain) } }
+            defer { state.withLock { _ = $0.inFlight.remove(ExactText(domain)) } }
             do throws(LibvirtError) {
                 return .success(try body())
             } catch {
@@ -62,7 +63,7 @@ public final class DomainCallGate: Sendable {
         case .overran:
             break
         case .notStarted:
-            state.withLock { _ = $0.inFlight.remove(domain) }
+            state.withLock { _ = $0.inFlight.remove(ExactText(domain)) }
         case .finished(.failure(let error)) where error.code == .operationTimeout:
             backOff(domain)
         case .finished:
@@ -74,10 +75,11 @@ public final class DomainCallGate: Sendable {
     /// Claims `domain` for one call: `false` if a call on it is in flight or it is backing off.
     func acquire(_ domain: String) -> Bool {
         let now = now()
+        let key = ExactText(domain)
         return state.withLock { state in
-            if state.inFlight.contains(domain) { return false }
-            if let backoff = state.backoffs[domain], backoff.until > now { return false }
-            state.inFlight.insert(domain)
+            if state.inFlight.contains(key) { return false }
+            if let backoff = state.backoffs[key], backoff.until > now { return false }
+            state.inFlight.insert(key)
             return true
         }
     }
@@ -85,27 +87,28 @@ public final class DomainCallGate: Sendable {
     /// Starts the domain's backoff, or doubles it up to ``maximumBackoff``.
     func backOff(_ domain: String) {
         let now = now()
+        let key = ExactText(domain)
         state.withLock { state in
-            let length = min((state.backoffs[domain]?.length).map { $0 * 2 } ?? Self.firstBackoff, Self.maximumBackoff)
-            state.backoffs[domain] = Backoff(until: now + length, length: length)
+            let length = min((state.backoffs[key]?.length).map { $0 * 2 } ?? Self.firstBackoff, Self.maximumBackoff)
+            state.backoffs[key] = Backoff(until: now + length, length: length)
         }
     }
 
     /// Ends the domain's backoff: it answers again.
     public func clearBackoff(_ domain: String) {
-        state.withLock { _ = $0.backoffs.removeValue(forKey: domain) }
+        state.withLock { _ = $0.backoffs.removeValue(forKey: ExactText(domain)) }
     }
 
     /// Whether a call on `domain` is in flight now.
     public func isInFlight(_ domain: String) -> Bool {
-        state.withLock { $0.inFlight.contains(domain) }
+        state.withLock { $0.inFlight.contains(ExactText(domain)) }
     }
 
     /// How much longer `domain` backs off; `nil` when it does not.
     public func backoffRemaining(_ domain: String) -> Duration? {
         let now = now()
         return state.withLock { state in
-            guard let backoff = state.backoffs[domain], backoff.until > now else { return nil }
+            guard let backoff = state.backoffs[ExactText(domain)], backoff.until > now else { return nil }
             return backoff.until - now
         }
     }

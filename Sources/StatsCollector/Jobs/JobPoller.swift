@@ -1,4 +1,5 @@
 public import Logging
+public import PromFormat
 
 /// Polls the job stats of domains with an active job at a short interval, separately from the
 /// main collection, so that a migration's progress is seen second by second and a short job does
@@ -19,7 +20,7 @@ public actor JobPoller {
     private let logger: Logger
     private let connections: ConnectionPool
     private let events: AsyncStream<DomainEvent>
-    private var tracked: Set<String> = []
+    private var tracked: Set<ExactText> = []
     private var polls: UInt64 = 0
 
     /// Creates a poller for the libvirt `uri` that polls every `interval`.
@@ -42,7 +43,7 @@ public actor JobPoller {
     }
 
     /// Starts polling the domains in `domains` (the main collection saw an active job on them).
-    public func track(_ domains: Set<String>) {
+    public func track(_ domains: Set<ExactText>) {
         let new = domains.subtracting(tracked)
         if !new.isEmpty { logger.debug("polling job stats", metadata: ["domains": "\(new.sorted())"]) }
         tracked.formUnion(domains)
@@ -70,9 +71,9 @@ public actor JobPoller {
     private func handle(_ event: DomainEvent, deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
         switch event.kind {
         case .migrationIteration:
-            tracked.insert(event.domain)
+            tracked.insert(ExactText(event.domain))
         case .jobCompleted:
-            tracked.insert(event.domain)
+            tracked.insert(ExactText(event.domain))
             await poll([event.domain], deliver: deliver)
         case .lifecycle, .ioError, .watchdog, .blockThreshold, .reboot, .metadataChanged, .deviceAdded, .deviceRemoved:
             break
@@ -81,7 +82,7 @@ public actor JobPoller {
 
     private func pollTracked(deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
         guard !tracked.isEmpty else { return }
-        await poll(tracked.sorted(), deliver: deliver)
+        await poll(tracked.sorted().map(\.text), deliver: deliver)
     }
 
     /// Reads the domains' job stats side by side and hands each answer on; stops tracking a
@@ -120,10 +121,10 @@ public actor JobPoller {
         polls += 1
         switch outcome {
         case .finished(.success(let parameters)):
-            if !JobUpdate.hasActiveJob(in: parameters) { tracked.remove(domain) }
+            if !JobUpdate.hasActiveJob(in: parameters) { tracked.remove(ExactText(domain)) }
         case .finished(.failure(let error)):
             if error.code == .noDomain || CallCapabilities.isMigrationDestination(error) {
-                tracked.remove(domain)
+                tracked.remove(ExactText(domain))
             } else {
                 logger.debug("job stats poll failed", metadata: ["domain": "\(domain)", "error": "\(error)"])
             }

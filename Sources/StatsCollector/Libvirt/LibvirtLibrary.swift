@@ -1,5 +1,6 @@
 import CLibvirt
 import Glibc
+import PromFormat
 import Synchronization
 
 /// ``LibvirtAPI`` on the real libvirt C library. This file is the only one that imports libvirt's
@@ -43,8 +44,8 @@ extension LibvirtLibrary {
     final class Connection: LibvirtConnection, @unchecked Sendable {
         private let connection: OpaquePointer
         private let closeWatch = CloseWatch()
-        private let domains = Mutex<[String: DomainHandle]>([:])
-        private let pools = Mutex<[String: PoolHandle]>([:])
+        private let domains = Mutex<[ExactText: DomainHandle]>([:])
+        private let pools = Mutex<[ExactText: PoolHandle]>([:])
         private let eventCallbacks = Mutex<[Int32]>([])
 
         init(uri: String) throws(LibvirtError) {
@@ -80,14 +81,14 @@ extension LibvirtLibrary {
             }
             defer { virDomainStatsRecordListFree(records) }
             guard let records else { return [] }
-            var handles: [String: DomainHandle] = [:]
+            var handles: [ExactText: DomainHandle] = [:]
             let result = (0..<Int(count)).compactMap { index in
                 records[index].map { record in
                     let stats = DomainStats(
                         name: name(of: record.pointee.dom), uuid: uuid(of: record.pointee.dom),
                         parameters: TypedParameters.copy(
                             UnsafeBufferPointer(start: record.pointee.params, count: Int(record.pointee.nparams))))
-                    handles[stats.name] = DomainHandle(retaining: record.pointee.dom)
+                    handles[ExactText(stats.name)] = DomainHandle(retaining: record.pointee.dom)
                     return stats
                 }
             }
@@ -266,7 +267,7 @@ extension LibvirtLibrary {
             }
             defer { free(list) }
             guard let list else { return [] }
-            var handles: [String: PoolHandle] = [:]
+            var handles: [ExactText: PoolHandle] = [:]
             var result: [StoragePoolIdentity] = []
             for index in 0..<Int(count) {
                 guard let pointer = list[index] else { continue }
@@ -276,7 +277,7 @@ extension LibvirtLibrary {
                 let uuidText =
                     virStoragePoolGetUUIDString(pointer, &uuid) == 0
                     ? String(decoding: uuid.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-                handles[name] = handle
+                handles[ExactText(name)] = handle
                 result.append(StoragePoolIdentity(name: name, uuid: uuidText))
             }
             pools.withLock { $0 = handles }
@@ -306,10 +307,10 @@ extension LibvirtLibrary {
         private func withPool<Result>(_ name: String, _ body: (OpaquePointer) throws(LibvirtError) -> Result)
             throws(LibvirtError) -> Result
         {
-            if let handle = pools.withLock({ $0[name] }) { return try body(handle.pointer) }
+            if let handle = pools.withLock({ $0[ExactText(name)] }) { return try body(handle.pointer) }
             let handle = PoolHandle(
                 adopting: try call("virStoragePoolLookupByName") { virStoragePoolLookupByName(connection, name) })
-            pools.withLock { $0[name] = handle }
+            pools.withLock { $0[ExactText(name)] = handle }
             return try body(handle.pointer)
         }
 
@@ -318,10 +319,10 @@ extension LibvirtLibrary {
         private func withDomain<Result>(_ name: String, _ body: (OpaquePointer) throws(LibvirtError) -> Result)
             throws(LibvirtError) -> Result
         {
-            if let handle = domains.withLock({ $0[name] }) { return try body(handle.pointer) }
+            if let handle = domains.withLock({ $0[ExactText(name)] }) { return try body(handle.pointer) }
             let handle = DomainHandle(
                 adopting: try call("virDomainLookupByName") { virDomainLookupByName(connection, name) })
-            domains.withLock { $0[name] = handle }
+            domains.withLock { $0[ExactText(name)] = handle }
             return try body(handle.pointer)
         }
 

@@ -127,6 +127,10 @@ public struct CollectionScope: Sendable, Equatable {
 }
 
 /// Which domains a collection reads, by their whole names.
+///
+/// The patterns match code point by code point (Unicode scalar semantics), as libvirt and Go's
+/// regular expressions see names: with Swift's default (grapheme) semantics, `caf\u{E9}` would
+/// also match a domain named `cafe\u{301}`, which libvirt holds as another domain.
 struct DomainFilter {
     private let include: Regex<AnyRegexOutput>?
     private let exclude: Regex<AnyRegexOutput>?
@@ -135,8 +139,8 @@ struct DomainFilter {
     ///
     /// - Throws: the regular expression's syntax error; the configuration checks patterns at start-up.
     init(_ scope: CollectionScope) throws {
-        include = try scope.includePattern.map { try Regex($0) }
-        exclude = try scope.excludePattern.map { try Regex($0) }
+        include = try scope.includePattern.map { try Regex($0).matchingSemantics(.unicodeScalar) }
+        exclude = try scope.excludePattern.map { try Regex($0).matchingSemantics(.unicodeScalar) }
     }
 
     /// Whether the domain called `name` is collected.

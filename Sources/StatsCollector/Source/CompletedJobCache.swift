@@ -1,3 +1,4 @@
+import PromFormat
 import Synchronization
 
 /// Each running domain's last completed job, as a collection last read it
@@ -19,10 +20,10 @@ final class CompletedJobCache: Sendable {
     }
 
     private struct State: Sendable {
-        var entries: [String: Entry] = [:]
+        var entries: [ExactText: Entry] = [:]
         /// Domains whose entry may be out of date since an event said so, with how many marks
         /// each got, so that a read clears only the marks it saw.
-        var marks: [String: UInt64] = [:]
+        var marks: [ExactText: UInt64] = [:]
     }
 
     /// What the cache knows of one domain at the start of a per-domain call.
@@ -43,8 +44,9 @@ final class CompletedJobCache: Sendable {
     /// marked it since, nor when it is older than ``refreshPeriod``.
     func lookup(_ domain: String, at now: ContinuousClock.Instant) -> Lookup {
         state.withLock { state in
-            let marks = state.marks[domain] ?? 0
-            guard marks == 0, let entry = state.entries[domain], now - entry.readAt < Self.refreshPeriod else {
+            let marks = state.marks[ExactText(domain)] ?? 0
+            guard marks == 0, let entry = state.entries[ExactText(domain)], now - entry.readAt < Self.refreshPeriod
+            else {
                 return Lookup(reusableFields: nil, marksSeen: marks)
             }
             return Lookup(reusableFields: entry.fields, marksSeen: 0)
@@ -57,15 +59,15 @@ final class CompletedJobCache: Sendable {
         _ fields: [TypedParameter], of domain: String, readAt time: ContinuousClock.Instant, clearing marksSeen: UInt64
     ) {
         state.withLock { state in
-            state.entries[domain] = Entry(fields: fields, readAt: time)
-            if state.marks[domain] == marksSeen { state.marks[domain] = nil }
+            state.entries[ExactText(domain)] = Entry(fields: fields, readAt: time)
+            if state.marks[ExactText(domain)] == marksSeen { state.marks[ExactText(domain)] = nil }
         }
     }
 
     /// Marks `domain`'s entry as possibly out of date: a job of it ended, or it started, stopped
     /// or migrated.
     func jobMayHaveEnded(_ domain: String) {
-        state.withLock { $0.marks[domain, default: 0] += 1 }
+        state.withLock { $0.marks[ExactText(domain), default: 0] += 1 }
     }
 
     /// Forgets every entry, after a reconnect: the daemon may be another one.
@@ -74,7 +76,7 @@ final class CompletedJobCache: Sendable {
     }
 
     /// Forgets the domains not in `names`, which are gone.
-    func keep(only names: Set<String>) {
+    func keep(only names: Set<ExactText>) {
         state.withLock { state in
             state.entries = state.entries.filter { names.contains($0.key) }
             state.marks = state.marks.filter { names.contains($0.key) }

@@ -1,3 +1,5 @@
+import PromFormat
+
 /// The facts of each domain (``DomainFacts``), kept across collections and read again only when
 /// they may have changed: for a domain not seen before, one whose UUID changed (defined anew), one
 /// that started, one whose number of disks or interfaces changed, one named by
@@ -17,26 +19,26 @@ struct DomainFactsCache {
     /// How long facts are kept at most before they are read again.
     static let refreshPeriod = Duration.seconds(600)
 
-    private var entries: [String: Entry] = [:]
+    private var entries: [ExactText: Entry] = [:]
     /// Domains invalidated since their facts were last read, with how many invalidations each got.
-    private var invalidations: [String: UInt64] = [:]
+    private var invalidations: [ExactText: UInt64] = [:]
 
     /// The running domains of `records` whose facts must be read now, each with the invalidations
     /// seen, for ``store(_:of:at:clearing:)``.
-    func domainsToRead(in records: [DomainStats], at now: ContinuousClock.Instant) -> [String: UInt64] {
-        var toRead: [String: UInt64] = [:]
+    func domainsToRead(in records: [DomainStats], at now: ContinuousClock.Instant) -> [ExactText: UInt64] {
+        var toRead: [ExactText: UInt64] = [:]
         for record in records where record.isActive {
-            let seen = invalidations[record.name] ?? 0
+            let seen = invalidations[record.nameKey] ?? 0
             if seen > 0 {
-                toRead[record.name] = seen
-            } else if let entry = entries[record.name] {
+                toRead[record.nameKey] = seen
+            } else if let entry = entries[record.nameKey] {
                 if entry.uuid != record.uuid || !entry.wasActive || entry.devices != Self.devices(of: record)
                     || now - entry.readAt >= Self.refreshPeriod
                 {
-                    toRead[record.name] = 0
+                    toRead[record.nameKey] = 0
                 }
             } else {
-                toRead[record.name] = 0
+                toRead[record.nameKey] = 0
             }
         }
         return toRead
@@ -47,16 +49,16 @@ struct DomainFactsCache {
     mutating func store(
         _ facts: DomainFacts, of record: DomainStats, at now: ContinuousClock.Instant, clearing seen: UInt64
     ) {
-        entries[record.name] = Entry(
+        entries[record.nameKey] = Entry(
             uuid: record.uuid, facts: facts, devices: Self.devices(of: record), wasActive: record.isActive, readAt: now)
-        if invalidations[record.name] == seen { invalidations[record.name] = nil }
+        if invalidations[record.nameKey] == seen { invalidations[record.nameKey] = nil }
     }
 
     /// The facts of `record`'s domain, if read; a stopped domain's are marked so that its start reads them again.
     mutating func facts(of record: DomainStats) -> DomainFacts? {
-        guard let entry = entries[record.name], entry.uuid == record.uuid else { return nil }
+        guard let entry = entries[record.nameKey], entry.uuid == record.uuid else { return nil }
         if !record.isActive, entry.wasActive {
-            entries[record.name] = Entry(
+            entries[record.nameKey] = Entry(
                 uuid: entry.uuid, facts: entry.facts, devices: entry.devices, wasActive: false, readAt: entry.readAt)
         }
         return entry.facts
@@ -64,11 +66,11 @@ struct DomainFactsCache {
 
     /// Marks `domain`'s facts as possibly changed, so that the next collection reads them again.
     mutating func invalidate(_ domain: String) {
-        invalidations[domain, default: 0] += 1
+        invalidations[ExactText(domain), default: 0] += 1
     }
 
     /// Forgets the domains not in `names`, which are gone.
-    mutating func keep(only names: Set<String>) {
+    mutating func keep(only names: Set<ExactText>) {
         entries = entries.filter { names.contains($0.key) }
         invalidations = invalidations.filter { names.contains($0.key) }
     }

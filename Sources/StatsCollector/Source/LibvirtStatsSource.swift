@@ -1,4 +1,5 @@
 public import Logging
+import PromFormat
 import Synchronization
 
 /// Reads domain stats from libvirt without ever waiting past a deadline.
@@ -32,7 +33,7 @@ public actor LibvirtStatsSource: StatsSource {
     private var noWait = true
     private var capabilities = CallCapabilities()
     private var completeness = StatsCompleteness()
-    private var lastIncomplete: Set<String> = []
+    private var lastIncomplete: Set<ExactText> = []
     private var facts = DomainFactsCache()
     private let completedJobs = CompletedJobCache()
     private let scope: CollectionScope
@@ -107,14 +108,14 @@ public actor LibvirtStatsSource: StatsSource {
         // The pools are read beside the domains' calls, so a pool that does not answer delays no domain.
         let readsPools = scope.parts.contains(.pools)
         async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
-        let names = Set(records.map(\.name))
+        let names = Set(records.map(\.nameKey))
         completeness.keep(only: names)
         facts.keep(only: names)
         completedJobs.keep(only: names)
         let incomplete = await incompleteDomains(of: records)
         // A domain whose stats are whole again answers again: its per-domain calls need not wait
         // out a backoff that its stuck QEMU started.
-        for name in lastIncomplete.subtracting(incomplete) { gate.clearBackoff(name) }
+        for name in lastIncomplete.subtracting(incomplete) { gate.clearBackoff(name.text) }
         lastIncomplete = incomplete
         var batch = await withPerDomainStats(records, incomplete: incomplete)
         let (poolStats, poolErrors) = await pools
@@ -173,8 +174,8 @@ public actor LibvirtStatsSource: StatsSource {
     /// The running domains whose records lack stats, asking the control interface of those
     /// that need it, through the gate: a stuck domain may keep even that call waiting, so it gets
     /// no second one while the first is in flight.
-    private func incompleteDomains(of records: [DomainStats]) async -> Set<String> {
-        var incomplete: Set<String> = []
+    private func incompleteDomains(of records: [DomainStats]) async -> Set<ExactText> {
+        var incomplete: Set<ExactText> = []
         for record in records where completeness.judge(record) == .askControlInterface {
             let name = record.name
             let outcome = await gate.call(name, "virDomainGetControlInfo", on: runner) {
@@ -186,27 +187,27 @@ public actor LibvirtStatsSource: StatsSource {
             if case .finished(.success(let info)) = outcome, StatsCompleteness.isFree(info) {
                 completeness.accept(record)
             } else {
-                incomplete.insert(name)
+                incomplete.insert(record.nameKey)
             }
         }
         return incomplete
     }
 
     /// The batch: `records` with the per-domain stats of every running, complete domain added.
-    private func withPerDomainStats(_ records: [DomainStats], incomplete: Set<String>) async -> StatsBatch {
+    private func withPerDomainStats(_ records: [DomainStats], incomplete: Set<ExactText>) async -> StatsBatch {
         let calls = capabilities.calls.intersection(scope.perDomainCalls)
         let factsWanted = calls.contains(.domainXML) ? facts.domainsToRead(in: records, at: .now) : [:]
         var domains = records
         var errors: [CollectionError] = []
         var answered = false
-        let wanted = records.indices.filter { records[$0].isActive && !incomplete.contains(records[$0].name) }
+        let wanted = records.indices.filter { records[$0].isActive && !incomplete.contains(records[$0].nameKey) }
         await withTaskGroup(of: (Int, CallOutcome<Result<PerDomainCalls.Answers, LibvirtError>>?).self) { group in
             var next = wanted.makeIterator()
             func start() {
                 guard let index = next.next() else { return }
                 let name = records[index].name
                 let hasStateOnly = records[index].hasStateOnly
-                let domainCalls = factsWanted[name] != nil ? calls : calls.subtracting(.domainXML)
+                let domainCalls = factsWanted[records[index].nameKey] != nil ? calls : calls.subtracting(.domainXML)
                 group.addTask { [gate, runner, connections, completedJobs] in
                     let outcome = await gate.call(name, PerDomainCalls.callName, on: runner) {
                         () throws(LibvirtError) in
@@ -228,7 +229,7 @@ public actor LibvirtStatsSource: StatsSource {
                     domains[index].parameters +=
                         records[index].hasStateOnly
                         ? answers.parameters.filter { scope.admitsFallbackField($0.field) } : answers.parameters
-                    if let seen = factsWanted[name], let xml = answers.xml {
+                    if let seen = factsWanted[records[index].nameKey], let xml = answers.xml {
                         let read = DomainFacts(xml: xml, uuid: records[index].uuid, labels: scope.metadataLabels)
                         facts.store(read, of: records[index], at: .now, clearing: seen)
                     }
