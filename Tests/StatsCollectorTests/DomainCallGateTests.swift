@@ -33,17 +33,20 @@ import Testing
             release.wait()
             return 1
         }
-        guard case .overran = outcome else {
+        guard case .success(.overran) = outcome else {
             Issue.record("expected the call to overrun, got \(String(describing: outcome))")
             return
         }
         #expect(gate.isInFlight("stuck"))
         let second = await gate.call("stuck", "virDomainGetJobStats", on: Self.runner) { () throws(LibvirtError) in 2 }
-        #expect(second == nil, "no second call while the first is still in flight")
+        guard case .failure(.inFlight) = second else {
+            Issue.record("expected no second call while the first is still in flight, got \(second)")
+            return
+        }
         release.open()
         #expect(await eventually { !gate.isInFlight("stuck") })
         let third = await gate.call("stuck", "virDomainGetJobStats", on: Self.runner) { () throws(LibvirtError) in 3 }
-        guard case .finished(.success(3))? = third else {
+        guard case .success(.finished(.success(3))) = third else {
             Issue.record("expected the domain to answer again, got \(String(describing: third))")
             return
         }
@@ -68,7 +71,7 @@ import Testing
         #expect(seen.last == .seconds(300))
         let answered = await gate.call("locked", "virDomainGetJobStats", on: Self.runner) { () throws(LibvirtError) in 1
         }
-        guard case .finished(.success(1))? = answered else {
+        guard case .success(.finished(.success(1))) = answered else {
             Issue.record("expected an answer, got \(String(describing: answered))")
             return
         }
@@ -112,7 +115,7 @@ import Testing
         #expect(await eventually { !gate.isInFlight("a") }, "a call that ran frees its domain when it returns")
         #expect(!gate.isInFlight("b"), "a call that never ran leaves its domain free: \(String(describing: second))")
         let again = await gate.call("b", "virDomainGetJobStats", on: runner) { () throws(LibvirtError) in 2 }
-        guard case .finished(.success(2))? = again else {
+        guard case .success(.finished(.success(2))) = again else {
             Issue.record("expected the domain to be called again, got \(String(describing: again))")
             return
         }

@@ -90,6 +90,7 @@ public actor Collector {
         } catch {
             outcome.errors = [error]
             outcome.isStale = error.isDeadlineExceeded
+            outcome.libvirtAnswered = error.libvirtAnswered
         }
         if outcome.isStale { staleSnapshots += 1 }
         logStaleness(outcome)
@@ -202,7 +203,11 @@ public actor Collector {
     /// Logs when snapshots turn stale and when they are fresh again.
     private func logStaleness(_ outcome: CollectionOutcome) {
         guard outcome.isStale != (last?.outcome.isStale ?? false) else { return }
-        if outcome.isStale {
+        if outcome.isStale, outcome.libvirtAnswered {
+            logger.info(
+                "libvirtd answers but did not serve the domains' stats in time; the snapshot is stale and carries no domain series"
+            )
+        } else if outcome.isStale {
             logger.info("libvirt does not answer; the snapshot is stale and carries no domain series")
         } else {
             logger.info("libvirt answers again; the snapshot is fresh")
@@ -227,7 +232,7 @@ public actor Collector {
     private func logChanges(errors: [CollectionError], unmappedFields: [String]) {
         let current = Set(errors.filter { !$0.isExpected })
         for error in current.subtracting(activeFailures) {
-            logger.info("collection failed", metadata: ["error": "\(error)"])
+            logger.info(error.isSkipped ? "libvirt call skipped" : "collection failed", metadata: ["error": "\(error)"])
         }
         for error in activeFailures.subtracting(current) {
             var metadata: Logger.Metadata = ["call": "\(error.call)", "reason": "\(error.reason)"]

@@ -90,7 +90,7 @@ public actor JobPoller {
     private func poll(_ domains: [String], deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
         typealias Poll = (
             domain: String, started: ContinuousClock.Instant,
-            outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>?
+            outcome: Result<CallOutcome<Result<[TypedParameter], LibvirtError>>, DomainCallGate.Refusal>
         )
         await withTaskGroup(of: Poll.self) { group in
             for domain in domains {
@@ -106,8 +106,9 @@ public actor JobPoller {
                 }
             }
             for await poll in group {
-                record(poll.outcome, of: poll.domain)
-                if case .finished(.success(let parameters)) = poll.outcome {
+                guard case .success(let outcome) = poll.outcome else { continue }
+                record(outcome, of: poll.domain)
+                if case .finished(.success(let parameters)) = outcome {
                     await deliver(JobUpdate(domain: poll.domain, parameters: parameters, readAt: poll.started), polls)
                 }
             }
@@ -115,8 +116,7 @@ public actor JobPoller {
     }
 
     /// Counts a poll that was made, and stops tracking a domain whose job ended or that is gone.
-    private func record(_ outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>?, of domain: String) {
-        guard let outcome else { return }
+    private func record(_ outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>, of domain: String) {
         if case .notStarted = outcome { return }
         polls += 1
         switch outcome {

@@ -26,6 +26,15 @@ public protocol LibvirtConnection: AnyObject, Sendable {
     /// `VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT` when `noWait` is set.
     func allDomainStats(groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats]
 
+    /// The stats of the domains called `names` for the stats groups `groups`, in one
+    /// `virDomainListGetStats`, with `VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT` when `noWait` is set.
+    /// The connection keeps the handles of these domains alone.
+    func domainStats(of names: [String], groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats]
+
+    /// The names of every domain, running or not (`virConnectListAllDomains`): a call that touches
+    /// no domain's QEMU, which libvirtd serves on its priority workers.
+    func domainNames() throws(LibvirtError) -> [String]
+
     /// The state of the domain's control interface (`virDomainGetControlInfo`), which libvirt
     /// answers without waiting for the domain's job.
     func controlInfo(ofDomain name: String) throws(LibvirtError) -> DomainControlInfo

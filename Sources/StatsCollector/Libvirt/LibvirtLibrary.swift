@@ -96,6 +96,46 @@ extension LibvirtLibrary {
             return result
         }
 
+        func domainStats(of names: [String], groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats] {
+            var handles: [ExactText: DomainHandle] = [:]
+            for name in names where handles[ExactText(name)] == nil {
+                handles[ExactText(name)] = try handle(of: name)
+            }
+            // Only this call's handles are kept: a connection that serves batches holds no handle
+            // of a domain that is gone.
+            domains.withLock { $0 = handles }
+            var pointers: [OpaquePointer?] = names.map { handles[ExactText($0)]?.pointer } + [nil]
+            var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
+            let flags = noWait ? VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT.rawValue : 0
+            let count = try call("virDomainListGetStats") {
+                pointers.withUnsafeMutableBufferPointer {
+                    virDomainListGetStats($0.baseAddress, groups, &records, flags)
+                }
+            }
+            defer { virDomainStatsRecordListFree(records) }
+            guard let records else { return [] }
+            return (0..<Int(count)).compactMap { index in
+                records[index].map { record in
+                    DomainStats(
+                        name: name(of: record.pointee.dom), uuid: uuid(of: record.pointee.dom),
+                        parameters: TypedParameters.copy(
+                            UnsafeBufferPointer(start: record.pointee.params, count: Int(record.pointee.nparams))))
+                }
+            }
+        }
+
+        func domainNames() throws(LibvirtError) -> [String] {
+            var list: UnsafeMutablePointer<OpaquePointer?>?
+            let count = try call("virConnectListAllDomains") { virConnectListAllDomains(connection, &list, 0) }
+            defer { free(list) }
+            guard let list else { return [] }
+            return (0..<Int(count)).compactMap { index in
+                guard let pointer = list[index] else { return nil }
+                defer { virDomainFree(pointer) }
+                return name(of: pointer)
+            }
+        }
+
         func controlInfo(ofDomain name: String) throws(LibvirtError) -> DomainControlInfo {
             var info = virDomainControlInfo()
             try withDomain(name) { domain throws(LibvirtError) in
@@ -314,16 +354,21 @@ extension LibvirtLibrary {
             return try body(handle.pointer)
         }
 
-        /// Runs `body` with the handle of the domain called `name`: the one the last bulk call
-        /// returned, else one looked up (`virDomainLookupByName`) and kept.
+        /// Runs `body` with the handle of the domain called `name`.
         private func withDomain<Result>(_ name: String, _ body: (OpaquePointer) throws(LibvirtError) -> Result)
             throws(LibvirtError) -> Result
         {
-            if let handle = domains.withLock({ $0[ExactText(name)] }) { return try body(handle.pointer) }
+            try body(try handle(of: name).pointer)
+        }
+
+        /// The handle of the domain called `name`: the one the last bulk call or batch returned,
+        /// else one looked up (`virDomainLookupByName`) and kept until the next one replaces them.
+        private func handle(of name: String) throws(LibvirtError) -> DomainHandle {
+            if let handle = domains.withLock({ $0[ExactText(name)] }) { return handle }
             let handle = DomainHandle(
                 adopting: try call("virDomainLookupByName") { virDomainLookupByName(connection, name) })
             domains.withLock { $0[ExactText(name)] = handle }
-            return try body(handle.pointer)
+            return handle
         }
 
         private func name(of domain: OpaquePointer?) -> String {

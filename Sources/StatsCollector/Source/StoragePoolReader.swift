@@ -101,23 +101,24 @@ actor StoragePoolReader {
             return nil
         }
         switch await gate.call(key, function, on: runner, deadline: left, body) {
-        case .finished(.success(let value)):
+        case .success(.finished(.success(let value))):
             return value
-        case .finished(.failure(let error)):
+        case .success(.finished(.failure(let error))):
             var failure = error.collectionError()
             failure.message = "\(subject): \(error.message)"
             errors.append(failure)
-        case .overran:
+        case .success(.overran):
             errors.append(
                 CollectionError(
                     call: function, reason: CollectionError.deadlineExceeded,
                     message: "\(subject) did not answer within \(left)"))
-        case .notStarted:
+        case .success(.notStarted):
             errors.append(
                 CollectionError(
                     call: function, reason: CollectionError.noThread,
                     message: "\(subject): no call thread was free within \(left)"))
-        case nil:
+        case .failure:
+            // An earlier call about it has not returned: it is left out meanwhile, as documented.
             break
         }
         return nil
