@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PromFormat
 import Synchronization
@@ -407,6 +408,51 @@ import Testing
             ScriptedLibvirt(connection), scope: CollectionScope(parts: [], includePattern: precomposed))
         let admitted = try await filtered.fetchStats().domains.map { Array($0.name.utf8) }
         #expect(admitted == [Array(precomposed.utf8)], "the pattern matches code points, not canonical equivalents")
+    }
+
+    /// A domain whose per-domain calls cannot be made (another call about it holds it for the whole
+    /// collection) has no job fields in the batch, and the batch says so.
+    @Test func aDomainHeldByAnotherCallIsCountedNotDroppedSilently() async throws {
+        let gate = DomainCallGate()
+        let connection = ScriptedConnection(onBulkStats: { _, _ in [runningDomain("web"), runningDomain("db")] })
+        let (source, _) = try Self.source(ScriptedLibvirt(connection), gate: gate)
+        _ = try await source.fetchStats()
+        #expect(gate.acquire("web"), "the job poller, say, holds web for the whole collection")
+        let batch = try await source.fetchStats()
+        let web = try #require(batch.domains.first { $0.name == "web" })
+        #expect(!web.parameters.contains { $0.field == "job.type" }, "absent, not a frozen copy")
+        #expect(
+            batch.errors.contains { $0.domain == "web" && $0.call == "per-domain calls" },
+            "the skipped calls are counted: \(batch.errors)")
+        #expect(!batch.errors.contains { $0.domain == "db" }, "\(batch.errors)")
+    }
+
+    /// A domain whose per-domain calls get no connection has no job fields, and the batch says so.
+    @Test func aDomainWithoutAConnectionIsCountedNotDroppedSilently() async throws {
+        let opens = Atomic<Int>(0)
+        let connection = ScriptedConnection(
+            onBulkStats: { _, _ in [runningDomain("web"), runningDomain("db")] },
+            onJobStats: { _, _ in
+                // Long enough that the two domains' calls overlap, each wanting a connection.
+                Thread.sleep(forTimeInterval: 0.05)
+                return JobStats(type: 0, parameters: [])
+            })
+        let api = ScriptedLibvirt(onOpen: { () throws(LibvirtError) in
+            // The calls for every domain and the batches get theirs; the per-domain calls of the
+            // second domain, which needs one more, get none.
+            guard opens.add(1, ordering: .relaxed).newValue <= 2 else {
+                throw LibvirtError(
+                    function: "virConnectOpenReadOnly", code: .systemError, origin: 38, message: "Connection refused")
+            }
+            return connection
+        })
+        let (source, _) = try Self.source(api)
+        let batch = try await source.fetchStats()
+        let withoutJob = batch.domains.filter { !$0.parameters.contains { $0.field == "job.type" } }.map(\.name)
+        #expect(withoutJob.count == 1, "one domain got no connection: \(withoutJob)")
+        #expect(
+            batch.errors.contains { $0.domain == withoutJob.first && $0.reason == "system_error" },
+            "its failure is counted: \(batch.errors)")
     }
 
     @Test func aReconnectReadsTheCompletedJobAgain() async throws {
