@@ -59,6 +59,18 @@ public actor Collector {
         self.started = clock.now
     }
 
+    /// Entries kept per domain across collections (logged job errors, job updates, event
+    /// counters), for tests that they stay bounded by the domains that exist.
+    var retainedDomainCount: Int {
+        loggedJobErrors.count + jobUpdates.count + eventCounts.retainedDomainCount
+    }
+
+    /// The domains of the last collection that reached libvirt; `nil` when it did not.
+    public var collectedDomains: Set<ExactText>? {
+        guard let last, last.outcome.reachedLibvirt else { return nil }
+        return Set(last.batch.domains.map(\.nameKey))
+    }
+
     /// Domains whose last collected stats show an active job.
     public var domainsWithActiveJobs: Set<ExactText> {
         Set((last?.batch.domains ?? []).filter { JobUpdate.hasActiveJob(in: $0.parameters) }.map { $0.nameKey })
@@ -85,7 +97,9 @@ public actor Collector {
             outcome.perCPUStatsAvailable = batch.perCPUStatsAvailable
             outcome.jobStatsAvailable = batch.jobStatsAvailable
             outcome.pools = batch.pools ?? []
-            eventCounts.keep(only: Set(batch.domains.map { $0.nameKey }), collectionStarted: collectionStarted)
+            let names = Set(batch.domains.map(\.nameKey))
+            eventCounts.keep(only: names, collectionStarted: collectionStarted)
+            loggedJobErrors = loggedJobErrors.filter { names.contains($0.key) }
             logFailedJobs(batch.domains)
         } catch {
             outcome.errors = [error]

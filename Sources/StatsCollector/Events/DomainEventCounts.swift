@@ -24,6 +24,9 @@ struct DomainEventCounts {
         }
     }
 
+    /// Domains with counters, for tests that per-domain state stays bounded.
+    var retainedDomainCount: Int { counts.count + lastEvent.count }
+
     /// The family, or `nil` before the first counted event.
     var family: MetricFamily? {
         guard !counts.isEmpty else { return nil }

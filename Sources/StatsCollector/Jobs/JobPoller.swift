@@ -42,11 +42,17 @@ public actor JobPoller {
         self.events = events
     }
 
-    /// Starts polling the domains in `domains` (the main collection saw an active job on them).
-    public func track(_ domains: Set<ExactText>) {
+    /// Domains tracked, for tests that per-domain state stays bounded.
+    var trackedCount: Int { tracked.count }
+
+    /// Starts polling the domains in `domains` (the main collection saw an active job on them),
+    /// and stops polling those not in `existing`, when given (the main collection's domains: the
+    /// others are gone).
+    public func track(_ domains: Set<ExactText>, keepingOnly existing: Set<ExactText>? = nil) {
         let new = domains.subtracting(tracked)
         if !new.isEmpty { logger.debug("polling job stats", metadata: ["domains": "\(new.sorted())"]) }
         tracked.formUnion(domains)
+        if let existing { tracked.formIntersection(existing) }
     }
 
     /// Polls until cancelled, handing every update to `deliver` with the number of polls so far.

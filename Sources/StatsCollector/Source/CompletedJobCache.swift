@@ -70,6 +70,9 @@ final class CompletedJobCache: Sendable {
         state.withLock { $0.marks[ExactText(domain), default: 0] += 1 }
     }
 
+    /// Domains with an entry or a mark, for tests that per-domain state stays bounded.
+    var retainedDomainCount: Int { state.withLock { $0.entries.count + $0.marks.count } }
+
     /// Forgets every entry, after a reconnect: the daemon may be another one.
     func removeAll() {
         state.withLock { $0 = State() }

@@ -75,6 +75,9 @@ struct DomainFactsCache {
         invalidations = invalidations.filter { names.contains($0.key) }
     }
 
+    /// Domains with facts or an invalidation, for tests that per-domain state stays bounded.
+    var retainedDomainCount: Int { entries.count + invalidations.count }
+
     /// The names of the record's disks and interfaces, in order: a change means a device came or went.
     private static func devices(of record: DomainStats) -> [String] {
         // `block.<n>.name` and `net.<n>.name`, by a cheap test: this runs for every record.

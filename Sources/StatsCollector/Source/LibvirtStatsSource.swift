@@ -107,6 +107,13 @@ public actor LibvirtStatsSource: StatsSource {
         self.poolReader = StoragePoolReader(runner: runner)
     }
 
+    /// Entries kept per domain across fetches, summed over every table, for tests that they stay
+    /// bounded by the domains that exist.
+    var retainedDomainCount: Int {
+        completeness.retainedDomainCount + facts.retainedDomainCount + completedJobs.retainedDomainCount
+            + plan.retainedDomainCount + lastIncomplete.count
+    }
+
     /// Marks `domain`'s facts (metadata, device details) as possibly changed, as libvirt's
     /// metadata-change, device and lifecycle events say, so that the next collection reads them again.
     public func domainMayHaveChanged(_ domain: String) async {

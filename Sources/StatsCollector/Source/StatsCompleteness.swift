@@ -42,6 +42,9 @@ struct StatsCompleteness {
         baselines = baselines.filter { names.contains($0.key) }
     }
 
+    /// Domains with a baseline, for tests that per-domain state stays bounded.
+    var retainedDomainCount: Int { baselines.count }
+
     /// Whether a control interface in `info`'s state lets every stats group be read.
     static func isFree(_ info: DomainControlInfo) -> Bool {
         info.state == .ok

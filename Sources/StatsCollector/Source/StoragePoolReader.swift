@@ -1,3 +1,5 @@
+import PromFormat
+
 /// One storage pool as one collection read it.
 public struct StoragePoolStats: Sendable, Equatable {
     /// The pool's name and UUID.
@@ -56,6 +58,7 @@ actor StoragePoolReader {
         }
         guard let listed else { return ([], errors) }
         types = types.filter { uuid, _ in listed.contains { $0.uuid == uuid } }
+        gate.keepBackoffs(only: Set(listed.map { ExactText($0.name) } + [ExactText(Self.listKey)]))
         var pools: [StoragePoolStats] = []
         for identity in listed {
             let name = identity.name
