@@ -87,6 +87,9 @@ final class ScriptedConnection: LibvirtConnection {
     let onJobStats: @Sendable (String, Bool) throws(LibvirtError) -> JobStats
     /// The script of `virDomainGetXMLDesc`.
     let onXML: @Sendable (String) throws(LibvirtError) -> String
+    /// The script of the event registration, given how many came before: the refusals the daemon
+    /// gives as final, or an error to retry.
+    let onWatch: @Sendable (_ earlierCalls: Int) throws(LibvirtError) -> [LibvirtError]
     /// The script of the storage pool calls.
     let pools: ScriptedPools
     private let alive = Atomic<Bool>(true)
@@ -106,8 +109,10 @@ final class ScriptedConnection: LibvirtConnection {
             JobStats(type: 0, parameters: [])
         },
         onXML: @escaping @Sendable (String) throws(LibvirtError) -> String = { _ in "<domain/>" },
+        onWatch: @escaping @Sendable (Int) throws(LibvirtError) -> [LibvirtError] = { _ in [] },
         pools: ScriptedPools = ScriptedPools()
     ) {
+        self.onWatch = onWatch
         self.onBulkStats = onBulkStats
         if let onDomainStats {
             self.onDomainStats = onDomainStats
@@ -222,9 +227,13 @@ final class ScriptedConnection: LibvirtConnection {
         throw Self.unscripted("virDomainInterfaceStats")
     }
 
-    func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) {
-        _ = record("virConnectDomainEventRegisterAny")
-        eventHandlers.withLock { $0.append(handler) }
+    func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) -> [LibvirtError]
+    {
+        let attempt = record("virConnectDomainEventRegisterAny")
+        let refusals = try onWatch(attempt)
+        // Registered once per connection, as the library does: a retry registers nothing twice.
+        eventHandlers.withLock { if $0.isEmpty { $0.append(handler) } }
+        return refusals
     }
 
     func storagePools() throws(LibvirtError) -> [StoragePoolIdentity] {

@@ -141,6 +141,12 @@ public actor Collector {
         publish(output.body, outcome: outcome)
     }
 
+    /// Counts a failure outside the collections (a domain event registration) in
+    /// `libvirt_exporter_collection_errors_total`; the next snapshot shows it.
+    public func count(failure: CollectionError) {
+        selfMetrics.count(failure)
+    }
+
     /// Counts a domain event in `libvirt_domain_events_total`; the next snapshot shows it.
     public func count(_ event: DomainEvent) {
         eventCounts.count(event, at: clock.now)

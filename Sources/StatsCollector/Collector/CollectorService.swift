@@ -36,7 +36,7 @@ public struct CollectorService: Service {
         await withDiscardingTaskGroup { group in
             if let eventHub {
                 let events = eventHub.subscribe()
-                group.addTask { await eventHub.run() }
+                group.addTask { [collector] in await eventHub.run { await collector.count(failure: $0) } }
                 group.addTask { [collector, countsEvents] in
                     await collector.handleEvents(from: events, counting: countsEvents)
                 }

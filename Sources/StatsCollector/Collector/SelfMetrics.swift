@@ -26,6 +26,11 @@ struct SelfMetrics {
         }
     }
 
+    /// Counts a failure outside any collection (a domain event registration).
+    mutating func count(_ failure: CollectionError) {
+        errorCounts[ErrorKey(call: failure.call, reason: failure.reason), default: 0] += 1
+    }
+
     /// The self-metric families describing the collection just recorded.
     func families(of outcome: CollectionOutcome) -> [MetricFamily] {
         var families = [

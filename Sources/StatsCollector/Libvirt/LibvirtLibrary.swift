@@ -47,6 +47,8 @@ extension LibvirtLibrary {
         private let domains = Mutex<[ExactText: DomainHandle]>([:])
         private let pools = Mutex<[ExactText: PoolHandle]>([:])
         private let eventCallbacks = Mutex<[Int32]>([])
+        /// The event IDs registered or refused for good on this connection, and the sink they share.
+        private let registering = Mutex<(settled: Set<Int32>, sink: EventSink?)>(([], nil))
 
         init(uri: String) throws(LibvirtError) {
             connection = try call("virConnectOpenReadOnly") { virConnectOpenReadOnly(uri) }
@@ -280,25 +282,46 @@ extension LibvirtLibrary {
             }
         }
 
-        func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) {
-            let sink = EventSink(handler)
-            var firstRefusal: LibvirtError?
-            for (event, callback) in EventSink.registrations {
-                // Each registration holds one retain; libvirt releases it through EventSink.release
-                // when the callback is deregistered or the connection closes.
-                let opaque = Unmanaged.passRetained(sink).toOpaque()
-                do {
-                    let id = try call("virConnectDomainEventRegisterAny") {
-                        virConnectDomainEventRegisterAny(connection, nil, event, callback, opaque, EventSink.release)
+        func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError)
+            -> [LibvirtError]
+        {
+            // One registration at a time on this connection, so that no event ID is registered twice.
+            try registering.withLock {
+                (events: inout (settled: Set<Int32>, sink: EventSink?)) throws(LibvirtError) -> [LibvirtError] in
+                let sink = events.sink ?? EventSink(handler)
+                events.sink = sink
+                var firstRefusal: LibvirtError?
+                var unsupported: [LibvirtError] = []
+                for (event, callback) in EventSink.registrations where !events.settled.contains(event) {
+                    // Each registration holds one retain; libvirt releases it through EventSink.release
+                    // when the callback is deregistered or the connection closes.
+                    let opaque = Unmanaged.passRetained(sink).toOpaque()
+                    do throws(LibvirtError) {
+                        let id = try call("virConnectDomainEventRegisterAny") {
+                            virConnectDomainEventRegisterAny(
+                                connection, nil, event, callback, opaque, EventSink.release)
+                        }
+                        eventCallbacks.withLock { $0.append(id) }
+                        events.settled.insert(event)
+                    } catch {
+                        Unmanaged<EventSink>.fromOpaque(opaque).release()
+                        if Self.unsupportedEventCodes.contains(error.code) {
+                            events.settled.insert(event)
+                            unsupported.append(error)
+                        } else {
+                            firstRefusal = firstRefusal ?? error
+                        }
                     }
-                    eventCallbacks.withLock { $0.append(id) }
-                } catch {
-                    Unmanaged<EventSink>.fromOpaque(opaque).release()
-                    firstRefusal = firstRefusal ?? error
                 }
+                if let firstRefusal { throw firstRefusal }
+                return unsupported
             }
-            if let firstRefusal { throw firstRefusal }
         }
+
+        /// Codes with which a daemon refuses an event ID it does not know or support: final.
+        private static let unsupportedEventCodes: Set<LibvirtError.Code> = [
+            .noSupport, .argumentUnsupported, .invalidArgument,
+        ]
 
         func storagePools() throws(LibvirtError) -> [StoragePoolIdentity] {
             var list: UnsafeMutablePointer<OpaquePointer?>?
