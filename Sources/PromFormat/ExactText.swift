@@ -21,7 +21,13 @@ public struct ExactText: Hashable, Comparable, Sendable, ExpressibleByStringLite
     public var description: String { text }
 
     public static func == (lhs: ExactText, rhs: ExactText) -> Bool {
-        lhs.text.utf8.elementsEqual(rhs.text.utf8)
+        let (left, right) = (lhs.text.utf8, rhs.text.utf8)
+        guard left.count == right.count else { return false }
+        // Native strings store their UTF-8 contiguously: one memcmp.
+        let equal = left.withContiguousStorageIfAvailable { leftBytes in
+            right.withContiguousStorageIfAvailable { rightBytes in leftBytes.elementsEqual(rightBytes) }
+        }
+        return (equal ?? nil) ?? left.elementsEqual(right)
     }
 
     /// Byte order, as Go's and Prometheus' string comparison.
@@ -30,9 +36,10 @@ public struct ExactText: Hashable, Comparable, Sendable, ExpressibleByStringLite
     }
 
     public func hash(into hasher: inout Hasher) {
-        var text = text
-        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        let utf8 = text.utf8
+        let hashed: Void? = utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if hashed == nil { for byte in utf8 { hasher.combine(byte) } }
         // The length ends the bytes, so that two texts hashed one after the other stay apart.
-        hasher.combine(text.utf8.count)
+        hasher.combine(utf8.count)
     }
 }
