@@ -103,12 +103,7 @@ static void dirty_some(void)
     }
 }
 
-/* ---- rtl8139 network card, transmit only ---- */
-
-static u16 nic;                 /* I/O base, 0 when there is no card */
-static u32 nic_slot;            /* next of the 4 transmit descriptors */
-static u8 frame[1536] __attribute__((aligned(32)));
-static u32 frame_len, frames_per_s, frame_credit, drop_every, frames_sent;
+/* ---- PCI (configuration mechanism 1, bus 0: all QEMU's "pc" machine has) ---- */
 
 static u32 pci_read(u32 dev, u32 reg)
 {
@@ -122,35 +117,51 @@ static void pci_write(u32 dev, u32 reg, u32 v)
     out32(0xCFC, v);
 }
 
-static void nic_init(void)
+/* I/O base of the first device with this ID (device << 16 | vendor) whose BAR 0 is an I/O BAR, or 0
+ * when there is none. qboot assigns no BARs, so an unassigned one gets `port` here; I/O decoding and
+ * bus mastering (the device reads and writes guest memory) are switched on. */
+static u16 pci_io_device(u32 id, u16 port)
 {
-    for (u32 dev = 0; dev < 32; dev++) {                    /* bus 0 is all QEMU's "pc" has */
-        if (pci_read(dev, 0x00) != 0x813910ECu) continue;   /* vendor 10ec, device 8139 */
+    for (u32 dev = 0; dev < 32; dev++) {
+        if (pci_read(dev, 0x00) != id) continue;
         u32 bar0 = pci_read(dev, 0x10);
-        if (!(bar0 & 1)) continue;                          /* want the I/O-space BAR */
-        if ((bar0 & 0xFFFC) == 0) {                         /* qboot assigns no BARs: do it here */
-            pci_write(dev, 0x10, 0xC000);
+        if (!(bar0 & 1)) continue;
+        if ((bar0 & 0xFFFC) == 0) {
+            pci_write(dev, 0x10, port);
             bar0 = pci_read(dev, 0x10);
         }
-        pci_write(dev, 0x04, pci_read(dev, 0x04) | 0x5);    /* enable I/O decoding + bus mastering */
-        nic = (u16)(bar0 & 0xFFFC);
-        out8(nic + 0x37, 0x10);                             /* command: software reset */
-        for (u32 i = 0; i < 100000 && (in8(nic + 0x37) & 0x10); i++) continue;
-        out8(nic + 0x37, 0x04);                             /* command: transmitter on, receiver off */
-        /* ARP probe "who has 192.0.2.1?" from MAC m, sender IP 0.0.0.0, zero padding after it */
-        static const u8 arp[] = { 0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 1 };
-        u8 mac[6];
-        for (int i = 0; i < 6; i++) mac[i] = in8(nic + (u16)i);
-        for (int i = 0; i < 6; i++) frame[i] = 0xFF;        /* destination: broadcast */
-        for (int i = 0; i < 6; i++) frame[6 + i] = mac[i];  /* source */
-        for (u32 i = 0; i < sizeof(arp); i++) frame[12 + i] = arp[i];
-        for (int i = 0; i < 6; i++) frame[22 + i] = mac[i]; /* sender hardware address */
-        frame[38] = 192; frame[39] = 0; frame[40] = 2; frame[41] = 1;  /* target IP */
-        say("vxguest: rtl8139 at I/O port ");
-        say_num(nic);
-        say("\r\n");
-        return;
+        pci_write(dev, 0x04, pci_read(dev, 0x04) | 0x5);
+        return (u16)(bar0 & 0xFFFC);
     }
+    return 0;
+}
+
+/* ---- rtl8139 network card, transmit only ---- */
+
+static u16 nic;                 /* I/O base, 0 when there is no card */
+static u32 nic_slot;            /* next of the 4 transmit descriptors */
+static u8 frame[1536] __attribute__((aligned(32)));
+static u32 frame_len, frames_per_s, frame_credit, drop_every, frames_sent;
+
+static void nic_init(void)
+{
+    nic = pci_io_device(0x813910ECu, 0xC000);               /* vendor 10ec, device 8139 */
+    if (!nic) return;
+    out8(nic + 0x37, 0x10);                                 /* command: software reset */
+    for (u32 i = 0; i < 100000 && (in8(nic + 0x37) & 0x10); i++) continue;
+    out8(nic + 0x37, 0x04);                                 /* command: transmitter on, receiver off */
+    /* ARP probe "who has 192.0.2.1?" from MAC m, sender IP 0.0.0.0, zero padding after it */
+    static const u8 arp[] = { 0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 1 };
+    u8 mac[6];
+    for (int i = 0; i < 6; i++) mac[i] = in8(nic + (u16)i);
+    for (int i = 0; i < 6; i++) frame[i] = 0xFF;            /* destination: broadcast */
+    for (int i = 0; i < 6; i++) frame[6 + i] = mac[i];      /* source */
+    for (u32 i = 0; i < sizeof(arp); i++) frame[12 + i] = arp[i];
+    for (int i = 0; i < 6; i++) frame[22 + i] = mac[i];     /* sender hardware address */
+    frame[38] = 192; frame[39] = 0; frame[40] = 2; frame[41] = 1;  /* target IP */
+    say("vxguest: rtl8139 at I/O port ");
+    say_num(nic);
+    say("\r\n");
 }
 
 static void nic_send(void)
