@@ -32,6 +32,13 @@ wait_for() {
 
 guest_ready() { grep -q "$READY_MARK" "$TB/logs/$1.serial" 2>/dev/null; }
 
+# build_guest: builds the vxguest kernel into $GUEST_ELF when it is missing or older than its sources.
+build_guest() {
+    if [ ! -s "$GUEST_ELF" ] || [ -n "$(find "$TB_SRC/guest" -newer "$GUEST_ELF" -type f)" ]; then
+        "$TB_SRC/guest/build.sh" "$GUEST_ELF" || die "building the guest kernel failed"
+    fi
+}
+
 # Domain type: kvm when libvirt reports KVM as usable, else qemu (TCG). VX_VIRT_TYPE overrides.
 virt_type() {
     if [ -z "${VX_VIRT_TYPE:-}" ]; then

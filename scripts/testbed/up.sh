@@ -91,9 +91,7 @@ VX_VIRT_TYPE=$(virt_type)   # computed once here, used by every domain_xml
 [ "$VX_VIRT_TYPE" = kvm ] || note "KVM is not usable here: domains use type='$VX_VIRT_TYPE' (TCG emulation)"
 
 # --- 4. guest kernel (rebuilt when a source is newer) ---
-if [ ! -s "$GUEST_ELF" ] || [ -n "$(find "$TB_SRC/guest" -newer "$GUEST_ELF" -type f)" ]; then
-    "$TB_SRC/guest/build.sh" "$GUEST_ELF" || die "building the guest kernel failed"
-fi
+build_guest
 
 # --- 5. domains ---
 # vx-off: defined with a disk, kept shut off
