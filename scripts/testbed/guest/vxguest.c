@@ -312,7 +312,7 @@ static void disk_work(void)
 #define VIRTIO_FAILED 0x80
 #define BALLOON_F_STATS_VQ (1u << 1)
 #define BALLOON_PORT 0xC100                                 /* its 64-byte BAR, after the rtl8139's 256 */
-#define BALLOON_BATCH 256                                   /* pages per inflate or deflate request */
+#define BALLOON_BATCH 1024                                  /* pages per inflate or deflate request */
 #define QUEUE_MAX 128                                       /* the size of QEMU's balloon queues */
 
 /* One virtqueue in the legacy layout: descriptors, the available ring after them, and the used
@@ -444,10 +444,10 @@ static void balloon_request(struct virtqueue *q, u32 pages)
     queue_post(q, pfns, 4 * batch_pages);
 }
 
-/* Called every tick: sends fresh statistics when the host hands the buffer back (it does so once
- * per stats period), and moves the balloon towards the host's target, a request per tick. The
- * balloon grows down from the top of RAM to the end of the filled range and no further, so it takes
- * at most the free pages; `actual` tells the host what it holds. */
+/* Called 10 times a second: sends fresh statistics when the host has handed the buffer back (it
+ * does so once per stats period), and moves the balloon towards the host's target, a request at a
+ * time. The balloon grows down from the top of RAM to the end of the filled range and no further,
+ * so it takes at most the free pages; `actual` tells the host what it holds. */
 static void balloon_work(void)
 {
     if (queue_returned(&stats_queue)) {
@@ -464,12 +464,9 @@ static void balloon_work(void)
             say(" pages\r\n");
         }
     }
-    /* The target is a port read, which costs an exit to the host: read it 10 times a second. */
-    if (++balloon_ticks % (TICK_HZ / 10) == 0) {
-        u32 limit = (ram_top - mem_hi) / PAGE;
-        balloon_target = in32(balloon + BALLOON_NUM_PAGES);
-        if (balloon_target > limit) balloon_target = limit;
-    }
+    u32 limit = (ram_top - mem_hi) / PAGE;
+    balloon_target = in32(balloon + BALLOON_NUM_PAGES);
+    if (balloon_target > limit) balloon_target = limit;
     if (inflate_queue.busy || deflate_queue.busy) return;
     if (balloon_target > balloon_pages)
         balloon_request(&inflate_queue, balloon_target - balloon_pages);
@@ -533,7 +530,9 @@ void vx_tick(void)
         while (frame_credit >= TICK_HZ) { nic_send(); frame_credit -= TICK_HZ; }
     }
     if (disk && sectors_per_s) disk_work();
-    if (balloon) balloon_work();
+    /* Not every tick: on the testbed's nested hypervisor even reading the rings costs host CPU
+     * (measured: looking every tick cost 0.003 s a second more than 10 times a second). */
+    if (balloon && ++balloon_ticks % (TICK_HZ / 10) == 0) balloon_work();
     out8(0x20, 0x20);                                       /* end of interrupt */
     wait_for_interrupt();
 }
