@@ -6,8 +6,8 @@
 #   3. starts virtlogd and libvirtd unless they run (a running libvirtd is reused, never restarted)
 #   4. builds the vxguest kernel (guest/) into $TB/guest
 #   5. defines and starts vx-1..vx-N (64 MiB, 1 vCPU, qcow2 disk, rtl8139 NIC on its own tap vxtapI,
-#      virtio balloon with a 5 s stats period, serial log in $TB/logs) and waits for their VX-READY,
-#      and defines vx-off (with a disk), which stays shut off
+#      virtio balloon with a 5 s stats period that the guest serves, serial log in $TB/logs) and
+#      waits for their VX-READY, and defines vx-off (with a disk), which stays shut off
 # Exits 3 after a "TESTBED UNAVAILABLE: <reason>" line on stderr when this machine cannot run
 # libvirtd/QEMU at all; any other failure exits 1.
 # Environment: TB (state dir, default /var/tmp/virt-exporter-testbed), VX_MEM (MiB, default 64),
