@@ -17,9 +17,7 @@ up)
     case $N in '' | *[!0-9]*) usage ;; esac
     vsh uri >/dev/null 2>&1 || die "cannot connect to $URI; run scripts/testbed/up.sh first"
     VX_VIRT_TYPE=$(virt_type)
-    if [ ! -s "$GUEST_ELF" ] || [ -n "$(find "$TB_SRC/guest" -newer "$GUEST_ELF" -type f)" ]; then
-        "$TB_SRC/guest/build.sh" "$GUEST_ELF" || die "building the guest kernel failed"
-    fi
+    build_guest
     mkdir -p "$TB/logs"
     for i in $(seq 1 "$N"); do
         name=vx-crowd-$i
