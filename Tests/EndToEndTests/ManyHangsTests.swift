@@ -24,9 +24,11 @@ extension EndToEnd {
             let crowd = Fixtures.repositoryRoot.appendingPathComponent("scripts/testbed/crowd.sh").path
             try Testbed.run(crowd, ["up", "6"])
             defer { _ = try? Testbed.run(crowd, ["down"]) }
-            let domains = try Testbed.virsh(["list", "--name"]).split(separator: "\n").map(String.init).filter {
-                $0.hasPrefix("vx-") && $0 != "vx-job"
+            let testbed = Array(try Testbed.runningDomains().prefix(3))
+            let crowdDomains = try Testbed.virsh(["list", "--name"]).split(separator: "\n").map(String.init).filter {
+                $0.hasPrefix("vx-crowd-")
             }
+            let domains = testbed + crowdDomains
             try #require(domains.count == 9, "three testbed domains and six of the crowd: \(domains)")
             let exporter = try ExporterProcess([
                 "--libvirt.uri", uri, "--collector.interval", "\(Int(Self.interval))s",
@@ -34,8 +36,6 @@ extension EndToEnd {
             try exporter.waitUntilReady()
             Thread.sleep(forTimeInterval: 3 * Self.interval)
             // A testbed domain among the stopped ones, and testbed domains among the healthy ones.
-            let testbed = domains.filter { !$0.hasPrefix("vx-crowd-") }
-            let crowdDomains = domains.filter { $0.hasPrefix("vx-crowd-") }
             for stopped in [[testbed[0]] + crowdDomains.prefix(5), [testbed[0], testbed[2]] + crowdDomains] {
                 try checkHang(of: stopped, among: domains, exporter: exporter)
             }
