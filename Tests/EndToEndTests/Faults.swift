@@ -24,11 +24,13 @@ final class StoppedProcess {
         }
     }
 
-    /// Continues the process.
+    /// Continues the process, and ends the watchdog: left to run, it would continue the process
+    /// in the middle of a later fault on it.
     func resume() {
         guard !resumed else { return }
         resumed = true
         kill(pid, SIGCONT)
+        watchdog.terminate()
     }
 
     deinit {
