@@ -60,7 +60,15 @@ done
 # --- 3. virtlogd and libvirtd ---
 mkdir -p "$TB/run" "$TB/logs" "$TB/images" "$TB/guest"
 touch "$TB/.virt-exporter-testbed"               # marks the dir as ours (down.sh --purge checks it)
-if ! pgrep -x virtlogd >/dev/null; then
+# The root namespace's daemons are known by their pid files: a process search would also find the
+# libvirtd (or virtlogd) of a namespaced host on this machine and take it for the testbed's.
+# daemon_runs NAME: whether /run/NAME.pid names a running NAME.
+daemon_runs() {
+    local pid
+    pid=$(cat "/run/$1.pid" 2>/dev/null) || return 1
+    [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ]
+}
+if ! daemon_runs virtlogd; then
     virtlogd -d || unavailable "virtlogd -d failed (see /var/log/libvirt/virtlogd.log)"
     wait_for 10 "virtlogd's pid file" test -s /run/virtlogd.pid || unavailable "virtlogd did not come up"
     cat /run/virtlogd.pid >"$TB/run/virtlogd.started"
@@ -73,7 +81,7 @@ fi
 if vsh uri >/dev/null 2>&1; then
     [ "$conf_changed" = 0 ] ||
         note "WARNING: $QEMU_CONF changed, but libvirtd was already running: restart it for the change to apply"
-elif pgrep -x libvirtd >/dev/null; then
+elif daemon_runs libvirtd; then
     # running but not answering (yet): maybe it is just starting
     wait_for 30 "the running libvirtd to answer on $URI" vsh uri ||
         unavailable "libvirtd runs but $URI does not answer: $(vsh uri 2>&1 | tr '\n' ' ')"
