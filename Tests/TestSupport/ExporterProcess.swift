@@ -36,11 +36,22 @@ public final class ExporterProcess {
     /// Everything it wrote to standard error so far.
     public var log: String { stderrText.value }
 
-    /// Starts the binary with `arguments` (a loopback port-0 listen address is added), with
-    /// `environment` added to the test's, and waits up to 15 s for it to log the address it listens on.
-    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = Self.binary
-        process.arguments = ["--web.listen-address", "127.0.0.1:0"] + arguments
+    /// Starts the binary with `arguments` (`listenAddress`, a loopback port-0 address unless told
+    /// otherwise, is added), with `environment` added to the test's, and waits up to 15 s for it to
+    /// log that it listens on 127.0.0.1. With a `launcher` (a command and its arguments, such as
+    /// `unshare`), the launcher runs and is handed the binary and its arguments.
+    public init(
+        _ arguments: [String], environment: [String: String] = [:], listenAddress: String = "127.0.0.1:0",
+        launcher: [String] = []
+    ) throws {
+        let binaryArguments = ["--web.listen-address", listenAddress] + arguments
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = launcher.dropFirst() + [Self.binary.path] + binaryArguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = binaryArguments
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
@@ -109,14 +120,16 @@ public final class ExporterProcess {
 /// Runs a command to completion, for tools such as `promtool` and for one-shot runs of the binary.
 public enum Command {
     /// Runs `executable` with `arguments` and `input` on standard input; returns the exit status and
-    /// the combined standard output and error.
+    /// the combined standard output and error. A command still running after `timeout` seconds is
+    /// sent SIGTERM (its status is then 15, signalled), so that a program that should have refused
+    /// to start, but serves instead, fails its test rather than hanging it.
     ///
     /// The output goes through a file, not a pipe: a command that leaves a process running in the
     /// background (a testbed job) may hand it the output descriptor, and a pipe would then not end
     /// until that process does.
-    public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = []) throws -> (
-        status: Int32, output: String
-    ) {
+    public static func run(
+        _ executable: String, _ arguments: [String], input: [UInt8] = [], timeout: Double = 600
+    ) throws -> (status: Int32, output: String) {
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent(
             "virt-exporter-command-\(UUID())")
         guard FileManager.default.createFile(atPath: outputFile.path, contents: nil) else {
@@ -135,6 +148,9 @@ public enum Command {
         try process.run()
         stdin.fileHandleForWriting.write(Data(input))
         try stdin.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { process.terminate() }
         process.waitUntilExit()
         return (process.terminationStatus, try String(contentsOf: outputFile, encoding: .utf8))
     }
