@@ -32,10 +32,20 @@ final class MicroHTTPDServer: Sendable {
 
     /// Settings of the daemons.
     struct Settings {
+        /// Threads of each daemon (``threads(maxConnections:maxRequests:)``).
         var threads: Int
         var connectionTimeoutSeconds: Int
         /// Memory for one connection's request head: bigger heads get 431 (or 414 for the URL).
         var connectionMemoryLimit = 32 * 1024
+
+        /// The threads a daemon needs under the limits. Answering never waits (the snapshot is in
+        /// memory, libvirt is never called, bcrypt runs on a thread of its own), so one thread
+        /// serves any number of connections; a second lets a TLS handshake or a large write proceed
+        /// beside the others. More would only cost memory, so the host's cores do not count; one
+        /// when the limits allow only one connection or one request at a time.
+        static func threads(maxConnections: Int, maxRequests: Int) -> Int {
+            min(2, maxConnections, maxRequests == 0 ? 2 : maxRequests)
+        }
     }
 
     /// Starts serving on `sockets`, which the server now owns and closes when stopped; with TLS if
@@ -66,8 +76,9 @@ final class MicroHTTPDServer: Sendable {
         return withOptionalCString(priorities) { priorities in
             let daemonSettings = CMicroHTTPD_DaemonSettings(
                 listenSocket: socket.descriptor, threadPoolSize: UInt32(settings.threads),
-                // Ours is exact; libmicrohttpd splits its own between the threads, so it gets room.
-                connectionLimit: UInt32(min(limits.maxConnections * 2 + 16, 1 << 20)),
+                // Ours is exact; libmicrohttpd splits its own between the threads, so each gets room
+                // for all of ours, and for those being closed for going past them.
+                connectionLimit: UInt32(min((limits.maxConnections + 16) * settings.threads, 1 << 20)),
                 connectionTimeoutSeconds: UInt32(settings.connectionTimeoutSeconds),
                 connectionMemoryLimit: settings.connectionMemoryLimit,
                 notifyConnection: notifyConnection, notifyCompleted: notifyCompleted, context: context,
