@@ -92,6 +92,10 @@ import Testing
         (#"{"web": {"max-requests": -1}}"#, #""web.max-requests": must be from 0 (no limit)"#),
         (#"{"web": {"listen-address": [1]}}"#, #""web.listen-address" must be a string or an array of strings"#),
         (#"{"web": {"listen-address": []}}"#, #""web.listen-address": must name at least one address"#),
+        (
+            #"{"web": {"listen-address": ["localhost:9177", ":9100", "localhost:9177"]}}"#,
+            #""web.listen-address": "localhost:9177" is given twice"#
+        ),
         (#"{"collector": {"interval": "soon"}}"#, #""collector.interval": must be a duration"#),
         (#"{"collector": "15s"}"#, #""collector" must be an object, got a string"#),
         (#"{"web": {"max-connections": 1.5}}"#, #""web.max-connections" must be an integer, got a fractional number"#),

@@ -138,7 +138,8 @@ struct ExporterConfiguration: Equatable {
         headerTimeout = timeout
     }
 
-    /// Sets `web.listen-address` to one or more addresses.
+    /// Sets `web.listen-address` to one or more addresses, each given once (the second socket of an
+    /// address given twice could never be bound).
     mutating func setListenAddresses(_ texts: [String], from origin: String) throws(ConfigurationError) {
         guard !texts.isEmpty else { throw ConfigurationError("\(origin): must name at least one address") }
         var addresses: [ListenAddress] = []
@@ -146,6 +147,9 @@ struct ExporterConfiguration: Equatable {
             guard let address = ListenAddress(text) else {
                 throw ConfigurationError(
                     "\(origin): must be host:port such as \":9177\" or \"127.0.0.1:9177\", got \"\(text)\"")
+            }
+            guard address.port == 0 || !addresses.contains(address) else {
+                throw ConfigurationError("\(origin): \"\(text)\" is given twice")
             }
             addresses.append(address)
         }

@@ -11,8 +11,8 @@ struct TLSMaterialError: Error, CustomStringConvertible {
 }
 
 /// GnuTLS' view of a ``TLSSettings``: the server's certificate chain and key, and the client CA
-/// trust list. This file is the only place that touches GnuTLS; every GnuTLS object made here is
-/// owned by one class that frees it.
+/// trust list. This file and ``KeyedDigest``'s, beside it, are the only ones that touch GnuTLS;
+/// every GnuTLS object made here is owned by one class that frees it.
 final class TLSMaterial: Sendable {
     /// The settings this was made from.
     let settings: TLSSettings
