@@ -16,6 +16,21 @@ import Testing
         return path
     }
 
+    /// A web config that asks for a client certificate signed by the test CA, then `extra`.
+    private func mutualTLSConfig(_ certificates: TestCertificates, extra: String = "", name: String = "web.yml")
+        throws -> String
+    {
+        try writeWebConfig(
+            """
+            tls_server_config:
+              cert_file: server.pem
+              key_file: server.key
+              client_auth_type: RequireAndVerifyClientCert
+              client_ca_file: ca.pem
+
+            """ + extra, in: certificates, name: name)
+    }
+
     private func exporter(webConfig: String) throws -> ExporterProcess {
         let exporter = try ExporterProcess([
             "--libvirt.uri", "test:///default", "--collector.interval", "1m", "--web.config.file", webConfig,
@@ -36,15 +51,7 @@ import Testing
 
     @Test func servesTLSAndChecksClientCertificates() throws {
         let certificates = try TestCertificates()
-        let config = try writeWebConfig(
-            """
-            tls_server_config:
-              cert_file: server.pem
-              key_file: server.key
-              client_auth_type: RequireAndVerifyClientCert
-              client_ca_file: ca.pem
-            """, in: certificates)
-        let exporter = try exporter(webConfig: config)
+        let exporter = try exporter(webConfig: try mutualTLSConfig(certificates))
         let url = "https://127.0.0.1:\(exporter.port)/metrics"
         let trusted = ["--cacert", certificates.caCertificate]
 
@@ -140,24 +147,16 @@ import Testing
 
     @Test func checksTheAllowedSANs() throws {
         let certificates = try TestCertificates()
-        let base = """
-            tls_server_config:
-              cert_file: server.pem
-              key_file: server.key
-              client_auth_type: RequireAndVerifyClientCert
-              client_ca_file: ca.pem
-
-            """
         let client = [
             "--cacert", certificates.caCertificate, "--cert", certificates.clientCertificate, "--key",
             certificates.clientKey,
         ]
         let allowed = try exporter(
-            webConfig: try writeWebConfig(base + "  client_allowed_sans: [scraper.example]\n", in: certificates))
+            webConfig: try mutualTLSConfig(certificates, extra: "  client_allowed_sans: [scraper.example]\n"))
         #expect(try fetchWhenReady("https://127.0.0.1:\(allowed.port)/metrics", client).status == 200)
         let refused = try exporter(
-            webConfig: try writeWebConfig(
-                base + "  client_allowed_sans: [someone.else]\n", in: certificates, name: "web2.yml"))
+            webConfig: try mutualTLSConfig(
+                certificates, extra: "  client_allowed_sans: [someone.else]\n", name: "web2.yml"))
         #expect(try CurlReply.fetch("https://127.0.0.1:\(refused.port)/metrics", client).status == 0)
     }
 
@@ -192,16 +191,8 @@ import Testing
     /// (``checksTheAllowedSANs`` has one signed by the CA without it).
     @Test func honoursTheSANListOnlyOnAVerifiedCertificate() throws {
         let certificates = try TestCertificates()
-        let config = try writeWebConfig(
-            """
-            tls_server_config:
-              cert_file: server.pem
-              key_file: server.key
-              client_auth_type: RequireAndVerifyClientCert
-              client_ca_file: ca.pem
-              client_allowed_sans: [scraper.example]
-            """, in: certificates)
-        let exporter = try exporter(webConfig: config)
+        let exporter = try exporter(
+            webConfig: try mutualTLSConfig(certificates, extra: "  client_allowed_sans: [scraper.example]\n"))
         let url = "https://127.0.0.1:\(exporter.port)/metrics"
         let trusted = ["--cacert", certificates.caCertificate]
         let accepted = try fetchWhenReady(

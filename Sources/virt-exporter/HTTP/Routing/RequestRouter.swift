@@ -88,18 +88,8 @@ struct RequestRouter: Sendable {
 
     /// `text` with the characters HTML gives a meaning escaped, for an attribute value.
     private static func htmlEscaped(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
+        let entities: [Character: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"]
+        return text.reduce(into: "") { escaped, character in escaped += entities[character] ?? String(character) }
     }
 
 }
