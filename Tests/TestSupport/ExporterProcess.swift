@@ -36,22 +36,11 @@ public final class ExporterProcess {
     /// Everything it wrote to standard error so far.
     public var log: String { stderrText.value }
 
-    /// Starts the binary with `arguments` (`listenAddress`, a loopback port-0 address unless told
-    /// otherwise, is added), with `environment` added to the test's, and waits up to 15 s for it to
-    /// log that it listens on 127.0.0.1. With a `launcher` (a command and its arguments, such as
-    /// `unshare`), the launcher runs and is handed the binary and its arguments.
-    public init(
-        _ arguments: [String], environment: [String: String] = [:], listenAddress: String = "127.0.0.1:0",
-        launcher: [String] = []
-    ) throws {
-        let binaryArguments = ["--web.listen-address", listenAddress] + arguments
-        if let command = launcher.first {
-            process.executableURL = URL(fileURLWithPath: command)
-            process.arguments = launcher.dropFirst() + [Self.binary.path] + binaryArguments
-        } else {
-            process.executableURL = Self.binary
-            process.arguments = binaryArguments
-        }
+    /// Starts the binary with `arguments` (a loopback port-0 listen address is added), with
+    /// `environment` added to the test's, and waits up to 15 s for it to log the address it listens on.
+    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = Self.binary
+        process.arguments = ["--web.listen-address", "127.0.0.1:0"] + arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
