@@ -117,6 +117,14 @@ import Testing
             if answer.holdsPlace { door.inFlight.leave() }
             if again.holdsPlace { door.inFlight.leave() }
         }
+        let withBody = request(
+            method: "POST",
+            headers: ["Authorization": "Basic " + Data("x:z".utf8).base64EncodedString(), "Content-Length": "3"])
+        guard case .answered(let refused) = door.answer(withBody, at: .now) else {
+            Issue.record("a request with a body waited for a password check")
+            return
+        }
+        #expect(refused.response.status == 413 && refused.closesConnection)
         let request = request(headers: ["Authorization": "Basic " + Data("x:y".utf8).base64EncodedString()])
         let full = door.answer(request, after: .noRoom)
         #expect(full.response.status == 429)

@@ -105,7 +105,15 @@ final class FrontDoor: Sendable {
         guard !config.users.isEmpty else { return .answered(finish(request, config: config, authorized(request))) }
         switch authenticator.lookUp(request.header("Authorization"), users: config.users) {
         case .decided(let verdict): return .answered(answer(request, after: .checked(verdict)))
-        case .needsCheck(let check): return .awaitingPassword(check)
+        case .needsCheck(let check):
+            // A request with a body is refused whatever its credentials: it is not worth a bcrypt
+            // run, nor worth holding while its body waits to be read.
+            guard !request.hasBody else {
+                return .answered(
+                    finish(
+                        request, config: config, Decision(response: .plain(413, "Request bodies are not accepted.\n"))))
+            }
+            return .awaitingPassword(check)
         }
     }
 
