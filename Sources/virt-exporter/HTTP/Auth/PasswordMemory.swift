@@ -32,18 +32,24 @@ final class PasswordMemory: Sendable {
 
     /// What was remembered under `key` for `user`: `true` accepted, `false` refused, `nil` nothing.
     func recall(_ key: [UInt8], user: String) -> Bool? {
-        state.withLock { state in
+        precondition(key.count == KeyedDigest.size, "a key is a digest")
+        return state.withLock { state in
             let accepted = state.successes[user].map { ConstantTime.equal($0, key) } ?? false
-            var refused: UInt8 = 0
-            for slot in 0..<Self.failureCapacity {
-                var difference: UInt8 = 0
-                for index in 0..<KeyedDigest.size {
-                    difference |= state.failures[slot * KeyedDigest.size + index] ^ key[index]
+            let refused = state.failures.withUnsafeBufferPointer { failures in
+                key.withUnsafeBufferPointer { key in
+                    var found: UInt8 = 0
+                    for slot in 0..<Self.failureCapacity {
+                        var difference: UInt8 = 0
+                        for index in 0..<KeyedDigest.size {
+                            difference |= failures[slot &* KeyedDigest.size &+ index] ^ key[index]
+                        }
+                        // 1 when `difference` is 0, without a branch on it.
+                        found |= UInt8(truncatingIfNeeded: (UInt16(difference) &- 1) >> 8) & 1
+                    }
+                    return found == 1
                 }
-                // 1 when `difference` is 0, without a branch on it.
-                refused |= UInt8(truncatingIfNeeded: (UInt16(difference) &- 1) >> 8) & 1
             }
-            return accepted ? true : refused == 1 ? false : nil
+            return accepted ? true : refused ? false : nil
         }
     }
 
