@@ -37,8 +37,8 @@ import Testing
         }
     }
 
-    /// While one check runs, four more from one address and one from another wait: the other
-    /// address's runs next, not after the four.
+    /// While one check runs, four more from its address and then one from another come: the other
+    /// address's runs next, before any more of the first's, and then the first's in order.
     @Test func takesAddressesInTurn() {
         let queue = PasswordCheckQueue()
         let journal = Journal()
@@ -48,7 +48,20 @@ import Testing
         #expect(journal.submit(queue, "scraper", from: "10.0.0.2"))
         journal.release.signal()
         journal.waitFor(6)
-        #expect(journal.names == ["flood-0", "flood-1", "scraper", "flood-2", "flood-3", "flood-4"])
+        #expect(journal.names == ["flood-0", "scraper", "flood-1", "flood-2", "flood-3", "flood-4"])
+    }
+
+    /// Two addresses with checks waiting take turns, one check each.
+    @Test func alternatesBetweenAddressesWithChecksWaiting() {
+        let queue = PasswordCheckQueue()
+        let journal = Journal()
+        #expect(journal.submit(queue, "a0", from: "a", holding: true))
+        _ = journal.started.wait(timeout: .now() + 10)
+        for index in 1...3 { #expect(journal.submit(queue, "a\(index)", from: "a")) }
+        for index in 1...3 { #expect(journal.submit(queue, "b\(index)", from: "b")) }
+        journal.release.signal()
+        journal.waitFor(7)
+        #expect(journal.names == ["a0", "b1", "a1", "b2", "a2", "b3", "a3"])
     }
 
     /// Past ``PasswordCheckQueue/Limits`` a check is refused at once; below them it waits.

@@ -7,10 +7,11 @@ import Synchronization
 ///
 /// The queue is bounded, and fair between client addresses: it holds at most
 /// ``Limits/perAddress`` waiting checks of one address and ``Limits/total`` in all, and takes the
-/// next check from each address with waiting checks in turn. So a client whose checks fit waits,
-/// rather than being refused; one past the bounds is refused at once (the server answers 429); and
-/// a flood from one address delays another address's check by at most the check running when it
-/// arrives: its own runs next.
+/// next check from each address with waiting checks in turn; an address whose check runs queues up
+/// for its next turn only when that check is done. So a client whose checks fit waits, rather than
+/// being refused; one past the bounds is refused at once (the server answers 429); and a flood from
+/// one address delays another address's check by at most the check running when it arrives: its
+/// own runs next.
 final class PasswordCheckQueue: Sendable {
     /// How many checks may wait.
     struct Limits: Sendable {
@@ -29,8 +30,11 @@ final class PasswordCheckQueue: Sendable {
     private struct State {
         /// Waiting work by client address.
         var waiting: [String: [Work]] = [:]
-        /// The addresses with waiting work, in the order their turns come.
+        /// The addresses with waiting work, in the order their turns come; not the one in service.
         var turns: [String] = []
+        /// The address whose check runs: it queues up for its next turn only when that is done, so
+        /// that an address that comes meanwhile goes first.
+        var inService: String?
         var count = 0
         var closed = false
     }
@@ -53,7 +57,7 @@ final class PasswordCheckQueue: Sendable {
             guard !state.closed, state.count < limits.total,
                 state.waiting[address, default: []].count < limits.perAddress
             else { return false }
-            if state.waiting[address, default: []].isEmpty { state.turns.append(address) }
+            if state.waiting[address, default: []].isEmpty && state.inService != address { state.turns.append(address) }
             state.waiting[address, default: []].append(Work(run: run, cancel: cancel))
             state.count += 1
             return true
@@ -64,21 +68,22 @@ final class PasswordCheckQueue: Sendable {
 
     /// Runs the waiting work whose turn it is: each `submit` schedules one of these.
     private func runNext() {
-        let work = state.withLock { state -> Work? in
+        let next = state.withLock { state -> (address: String, work: Work)? in
             guard !state.turns.isEmpty else { return nil }
             let address = state.turns.removeFirst()
             var queue = state.waiting[address] ?? []
             let work = queue.removeFirst()
             state.count -= 1
-            if queue.isEmpty {
-                state.waiting[address] = nil
-            } else {
-                state.waiting[address] = queue
-                state.turns.append(address)
-            }
-            return work
+            state.waiting[address] = queue.isEmpty ? nil : queue
+            state.inService = address
+            return (address, work)
         }
-        work?.run()
+        guard let next else { return }
+        next.work.run()
+        state.withLock { state in
+            state.inService = nil
+            if state.waiting[next.address] != nil { state.turns.append(next.address) }
+        }
     }
 
     /// Checks waiting now.
