@@ -110,8 +110,8 @@ public final class ExporterProcess {
 public enum Command {
     /// Runs `executable` with `arguments` and `input` on standard input; returns the exit status and
     /// the combined standard output and error. A command still running after `timeout` seconds is
-    /// sent SIGTERM (its status is then 15, signalled), so that a program that should have refused
-    /// to start, but serves instead, fails its test rather than hanging it.
+    /// sent SIGTERM, so that a program that should have refused to start, but serves instead,
+    /// fails its test (by its status or output) rather than hanging it.
     ///
     /// The output goes through a file, not a pipe: a command that leaves a process running in the
     /// background (a testbed job) may hand it the output descriptor, and a pipe would then not end
