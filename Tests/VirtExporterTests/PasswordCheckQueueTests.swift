@@ -37,31 +37,30 @@ import Testing
         }
     }
 
+    /// The order in which checks run when `first` (name, address) is running while `then` come.
+    private func order(first: (String, String), then: [(String, String)]) -> [String] {
+        let queue = PasswordCheckQueue()
+        let journal = Journal()
+        #expect(journal.submit(queue, first.0, from: first.1, holding: true))
+        _ = journal.started.wait(timeout: .now() + 10)
+        for (name, address) in then { #expect(journal.submit(queue, name, from: address)) }
+        journal.release.signal()
+        journal.waitFor(then.count + 1)
+        return journal.names
+    }
+
     /// While one check runs, four more from its address and then one from another come: the other
     /// address's runs next, before any more of the first's, and then the first's in order.
     @Test func takesAddressesInTurn() {
-        let queue = PasswordCheckQueue()
-        let journal = Journal()
-        #expect(journal.submit(queue, "flood-0", from: "10.0.0.1", holding: true))
-        _ = journal.started.wait(timeout: .now() + 10)
-        for index in 1...4 { #expect(journal.submit(queue, "flood-\(index)", from: "10.0.0.1")) }
-        #expect(journal.submit(queue, "scraper", from: "10.0.0.2"))
-        journal.release.signal()
-        journal.waitFor(6)
-        #expect(journal.names == ["flood-0", "scraper", "flood-1", "flood-2", "flood-3", "flood-4"])
+        let flood = (1...4).map { ("flood-\($0)", "10.0.0.1") }
+        let names = order(first: ("flood-0", "10.0.0.1"), then: flood + [("scraper", "10.0.0.2")])
+        #expect(names == ["flood-0", "scraper", "flood-1", "flood-2", "flood-3", "flood-4"])
     }
 
     /// Two addresses with checks waiting take turns, one check each.
     @Test func alternatesBetweenAddressesWithChecksWaiting() {
-        let queue = PasswordCheckQueue()
-        let journal = Journal()
-        #expect(journal.submit(queue, "a0", from: "a", holding: true))
-        _ = journal.started.wait(timeout: .now() + 10)
-        for index in 1...3 { #expect(journal.submit(queue, "a\(index)", from: "a")) }
-        for index in 1...3 { #expect(journal.submit(queue, "b\(index)", from: "b")) }
-        journal.release.signal()
-        journal.waitFor(7)
-        #expect(journal.names == ["a0", "b1", "a1", "b2", "a2", "b3", "a3"])
+        let waiting = (1...3).map { ("a\($0)", "a") } + (1...3).map { ("b\($0)", "b") }
+        #expect(order(first: ("a0", "a"), then: waiting) == ["a0", "b1", "a1", "b2", "a2", "b3", "a3"])
     }
 
     /// Past ``PasswordCheckQueue/Limits`` a check is refused at once; below them it waits.
