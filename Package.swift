@@ -25,9 +25,9 @@ let package = Package(
     ],
     targets: [
         // C libraries, found by pkg-config (glibc's malloc.h, always there, without). Each is
-        // imported by exactly one Swift file, its interop file: LibvirtLibrary.swift, LibXML.swift,
-        // Gzip.swift, MicroHTTPDServer.swift, TLSMaterial.swift (GnuTLS), BcryptHash.swift
-        // (libxcrypt) and MallocArenas.swift (mallopt).
+        // imported only by its interop files: LibvirtLibrary.swift, LibXML.swift, Gzip.swift,
+        // MicroHTTPDServer.swift, TLSMaterial.swift and KeyedDigest.swift (GnuTLS, in HTTP/TLS/),
+        // BcryptHash.swift (libxcrypt) and MallocArenas.swift (mallopt).
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),

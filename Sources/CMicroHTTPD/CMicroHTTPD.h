@@ -13,7 +13,7 @@
 typedef struct CMicroHTTPD_DaemonSettings {
     /// A bound, listening socket; the daemon closes it when stopped.
     int listenSocket;
-    /// Polling threads (each accepts and serves connections).
+    /// Polling threads (each accepts and serves connections); 1 for the daemon's own thread alone.
     unsigned int threadPoolSize;
     /// Connections libmicrohttpd serves at once, split between the threads; the caller enforces
     /// its own, exact limit in the connection callback.
@@ -34,15 +34,19 @@ typedef struct CMicroHTTPD_DaemonSettings {
     void *tlsCertificateCallback;
 } CMicroHTTPD_DaemonSettings;
 
-/// Starts a daemon with its own polling threads on an already bound and listening socket.
+/// Starts a daemon with its own polling threads on an already bound and listening socket. Its
+/// connections may be suspended (MHD_suspend_connection) while a request waits for a password check.
 static inline struct MHD_Daemon *CMicroHTTPD_startDaemon(
     CMicroHTTPD_DaemonSettings settings, MHD_AccessHandlerCallback handler
 ) {
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+    unsigned int flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     struct MHD_OptionItem options[12];
     int count = 0;
     options[count++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, settings.listenSocket, NULL};
-    options[count++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, settings.threadPoolSize, NULL};
+    if (settings.threadPoolSize > 1) {  /* one thread is the daemon's own, without a pool */
+        options[count++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, settings.threadPoolSize, NULL};
+    }
     options[count++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, settings.connectionLimit, NULL};
     options[count++] =
         (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, settings.connectionTimeoutSeconds, NULL};

@@ -109,14 +109,16 @@ public final class ExporterProcess {
 /// Runs a command to completion, for tools such as `promtool` and for one-shot runs of the binary.
 public enum Command {
     /// Runs `executable` with `arguments` and `input` on standard input; returns the exit status and
-    /// the combined standard output and error.
+    /// the combined standard output and error. A command still running after `timeout` seconds is
+    /// sent SIGTERM, so that a program that should have refused to start, but serves instead,
+    /// fails its test (by its status or output) rather than hanging it.
     ///
     /// The output goes through a file, not a pipe: a command that leaves a process running in the
     /// background (a testbed job) may hand it the output descriptor, and a pipe would then not end
     /// until that process does.
-    public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = []) throws -> (
-        status: Int32, output: String
-    ) {
+    public static func run(
+        _ executable: String, _ arguments: [String], input: [UInt8] = [], timeout: Double = 600
+    ) throws -> (status: Int32, output: String) {
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent(
             "virt-exporter-command-\(UUID())")
         guard FileManager.default.createFile(atPath: outputFile.path, contents: nil) else {
@@ -135,6 +137,9 @@ public enum Command {
         try process.run()
         stdin.fileHandleForWriting.write(Data(input))
         try stdin.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { process.terminate() }
         process.waitUntilExit()
         return (process.terminationStatus, try String(contentsOf: outputFile, encoding: .utf8))
     }

@@ -1,7 +1,7 @@
 public import Foundation
 
-/// A test CA with a server certificate for 127.0.0.1 and two client certificates, one signed by
-/// the CA and one self-signed, made with `openssl` in a temporary folder that is removed on deinit.
+/// A test CA with a server certificate for 127.0.0.1 and three client certificates, one signed by
+/// the CA and two self-signed, made with `openssl` in a temporary folder that is removed on deinit.
 public final class TestCertificates {
     /// The folder holding every file below.
     public let directory: URL
@@ -15,6 +15,9 @@ public final class TestCertificates {
     /// Self-signed: no CA vouches for it.
     public var strangerCertificate: String { path("stranger.pem") }
     public var strangerKey: String { path("stranger.key") }
+    /// Self-signed, with the client's SAN `DNS:scraper.example`: it claims a name no CA vouches for.
+    public var impostorCertificate: String { path("impostor.pem") }
+    public var impostorKey: String { path("impostor.key") }
 
     private static let openssl = "/usr/bin/openssl"
 
@@ -36,6 +39,11 @@ public final class TestCertificates {
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
             path("stranger.key"), "-out", path("stranger.pem"), "-days", "2", "-subj", "/CN=stranger",
             "-addext", "extendedKeyUsage=clientAuth",
+        ])
+        try run([
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+            path("impostor.key"), "-out", path("impostor.pem"), "-days", "2", "-subj", "/CN=impostor",
+            "-addext", "extendedKeyUsage=clientAuth", "-addext", "subjectAltName=DNS:scraper.example",
         ])
     }
 

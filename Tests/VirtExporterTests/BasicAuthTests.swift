@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 
 @testable import virt_exporter
@@ -32,15 +34,93 @@ import Testing
         #expect(BasicAuthenticator.credentials("Digest x") == nil)
     }
 
+    /// The verdict for `header`, with the bcrypt check run at once if one is needed.
+    private func verdict(_ authenticator: BasicAuthenticator, _ header: String, users: [String: String])
+        -> BasicAuthenticator.Verdict
+    {
+        switch authenticator.lookUp(header, users: users) {
+        case .decided(let verdict): return verdict
+        case .needsCheck(let check): return authenticator.check(check)
+        }
+    }
+
+    private static func header(_ credentials: String) -> String {
+        "Basic " + Data(credentials.utf8).base64EncodedString()
+    }
+
     @Test func remembersASuccessfulCheckOnlyForTheSameHash() {
-        let authenticator = BasicAuthenticator()
-        let header = "Basic cHJvbWV0aGV1czpzY3JhcGUtc2VjcmV0"  // prometheus:scrape-secret
-        #expect(authenticator.check(header, users: ["prometheus": Self.hash]) == .allowed)
-        #expect(authenticator.check(header, users: ["prometheus": Self.hash]) == .allowed)
+        let runs = BcryptRuns()
+        let authenticator = BasicAuthenticator(bcrypt: runs.verify)
+        let header = Self.header("prometheus:scrape-secret")
+        #expect(verdict(authenticator, header, users: ["prometheus": Self.hash]) == .allowed)
+        #expect(verdict(authenticator, header, users: ["prometheus": Self.hash]) == .allowed)
+        #expect(runs.count == 1, "the second check was remembered")
         let otherHash = "$2b$04$Ib6DE1UTFtC7ByZrM6pF8utvGUIrWtbFAJDXPQtyH7s4WrAq4y2cm"  // "other"
         #expect(
-            authenticator.check(header, users: ["prometheus": otherHash]) == .denied, "a changed hash is checked again")
-        #expect(authenticator.check(header, users: [:]) == .denied)
+            verdict(authenticator, header, users: ["prometheus": otherHash]) == .denied,
+            "a changed hash is checked again")
+        #expect(runs.count == 2)
+        if case .needsCheck = authenticator.lookUp("Basic !!!", users: ["prometheus": Self.hash]) {
+            Issue.record("undecodable credentials need no check")
+        }
+    }
+
+    /// As exporter-toolkit does, a wrong password is remembered too: the same one again, for a
+    /// known user or an unknown one, costs no bcrypt run.
+    @Test func remembersAWrongPassword() {
+        let runs = BcryptRuns()
+        let authenticator = BasicAuthenticator(bcrypt: runs.verify)
+        let users = ["prometheus": Self.hash]
+        for credentials in ["prometheus:wrong", "nobody:scrape-secret"] {
+            let before = runs.count
+            for _ in 0..<5 { #expect(verdict(authenticator, Self.header(credentials), users: users) == .denied) }
+            #expect(runs.count == before + 1, "\(credentials): one bcrypt run for five checks")
+        }
+        #expect(authenticator.rememberedFailures == 2)
+    }
+
+    /// Memory for remembered failures is bounded: the oldest are forgotten first.
+    @Test func remembersABoundedNumberOfFailures() {
+        let runs = BcryptRuns()
+        let authenticator = BasicAuthenticator(bcrypt: runs.verify)
+        let users = ["prometheus": Self.hash]
+        for attempt in 0..<(PasswordMemory.failureCapacity + 44) {
+            _ = verdict(authenticator, Self.header("prometheus:wrong-\(attempt)"), users: users)
+        }
+        #expect(authenticator.rememberedFailures == PasswordMemory.failureCapacity)
+        let recent = Self.header("prometheus:wrong-\(PasswordMemory.failureCapacity + 43)")
+        if case .needsCheck = authenticator.lookUp(recent, users: users) { Issue.record("the latest was forgotten") }
+        guard case .needsCheck = authenticator.lookUp(Self.header("prometheus:wrong-0"), users: users) else {
+            Issue.record("the oldest was kept")
+            return
+        }
+    }
+
+    /// Whatever the users' costs and prefixes, every check does the bcrypt work of the costliest
+    /// hash: a cheaper user's check adds stand-in runs, an unknown user's is one stand-in run.
+    @Test func everyCheckCostsTheCostliestHashsWork() {
+        let users = [
+            "cheap": "$2a$04$" + Self.hash.dropFirst(7), "dear": "$2y$09$" + Self.hash.dropFirst(7),
+            "middle": "$2b$06$" + Self.hash.dropFirst(7),
+        ]
+        for user in ["cheap", "dear", "middle", "nobody"] {
+            let runs = BcryptRuns()
+            let authenticator = BasicAuthenticator(bcrypt: runs.verify)
+            _ = verdict(authenticator, Self.header("\(user):wrong"), users: users)
+            let work = runs.costs.map { 1 << $0 }.reduce(0, +)
+            #expect(work == 1 << 9, "\(user): runs of cost \(runs.costs)")
+        }
+        #expect(BasicAuthenticator.standInCosts(userCost: 10, highestCost: 10).isEmpty)
+    }
+
+    /// A stand-in hash makes libxcrypt do the work of its cost, and matches no password.
+    @Test func aStandInHashCostsWhatItSays() throws {
+        let standIn = BcryptHash.standIn(cost: 5)
+        #expect(BcryptHash.isWellFormed(standIn))
+        #expect(BcryptHash.cost(of: standIn) == 5)
+        let computed = try #require(BcryptHash.compute(password: Array("x".utf8), setting: standIn))
+        #expect(computed.starts(with: Array("$2b$05$".utf8)) && computed.count == 60)
+        #expect(!BcryptHash.verify(password: Array("x".utf8), hash: standIn))
     }
 
     @Test func comparesInConstantTimeShape() {
@@ -49,5 +129,22 @@ import Testing
         #expect(!ConstantTime.equal([1, 2], [1, 2, 0]))
         #expect(!ConstantTime.equal([], [0]))
         #expect(ConstantTime.equal([], []))
+    }
+}
+
+/// A bcrypt stand-in for tests: answers as libxcrypt would for `scrape-secret` and the test hash,
+/// at no cost, and counts the runs and their costs.
+final class BcryptRuns: Sendable {
+    private let runs = Mutex<[Int]>([])
+
+    /// The cost of every run so far.
+    var costs: [Int] { runs.withLock { $0 } }
+    var count: Int { costs.count }
+
+    var verify: @Sendable ([UInt8], String) -> Bool {
+        { [self] password, hash in
+            runs.withLock { $0.append(BcryptHash.cost(of: hash) ?? -1) }
+            return hash == BasicAuthTests.hash && password == Array("scrape-secret".utf8)
+        }
     }
 }

@@ -92,12 +92,21 @@ import Testing
         (#"{"web": {"max-requests": -1}}"#, #""web.max-requests": must be from 0 (no limit)"#),
         (#"{"web": {"listen-address": [1]}}"#, #""web.listen-address" must be a string or an array of strings"#),
         (#"{"web": {"listen-address": []}}"#, #""web.listen-address": must name at least one address"#),
+        (
+            #"{"web": {"listen-address": ["localhost:9177", ":9100", "localhost:9177"]}}"#,
+            #""web.listen-address": "localhost:9177" is given twice"#
+        ),
         (#"{"collector": {"interval": "soon"}}"#, #""collector.interval": must be a duration"#),
         (#"{"collector": "15s"}"#, #""collector" must be an object, got a string"#),
         (#"{"web": {"max-connections": 1.5}}"#, #""web.max-connections" must be an integer, got a fractional number"#),
         (#"{"web": {"max-connections": 0}}"#, #""web.max-connections": must be from 1 to 65536, got 0"#),
         (#"{"web": {"listen-address": "9177"}}"#, #""web.listen-address": must be host:port"#),
         (#"{"web": {"telemetry-path": "metrics"}}"#, #""web.telemetry-path": must be a path starting with "/""#),
+        (#"{"web": {"telemetry-path": "/metrics?x=1"}}"#, #""web.telemetry-path": "?" cannot be"#),
+        (##"{"web": {"telemetry-path": "/a#b"}}"##, ##""web.telemetry-path": "#" cannot be"##),
+        (#"{"web": {"telemetry-path": "/a b"}}"#, #""web.telemetry-path": " " cannot be"#),
+        (#"{"web": {"telemetry-path": "/a%20b"}}"#, #""web.telemetry-path": "%" cannot be"#),
+        (#"{"web": {"telemetry-path": "/a\tb"}}"#, #""web.telemetry-path": "\t" cannot be"#),
         (
             #"{"web": {"connection-timeout": "1500ms"}}"#,
             #""web.connection-timeout": must be a whole number of seconds"#
@@ -157,6 +166,40 @@ import Testing
         #expect(ExporterConfiguration().sourceFileOnBlockSeries)
         let command = try ServeCommand.parse(["--no-collector.block-source-file"])
         #expect(try command.resolvedConfiguration().domainLabelLayout() == LabelLayout(sourceFileOnBlockSeries: false))
+    }
+
+    /// A per-address limit above the total cannot hold: refused when both were set, whether by
+    /// flag or key. When only the total was set, the per-address limit follows it down; when only
+    /// the per-address limit was set, the total follows it up.
+    @Test func theConnectionLimitsFitTogether() throws {
+        #expect(try ExporterConfiguration.resolved(["--web.max-connections", "10"]).maxConnectionsPerAddress == 10)
+        #expect(try ExporterConfiguration.resolved([]).maxConnectionsPerAddress == 64)
+        let raised = try ExporterConfiguration.resolved(["--web.max-connections-per-address", "300"])
+        #expect(raised.maxConnections == 300 && raised.maxConnectionsPerAddress == 300)
+        let both = try ExporterConfiguration.resolved(
+            ["--web.max-connections", "10", "--web.max-connections-per-address", "5"])
+        #expect(both.maxConnections == 10 && both.maxConnectionsPerAddress == 5)
+        #expect(
+            throws: ConfigurationError(
+                "--web.max-connections-per-address: 20 is above --web.max-connections 10: one address could never hold that many; lower it, or raise the total"
+            )
+        ) {
+            try ExporterConfiguration.resolved([
+                "--web.max-connections", "10", "--web.max-connections-per-address", "20",
+            ])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try ExporterConfiguration.resolved(
+                ["--web.max-connections-per-address", "20"], file: #"{"web": {"max-connections": 10}}"#)
+        }
+        do {
+            _ = try ExporterConfiguration.resolved(
+                [], file: #"{"web": {"max-connections": 10, "max-connections-per-address": 11}}"#)
+            Issue.record("accepted a per-address limit above the total")
+        } catch let error as ConfigurationError {
+            #expect(error.description.contains(#""web.max-connections-per-address": 11 is above"#), "\(error)")
+            #expect(error.description.contains(#""web.max-connections" 10"#), "\(error)")
+        }
     }
 
     @Test func flagsOverrideTheConfigFile() throws {

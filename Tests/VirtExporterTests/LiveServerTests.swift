@@ -118,9 +118,21 @@ import Testing
         (["--web.max-requests", "99999999999999999999"], "--web.max-requests"),
         (["--web.header-timeout", "0s"], "--web.header-timeout: must be from 100ms to 1h"),
         (["--web.config.file", "/nonexistent.yml"], "web config file /nonexistent.yml: cannot be read"),
+        // Accepted before, and then every scrape got 404 (a client sends "?" and "#" as delimiters,
+        // a space and "%" encoded), or a limit that cannot hold.
+        (["--web.telemetry-path", "/metrics?format=text"], #"--web.telemetry-path: "?" cannot be"#),
+        (["--web.telemetry-path", "/metrics#all"], ##"--web.telemetry-path: "#" cannot be"##),
+        (["--web.telemetry-path", "/my metrics"], #"--web.telemetry-path: " " cannot be"#),
+        (["--web.telemetry-path", "/metrics%2Fx"], #"--web.telemetry-path: "%" cannot be"#),
+        (
+            ["--web.max-connections", "10", "--web.max-connections-per-address", "20"],
+            "--web.max-connections-per-address: 20 is above --web.max-connections 10"
+        ),
     ])
     func rejectsBadFlagsWithStatus2(arguments: [String], message: String) throws {
-        let result = try Command.run(ExporterProcess.binary.path, arguments)
+        let result = try Command.run(
+            ExporterProcess.binary.path,
+            ["--libvirt.uri", "test:///default", "--web.listen-address", "127.0.0.1:0"] + arguments, timeout: 10)
         #expect(result.status == 2, "\(result.output)")
         #expect(result.output.contains(message), "\(result.output)")
         #expect(!result.output.contains("Fatal error"))
@@ -153,6 +165,30 @@ import Testing
         let result = try Command.run("/usr/bin/curl", ["-sv", "-o", "/dev/null", "-o", "/dev/null", url, url])
         #expect(result.output.contains("Re-using existing connection"), "\(result.output)")
         #expect(!result.output.contains("Connection: close"), "\(result.output)")
+    }
+
+    /// libmicrohttpd's threads are sized by what the limits need, not by the host's cores: a
+    /// server that may hold one connection, or answer one request at a time, has one thread per
+    /// listen address, and any other at most two. Before, each listen address had one per core
+    /// (at least two), each with a share of the connections.
+    @Test(arguments: [
+        (["--web.max-connections", "1"], 1), (["--web.max-requests", "1"], 1), ([String](), 2),
+        (["--web.max-connections", "65536"], 2),
+    ])
+    func sizesTheServerThreadsByTheLimits(arguments: [String], threads: Int) throws {
+        let second = try freeLoopbackPort()
+        let exporter = try ExporterProcess(
+            [
+                "--libvirt.uri", "test:///default", "--collector.interval", "1m", "--web.listen-address",
+                "127.0.0.2:\(second)",
+            ]
+                + arguments)
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(exporter.pid)/task")) ?? []
+        let names = tasks.compactMap {
+            try? String(contentsOfFile: "/proc/\(exporter.pid)/task/\($0)/comm", encoding: .utf8)
+        }
+        let serverThreads = names.filter { $0.hasPrefix("MHD-") }
+        #expect(serverThreads.count == 2 * threads, "two listen addresses, \(threads) each: \(names.sorted())")
     }
 
     @Test func helpListsTheFlagsOfTheDefaultCommand() throws {

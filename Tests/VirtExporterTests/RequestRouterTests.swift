@@ -27,6 +27,14 @@ import Testing
         #expect(router.respond(method: "GET", path: "/-/ready", acceptEncoding: nil).status == 200)
     }
 
+    /// The landing page links the telemetry path with HTML's characters escaped.
+    @Test func theLandingPageEscapesTheTelemetryPath() {
+        let router = RequestRouter(telemetryPath: "/m&x=\"<b>\"", store: store)
+        let page = String(
+            decoding: router.respond(method: "GET", path: "/", acceptEncoding: nil).bodyBytes, as: UTF8.self)
+        #expect(page.contains(#"<a href="/m&amp;x=&quot;&lt;b&gt;&quot;">"#), "\(page)")
+    }
+
     @Test func unknownPathsAre404AndOtherMethods405() {
         #expect(router.respond(method: "GET", path: "/metricsx", acceptEncoding: nil).status == 404)
         let post = router.respond(method: "POST", path: "/metrics", acceptEncoding: nil)

@@ -16,6 +16,21 @@ import Testing
         return path
     }
 
+    /// A web config that asks for a client certificate signed by the test CA, then `extra`.
+    private func mutualTLSConfig(_ certificates: TestCertificates, extra: String = "", name: String = "web.yml")
+        throws -> String
+    {
+        try writeWebConfig(
+            """
+            tls_server_config:
+              cert_file: server.pem
+              key_file: server.key
+              client_auth_type: RequireAndVerifyClientCert
+              client_ca_file: ca.pem
+
+            """ + extra, in: certificates, name: name)
+    }
+
     private func exporter(webConfig: String) throws -> ExporterProcess {
         let exporter = try ExporterProcess([
             "--libvirt.uri", "test:///default", "--collector.interval", "1m", "--web.config.file", webConfig,
@@ -36,15 +51,7 @@ import Testing
 
     @Test func servesTLSAndChecksClientCertificates() throws {
         let certificates = try TestCertificates()
-        let config = try writeWebConfig(
-            """
-            tls_server_config:
-              cert_file: server.pem
-              key_file: server.key
-              client_auth_type: RequireAndVerifyClientCert
-              client_ca_file: ca.pem
-            """, in: certificates)
-        let exporter = try exporter(webConfig: config)
+        let exporter = try exporter(webConfig: try mutualTLSConfig(certificates))
         let url = "https://127.0.0.1:\(exporter.port)/metrics"
         let trusted = ["--cacert", certificates.caCertificate]
 
@@ -140,25 +147,79 @@ import Testing
 
     @Test func checksTheAllowedSANs() throws {
         let certificates = try TestCertificates()
-        let base = """
-            tls_server_config:
-              cert_file: server.pem
-              key_file: server.key
-              client_auth_type: RequireAndVerifyClientCert
-              client_ca_file: ca.pem
-
-            """
         let client = [
             "--cacert", certificates.caCertificate, "--cert", certificates.clientCertificate, "--key",
             certificates.clientKey,
         ]
         let allowed = try exporter(
-            webConfig: try writeWebConfig(base + "  client_allowed_sans: [scraper.example]\n", in: certificates))
+            webConfig: try mutualTLSConfig(certificates, extra: "  client_allowed_sans: [scraper.example]\n"))
         #expect(try fetchWhenReady("https://127.0.0.1:\(allowed.port)/metrics", client).status == 200)
         let refused = try exporter(
-            webConfig: try writeWebConfig(
-                base + "  client_allowed_sans: [someone.else]\n", in: certificates, name: "web2.yml"))
+            webConfig: try mutualTLSConfig(
+                certificates, extra: "  client_allowed_sans: [someone.else]\n", name: "web2.yml"))
         #expect(try CurlReply.fetch("https://127.0.0.1:\(refused.port)/metrics", client).status == 0)
+    }
+
+    /// A SAN list is honoured only against a certificate that was sent and verified against the
+    /// client CA, so only `RequireAndVerifyClientCert` takes one: with every other type a client
+    /// could get in without an allowed SAN (no certificate, or a self-signed one that claims it), and
+    /// the exporter refuses to start. Before, `VerifyClientCertIfGiven` served a client without any
+    /// certificate (curl got 200).
+    @Test(arguments: ["NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven"])
+    func refusesASANListThatCannotBeHonoured(type: String) throws {
+        let certificates = try TestCertificates()
+        let ca = type == "NoClientCert" ? "" : "  client_ca_file: ca.pem\n"
+        let config = try writeWebConfig(
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: \(type)\n" + ca
+                + "  client_allowed_sans: [scraper.example]\n", in: certificates)
+        let result = try Command.run(
+            ExporterProcess.binary.path,
+            ["--libvirt.uri", "test:///default", "--web.listen-address", "127.0.0.1:0", "--web.config.file", config],
+            timeout: 10)
+        #expect(result.status == 2, "\(type): \(result.output)")
+        #expect(
+            result.output.contains(#""tls_server_config.client_allowed_sans" (line 6"#)
+                || result.output.contains(#""tls_server_config.client_allowed_sans" (line 5"#),
+            "\(result.output)")
+        #expect(result.output.contains("RequireAndVerifyClientCert"), "says what works: \(result.output)")
+        #expect(result.output.split(separator: "\n").count == 1, "one line: \(result.output)")
+    }
+
+    /// Under `RequireAndVerifyClientCert` with a SAN list, only a certificate signed by the client
+    /// CA and carrying an allowed SAN gets in: not one without a certificate, not a self-signed one
+    /// that claims the SAN (curl and openssl s_client), nor a self-signed one without it
+    /// (``checksTheAllowedSANs`` has one signed by the CA without it).
+    @Test func honoursTheSANListOnlyOnAVerifiedCertificate() throws {
+        let certificates = try TestCertificates()
+        let exporter = try exporter(
+            webConfig: try mutualTLSConfig(certificates, extra: "  client_allowed_sans: [scraper.example]\n"))
+        let url = "https://127.0.0.1:\(exporter.port)/metrics"
+        let trusted = ["--cacert", certificates.caCertificate]
+        let accepted = try fetchWhenReady(
+            url, trusted + ["--cert", certificates.clientCertificate, "--key", certificates.clientKey])
+        #expect(accepted.status == 200, "\(accepted.message)")
+        #expect(try CurlReply.fetch(url, trusted).status == 0, "no certificate")
+        let impostor = try CurlReply.fetch(
+            url, trusted + ["--cert", certificates.impostorCertificate, "--key", certificates.impostorKey])
+        #expect(impostor.status == 0, "a self-signed certificate claiming the SAN")
+
+        let request = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        func openssl(_ certificate: String, _ key: String) throws -> String {
+            try Command.run(
+                "/usr/bin/openssl",
+                [
+                    "s_client", "-connect", "127.0.0.1:\(exporter.port)", "-CAfile", certificates.caCertificate,
+                    "-cert", certificate, "-key", key, "-quiet", "-ign_eof",
+                ], input: request, timeout: 20
+            ).output
+        }
+        let client = try openssl(certificates.clientCertificate, certificates.clientKey)
+        #expect(client.contains("HTTP/1.1 200"), "openssl s_client with the client certificate: \(client)")
+        let impostorReply = try openssl(certificates.impostorCertificate, certificates.impostorKey)
+        #expect(!impostorReply.contains("HTTP/1.1 200"), "openssl s_client with the impostor: \(impostorReply)")
+        let stranger = try CurlReply.fetch(
+            url, trusted + ["--cert", certificates.strangerCertificate, "--key", certificates.strangerKey])
+        #expect(stranger.status == 0, "self-signed, without the SAN")
     }
 
     @Test func refusesTLS12WhenTheMinimumIsTLS13() throws {

@@ -55,6 +55,16 @@ import Testing
         #expect(tls.priorities == "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1")
     }
 
+    /// `client_allowed_sans:` with no value is no list at all, as in the toolkit; before, it was an
+    /// empty list, which let no client in.
+    @Test func aSANListWithoutAValueIsNoList() throws {
+        let config = try parse(
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n  client_allowed_sans:\n"
+        )
+        #expect(config.tls?.clientAuth == .requireAndVerify)
+        #expect(config.tls?.allowedSANs == nil)
+    }
+
     @Test func inlineCertificatesAndTheDefaultVersions() throws {
         let config = try parse("tls_server_config:\n  cert: |\n    INLINE\n  key: SECRET\n")
         let tls = try #require(config.tls)
@@ -158,6 +168,32 @@ import Testing
         ("tls_server_config: [\n", "YAML syntax error at line 2, column 1"),
         ("a: b\n c: d\n", "YAML syntax error at line 2, column 3"),
         ("- 1\n- 2\n", #""(top level)" (line 1, column 1): must be a mapping"#),
+        // A SAN list needs a certificate that was sent and verified: RequireAndVerifyClientCert.
+        (
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: ca.pem\n  client_allowed_sans: [a]\n",
+            #""tls_server_config.client_allowed_sans" (line 6, column 24): cannot be honoured with VerifyClientCertIfGiven"#
+        ),
+        (
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: RequireAnyClientCert\n  client_allowed_sans: [a]\n",
+            "cannot be honoured with RequireAnyClientCert"
+        ),
+        (
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_allowed_sans: [a]\n",
+            "cannot be honoured with NoClientCert"
+        ),
+        (
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n  client_allowed_sans: []\n",
+            #""tls_server_config.client_allowed_sans" (line 6, column 24): an empty list lets no client in"#
+        ),
+        // Accepted before, and then nobody could log in or nothing was limited.
+        (
+            "basic_auth_users:\n  \"ops:team\": $2y$10$X0h1gDsPszWURQaxFh.zoubFi6DXncSjhoQNJgRrnGs7EsimhC7zG\n",
+            #""basic_auth_users.ops:team" (line 2, column 3): a user name cannot contain ":""#
+        ),
+        (
+            "rate_limit:\n  burst: 5\n",
+            #""rate_limit.burst" (line 2, column 10): has no effect without rate_limit.interval"#
+        ),
     ])
     func rejectsMistakesNamingTheKeyAndWhere(yaml: String, message: String) {
         let description = error(yaml)

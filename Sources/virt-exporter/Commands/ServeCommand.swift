@@ -91,7 +91,9 @@ struct ServeCommand: AsyncParsableCommand {
     /// The configuration: defaults, then the config file, then the flags.
     func resolvedConfiguration() throws(ConfigurationError) -> ExporterConfiguration {
         var configuration = ExporterConfiguration()
-        if let configFile { try ConfigFile.apply(fileAt: configFile, to: &configuration) }
+        let fileKeys = try configFile.map { file throws(ConfigurationError) in
+            try ConfigFile.apply(fileAt: file, to: &configuration)
+        }
         if !listenAddresses.isEmpty {
             try configuration.setListenAddresses(listenAddresses, from: "--web.listen-address")
         }
@@ -120,6 +122,17 @@ struct ServeCommand: AsyncParsableCommand {
         try collectors.apply(to: &configuration.collectors)
         try compatibility.apply(to: &configuration.compatibility)
         if let logLevel { try configuration.setLogLevel(logLevel, from: "--log.level") }
+        /// The flag or config key that set a connection limit, `nil` where the default stands.
+        func origin(of flagValue: Int?, _ flag: String, _ key: ConfigFile.Key, namingTheFile: Bool) -> String? {
+            if flagValue != nil { return flag }
+            guard let configFile, fileKeys?.contains(key) == true else { return nil }
+            return (namingTheFile ? "config file \(configFile): " : "") + "\"\(key.rawValue)\""
+        }
+        try configuration.fitConnectionLimits(
+            totalSetBy: origin(of: maxConnections, "--web.max-connections", .maxConnections, namingTheFile: false),
+            perAddressSetBy: origin(
+                of: maxConnectionsPerAddress, "--web.max-connections-per-address", .maxConnectionsPerAddress,
+                namingTheFile: true))
         _ = try configuration.domainLabelLayout()
         return configuration
     }
@@ -147,16 +160,23 @@ struct ServeCommand: AsyncParsableCommand {
             maxRequests: configuration.maxRequests)
         let server: MicroHTTPDServer
         do {
-            let sockets =
-                configuration.systemdSocket
-                ? try SystemdSocketActivation.inheritedSockets()
-                : try configuration.listenAddresses.map { address throws(ListenSocketError) in
-                    try ListenSocket(address: address)
+            var sockets: [ListenSocket] = []
+            if configuration.systemdSocket {
+                sockets = try SystemdSocketActivation.inheritedSockets()
+            } else {
+                for address in configuration.listenAddresses {
+                    let bound = try ListenSocket.sockets(for: address)
+                    sockets += bound.sockets
+                    for skipped in bound.skipped {
+                        logger.warning("not listening on an address of \(address.host): \(skipped)")
+                    }
                 }
+            }
             server = try MicroHTTPDServer(
                 sockets: sockets, door: door,
                 settings: .init(
-                    threads: max(2, ProcessInfo.processInfo.activeProcessorCount),
+                    threads: MicroHTTPDServer.Settings.threads(
+                        maxConnections: configuration.maxConnections, maxRequests: configuration.maxRequests),
                     connectionTimeoutSeconds: Int(configuration.connectionTimeout.components.seconds)))
             for socket in sockets {
                 logger.info(

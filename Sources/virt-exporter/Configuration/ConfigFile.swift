@@ -74,20 +74,25 @@ enum ConfigFile {
         Key.allCases.map(\.rawValue) + CollectorPart.allCases.map { "collector.\($0.rawValue)" }
     }
 
-    /// Applies the file at `path` on top of `configuration`.
-    static func apply(fileAt path: String, to configuration: inout ExporterConfiguration) throws(ConfigurationError) {
+    /// Applies the file at `path` on top of `configuration`; returns the keys it set.
+    @discardableResult
+    static func apply(fileAt path: String, to configuration: inout ExporterConfiguration) throws(ConfigurationError)
+        -> Set<Key>
+    {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ConfigurationError("config file \(path): cannot be read: \((error as NSError).localizedDescription)")
         }
-        try apply(json: data, named: path, to: &configuration)
+        return try apply(json: data, named: path, to: &configuration)
     }
 
-    /// Applies JSON `data`, read from the file called `name`, on top of `configuration`.
+    /// Applies JSON `data`, read from the file called `name`, on top of `configuration`; returns the
+    /// keys it set (beside `collector.<part>`).
+    @discardableResult
     static func apply(json data: Data, named name: String, to configuration: inout ExporterConfiguration)
-        throws(ConfigurationError)
+        throws(ConfigurationError) -> Set<Key>
     {
         let root: JSONValue
         do {
@@ -103,6 +108,7 @@ enum ConfigFile {
         guard case .object(let sections) = root else {
             throw ConfigurationError("config file \(name): must hold a JSON object, got \(root.typeName)")
         }
+        var applied: Set<Key> = []
         for (section, value) in sections.sorted(by: { $0.key < $1.key }) {
             guard case .object(let entries) = value else {
                 let known = keyNames.contains { $0.hasPrefix(section + ".") }
@@ -121,8 +127,10 @@ enum ConfigFile {
                     throw ConfigurationError(unknownKey(dotted, in: name))
                 }
                 try key.apply(value, to: &configuration, origin: "config file \(name): \"\(dotted)\"")
+                applied.insert(key)
             }
         }
+        return applied
     }
 
     private static func unknownKey(_ key: String, in name: String) -> String {

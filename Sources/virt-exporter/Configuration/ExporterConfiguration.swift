@@ -56,13 +56,46 @@ struct ExporterConfiguration: Equatable {
     /// The shortest collection interval allowed.
     static let minimumInterval = Duration.seconds(1)
 
-    /// Sets `web.telemetry-path`, which must start with `/` and not be one of the fixed paths.
+    /// Sets `web.telemetry-path`, which must start with `/`, not be one of the fixed paths, and be
+    /// reachable as written: without `?` or `#` (which end a URL's path), `%`, white space or
+    /// control characters (which a URL carries only percent-encoded, and the server decodes).
     mutating func setTelemetryPath(_ path: String, from origin: String) throws(ConfigurationError) {
         guard path.hasPrefix("/"), path != "/", !path.hasPrefix("/-/") else {
             throw ConfigurationError(
                 "\(origin): must be a path starting with \"/\" other than \"/\" and \"/-/...\", got \"\(path)\"")
         }
+        if let character = path.unicodeScalars.first(where: Self.isUnreachableInPath) {
+            throw ConfigurationError(
+                "\(origin): \"\(character.escaped(asASCII: false))\" cannot be in the path: \"?\" and \"#\" end a "
+                    + "URL's path, and \"%\", white space and control characters reach the server only "
+                    + "percent-encoded, so a scrape of this path would get 404; got \(String(reflecting: path))")
+        }
         telemetryPath = path
+    }
+
+    /// Whether a path holding `character` cannot be asked for by a URL that spells it as written.
+    private static func isUnreachableInPath(_ character: Unicode.Scalar) -> Bool {
+        "?#%".unicodeScalars.contains(character) || character.properties.isWhitespace
+            || character.properties.generalCategory == .control
+    }
+
+    /// Makes `web.max-connections` and `web.max-connections-per-address` fit together: a
+    /// per-address limit above the total cannot hold, so it is an error when both were set
+    /// (`totalSetBy` and `perAddressSetBy` name the flag or key that set each, `nil` when a default
+    /// stands). When only the total was set, the per-address limit follows it down; when only the
+    /// per-address limit was set, the total follows it up.
+    mutating func fitConnectionLimits(totalSetBy: String?, perAddressSetBy: String?) throws(ConfigurationError) {
+        switch (totalSetBy, perAddressSetBy) {
+        case (let total?, let perAddress?):
+            guard maxConnectionsPerAddress <= maxConnections else {
+                throw ConfigurationError(
+                    "\(perAddress): \(maxConnectionsPerAddress) is above \(total) \(maxConnections): one address "
+                        + "could never hold that many; lower it, or raise the total")
+            }
+        case (.some, nil): maxConnectionsPerAddress = min(maxConnectionsPerAddress, maxConnections)
+        case (nil, .some): maxConnections = max(maxConnections, maxConnectionsPerAddress)
+        case (nil, nil): break
+        }
     }
 
     /// The longest interval or timeout allowed: longer ones are surely mistakes, and would not fit
@@ -105,7 +138,8 @@ struct ExporterConfiguration: Equatable {
         headerTimeout = timeout
     }
 
-    /// Sets `web.listen-address` to one or more addresses.
+    /// Sets `web.listen-address` to one or more addresses, each given once (the second socket of an
+    /// address given twice could never be bound).
     mutating func setListenAddresses(_ texts: [String], from origin: String) throws(ConfigurationError) {
         guard !texts.isEmpty else { throw ConfigurationError("\(origin): must name at least one address") }
         var addresses: [ListenAddress] = []
@@ -113,6 +147,9 @@ struct ExporterConfiguration: Equatable {
             guard let address = ListenAddress(text) else {
                 throw ConfigurationError(
                     "\(origin): must be host:port such as \":9177\" or \"127.0.0.1:9177\", got \"\(text)\"")
+            }
+            guard address.port == 0 || !addresses.contains(address) else {
+                throw ConfigurationError("\(origin): \"\(text)\" is given twice")
             }
             addresses.append(address)
         }

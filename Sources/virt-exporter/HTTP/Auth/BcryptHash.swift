@@ -21,10 +21,30 @@ enum BcryptHash {
         }
     }
 
+    /// The cost of a well-formed hash: bcrypt runs 2^cost rounds of its key schedule.
+    static func cost(of hash: String) -> Int? {
+        let bytes = Array(hash.utf8)
+        guard bytes.count > 6 else { return nil }
+        return Int(String(decoding: bytes[4..<6], as: UTF8.self))
+    }
+
+    /// A well-formed `$2b$` hash of cost `cost` that no password is known to match: checking a
+    /// password against it costs what a real check of that cost does.
+    static func standIn(cost: Int) -> String {
+        let digits = cost < 10 ? "0\(cost)" : "\(cost)"
+        return "$2b$\(digits)$" + "virtexporterstandinsal" + "tForNoPasswordToMatchAtAll.Ever"
+    }
+
     /// Whether `password` hashes to `hash` (`crypt_rn` with `hash` as the setting), compared in
     /// constant time. A password with a NUL byte never matches: `crypt` would cut it short.
     static func verify(password: [UInt8], hash: String) -> Bool {
-        guard !password.contains(0) else { return false }
+        guard !password.contains(0), let computed = compute(password: password, setting: hash) else { return false }
+        return ConstantTime.equal(computed, Array(hash.utf8))
+    }
+
+    /// `crypt_rn` of `password` (without NUL bytes) with `setting`: the hash, or `nil` if libxcrypt
+    /// refused the setting.
+    static func compute(password: [UInt8], setting: String) -> [UInt8]? {
         let data = UnsafeMutablePointer<crypt_data>.allocate(capacity: 1)
         defer {
             // The work area holds the password's derived state: clear it before freeing.
@@ -35,15 +55,15 @@ enum BcryptHash {
         UnsafeMutableRawPointer(data).initializeMemory(
             as: UInt8.self, repeating: 0, count: MemoryLayout<crypt_data>.size)
         let phrase = password + [0]
-        let computed: [UInt8]? = phrase.withUnsafeBufferPointer { phrasePointer in
+        return phrase.withUnsafeBufferPointer { phrasePointer in
             phrasePointer.withMemoryRebound(to: CChar.self) { phraseChars in
-                guard let result = crypt_rn(phraseChars.baseAddress, hash, data, Int32(MemoryLayout<crypt_data>.size))
+                guard
+                    let result = crypt_rn(phraseChars.baseAddress, setting, data, Int32(MemoryLayout<crypt_data>.size)),
+                    result.pointee != CChar(UInt8(ascii: "*"))
                 else { return nil }
                 return Array(UnsafeBufferPointer(start: result, count: strlen(result))).map { UInt8(bitPattern: $0) }
             }
         }
-        guard let computed else { return false }
-        return ConstantTime.equal(computed, Array(hash.utf8))
     }
 }
 

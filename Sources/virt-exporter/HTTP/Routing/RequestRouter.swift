@@ -79,11 +79,17 @@ struct RequestRouter: Sendable {
             <!DOCTYPE html>
             <html><head><title>virt-exporter</title></head>
             <body><h1>virt-exporter</h1><p>Prometheus exporter for libvirt.</p>
-            <ul><li><a href="\(telemetryPath)">Metrics</a></li><li><a href="/-/healthy">Health</a></li><li><a href="/-/ready">Readiness</a></li></ul>
+            <ul><li><a href="\(Self.htmlEscaped(telemetryPath))">Metrics</a></li><li><a href="/-/healthy">Health</a></li><li><a href="/-/ready">Readiness</a></li></ul>
             </body></html>
 
             """
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: .text(page))
+    }
+
+    /// `text` with the characters HTML gives a meaning escaped, for an attribute value.
+    private static func htmlEscaped(_ text: String) -> String {
+        let entities: [Character: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"]
+        return text.reduce(into: "") { escaped, character in escaped += entities[character] ?? String(character) }
     }
 
 }

@@ -14,7 +14,9 @@ struct HTTPServerError: Error, CustomStringConvertible {
 /// One daemon serves each listening socket; libmicrohttpd's own threads accept connections and
 /// call back here. Every connection is counted in the ``FrontDoor``'s ``ConnectionTable`` (and
 /// closed at once past its limits); every request is answered by the front door from the latest
-/// snapshot, once it has been read (see ``handleRequest``). A TLS session gets the web config's
+/// snapshot, once it has been read (see ``handleRequest``). A request whose password needs bcrypt
+/// is not answered on the server's thread: its connection is suspended while the check waits on
+/// the front door's queue, and resumed when it is done. A TLS session gets the web config's
 /// versions and client certificate request as it starts, and a request's client certificate is
 /// checked before it is answered. A snapshot body
 /// is sent straight from the snapshot's memory: the response holds a retained reference that its
@@ -32,10 +34,20 @@ final class MicroHTTPDServer: Sendable {
 
     /// Settings of the daemons.
     struct Settings {
+        /// Threads of each daemon (``threads(maxConnections:maxRequests:)``).
         var threads: Int
         var connectionTimeoutSeconds: Int
         /// Memory for one connection's request head: bigger heads get 431 (or 414 for the URL).
         var connectionMemoryLimit = 32 * 1024
+
+        /// The threads a daemon needs under the limits. Answering never waits (the snapshot is in
+        /// memory, libvirt is never called, bcrypt runs on a thread of its own), so one thread
+        /// serves any number of connections; a second lets a TLS handshake or a large write proceed
+        /// beside the others. More would only cost memory, so the host's cores do not count; one
+        /// when the limits allow only one connection or one request at a time.
+        static func threads(maxConnections: Int, maxRequests: Int) -> Int {
+            min(2, maxConnections, maxRequests == 0 ? 2 : maxRequests)
+        }
     }
 
     /// Starts serving on `sockets`, which the server now owns and closes when stopped; with TLS if
@@ -66,8 +78,9 @@ final class MicroHTTPDServer: Sendable {
         return withOptionalCString(priorities) { priorities in
             let daemonSettings = CMicroHTTPD_DaemonSettings(
                 listenSocket: socket.descriptor, threadPoolSize: UInt32(settings.threads),
-                // Ours is exact; libmicrohttpd splits its own between the threads, so it gets room.
-                connectionLimit: UInt32(min(limits.maxConnections * 2 + 16, 1 << 20)),
+                // Ours is exact; libmicrohttpd splits its own between the threads, so each gets room
+                // for all of ours, and for those being closed for going past them.
+                connectionLimit: UInt32(min((limits.maxConnections + 16) * settings.threads, 1 << 20)),
                 connectionTimeoutSeconds: UInt32(settings.connectionTimeoutSeconds),
                 connectionMemoryLimit: settings.connectionMemoryLimit,
                 notifyConnection: notifyConnection, notifyCompleted: notifyCompleted, context: context,
@@ -82,9 +95,11 @@ final class MicroHTTPDServer: Sendable {
     }
 
     /// Stops accepting, closes every open connection (a response being sent is cut off) and the
-    /// listening sockets. Calling it again does nothing.
+    /// listening sockets. Calling it again does nothing. Password checks are stopped first, which
+    /// resumes every suspended connection: libmicrohttpd cannot stop with one suspended.
     func stop() {
         guard let stopped = running.withLock({ running in running.take() }) else { return }
+        stopped.door.takeUnretainedValue().passwordChecks.close()
         stopped.daemons.forEach { MHD_stop_daemon($0) }
         stopped.door.release()
     }
@@ -129,12 +144,17 @@ final class MicroHTTPDServer: Sendable {
         }
     }
 
-    /// The `MHD_RequestCompletedCallback`: gives back the request's place, and starts the
-    /// connection's deadline for its next request header.
+    /// The `MHD_RequestCompletedCallback`: gives back the request's place (or the password wait
+    /// of a request that ended before it was answered), and starts the connection's deadline for
+    /// its next request header.
     private static let notifyCompleted: MHD_RequestCompletedCallback = { context, connection, requestState, _ in
         guard let door = door(context) else { return }
-        if let requestState, requestState.pointee == holdsPlaceMark {
-            door.inFlight.leave()
+        if let requestState, let state = requestState.pointee {
+            if state == holdsPlaceMark {
+                door.inFlight.leave()
+            } else if !isMark(state) {
+                Unmanaged<PasswordWait>.fromOpaque(state).release()
+            }
             requestState.pointee = nil
         }
         if let connection, let id = connectionID(connection) { door.connections.responseFinished(id, at: .now) }
@@ -144,6 +164,9 @@ final class MicroHTTPDServer: Sendable {
     private static var answeredMark: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: 1) }
     private static var headerSeenMark: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: 3) }
 
+    /// Whether a request state is one of the marks above, not a retained ``PasswordWait``.
+    private static func isMark(_ state: UnsafeMutableRawPointer) -> Bool { UInt(bitPattern: state) <= 3 }
+
     private static func connectionID(_ connection: OpaquePointer) -> UInt64? {
         CMicroHTTPD_socketContext(connection).map { UInt64(UInt(bitPattern: $0)) }
     }
@@ -152,7 +175,8 @@ final class MicroHTTPDServer: Sendable {
     /// complete, then again once the request (which has no body) is read, and that second call
     /// answers: libmicrohttpd closes the connection after a response queued in the first call, so
     /// only a request with a body is answered there (refused, and the connection closed). Any
-    /// later call, with body data, ends the connection.
+    /// later call, with body data, ends the connection. A request whose password must be checked
+    /// is suspended in the second call, and answered in the call after it is resumed.
     private static let handleRequest: MHD_AccessHandlerCallback = {
         context, connection, url, method, _, _, _, requestState in
         guard let door = door(context), let connection, let requestState else { return .NO }
@@ -171,10 +195,41 @@ final class MicroHTTPDServer: Sendable {
                 requestState.pointee = headerSeenMark
                 return .YES
             }
+        } else if let state = requestState.pointee, !isMark(state) {
+            let wait = Unmanaged<PasswordWait>.fromOpaque(state).takeRetainedValue()
+            requestState.pointee = answeredMark
+            guard let password = wait.outcome else { return .NO }
+            return send(door.answer(request, after: password), on: connection, requestState)
         } else if requestState.pointee != headerSeenMark {
             return .NO
         }
-        let answer = door.answer(request, at: .now)
+        switch door.answer(request, at: .now) {
+        case .answered(let answer): return send(answer, on: connection, requestState)
+        case .awaitingPassword(let check):
+            let wait = PasswordWait()
+            requestState.pointee = Unmanaged.passRetained(wait).toOpaque()
+            MHD_suspend_connection(connection)
+            // The connection outlives its suspension, and every suspended connection is resumed
+            // before the daemons stop (``stop()``): the check's thread may resume it by address.
+            let handle = UInt(bitPattern: connection)
+            let address = clientAddress(CMicroHTTPD_clientAddress(connection))
+            let queued = door.checkPassword(check, from: address) { password in
+                wait.finish(password)
+                OpaquePointer(bitPattern: handle).map { MHD_resume_connection($0) }
+            }
+            if !queued {
+                wait.finish(.noRoom)
+                MHD_resume_connection(connection)
+            }
+            return .YES
+        }
+    }
+
+    /// Queues `answer`'s response, and marks whether it holds a place in ``FrontDoor/inFlight``.
+    private static func send(
+        _ answer: FrontDoor.Answer, on connection: OpaquePointer,
+        _ requestState: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> MHD_Result {
         requestState.pointee = answer.holdsPlace ? holdsPlaceMark : answeredMark
         return queue(answer.response, on: connection)
     }
@@ -246,6 +301,16 @@ final class MicroHTTPDServer: Sendable {
         return written == nil
             ? "unknown" : String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// How the password check of a suspended request ended: set by the check's thread before it
+/// resumes the connection, read by the server's thread after.
+private final class PasswordWait: Sendable {
+    private let state = Mutex<FrontDoor.CheckedPassword?>(nil)
+
+    var outcome: FrontDoor.CheckedPassword? { state.withLock { $0 } }
+
+    func finish(_ outcome: FrontDoor.CheckedPassword) { state.withLock { $0 = outcome } }
 }
 
 /// A snapshot buffer and the trailer sent after it, kept alive together until libmicrohttpd is done.

@@ -11,8 +11,8 @@ struct TLSMaterialError: Error, CustomStringConvertible {
 }
 
 /// GnuTLS' view of a ``TLSSettings``: the server's certificate chain and key, and the client CA
-/// trust list. This file is the only place that touches GnuTLS; every GnuTLS object made here is
-/// owned by one class that frees it.
+/// trust list. This file and ``KeyedDigest``'s, beside it, are the only ones that touch GnuTLS;
+/// every GnuTLS object made here is owned by one class that frees it.
 final class TLSMaterial: Sendable {
     /// The settings this was made from.
     let settings: TLSSettings
@@ -49,17 +49,20 @@ final class TLSMaterial: Sendable {
     }
 
     /// Checks the client certificate of an established session against `client_auth_type`, the
-    /// client CA and `client_allowed_sans`.
+    /// client CA and `client_allowed_sans`. A SAN list is checked only on a certificate that was
+    /// sent and verified against the client CA, whatever the type (the web config allows a list
+    /// only with `RequireAndVerifyClientCert`).
     func checkClient(session: UnsafeMutableRawPointer) -> ClientVerdict {
         let session = OpaquePointer(session)
+        let checksSANs = settings.allowedSANs != nil
         var count: UInt32 = 0
         guard let peers = gnutls_certificate_get_peers(session, &count), count > 0 else {
-            return settings.clientAuth.requiresCertificate ? .refused("no client certificate") : .accepted
+            return settings.clientAuth.requiresCertificate || checksSANs ? .refused("no client certificate") : .accepted
         }
-        guard settings.clientAuth != .none else { return .accepted }
+        guard settings.clientAuth != .none || checksSANs else { return .accepted }
         let chain = PeerChain(peers, count: Int(count))
         guard chain.certificates.count == Int(count) else { return .refused("client certificate cannot be parsed") }
-        if settings.clientAuth.verifiesCertificate {
+        if settings.clientAuth.verifiesCertificate || checksSANs {
             guard let clientTrust else { return .refused("no client CA") }
             if let problem = clientTrust.verify(chain) { return .refused(problem) }
         }

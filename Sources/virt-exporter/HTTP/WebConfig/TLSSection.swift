@@ -14,7 +14,7 @@ enum TLSSection {
     ) throws(ConfigurationError) -> TLSSettings? {
         var values: [String: (text: String, node: Node)] = [:]
         var settings = TLSSettings(certificatePEM: [], keyPEM: [])
-        var allowedSANs: [String]?
+        var allowedSANs: (names: [String], node: Node)?
         for (key, keyNode, value) in try file.mapping(node, path: "tls_server_config") {
             let path = "tls_server_config.\(key)"
             switch key {
@@ -22,7 +22,9 @@ enum TLSSection {
                 "min_version", "max_version":
                 values[key] = (try file.string(value, path: path), value)
             case "client_allowed_sans":
-                allowedSANs = try file.strings(value, path: path)
+                let names = try file.strings(value, path: path)
+                // The key without a value (YAML null) is no list, as in the toolkit; `[]` is an empty one.
+                if case .sequence = value { allowedSANs = (names, value) }
             case "prefer_server_cipher_suites":
                 settings.preferServerCipherSuites = try file.bool(value, path: path)
             case "cipher_suites":
@@ -93,8 +95,34 @@ enum TLSSection {
                 "tls_server_config.client_auth_type", at: values["client_auth_type"]?.node ?? node,
                 "\(clientAuth.rawValue) needs client_ca_file or client_ca")
         }
-        settings.allowedSANs = allowedSANs
+        if let allowedSANs {
+            try checkAllowedSANs(allowedSANs.names, at: allowedSANs.node, clientAuth: clientAuth, file: file)
+            settings.allowedSANs = allowedSANs.names
+        }
         return settings
+    }
+
+    /// A SAN list is honoured only against a client certificate that was sent and verified against
+    /// the client CA, which only `RequireAndVerifyClientCert` asks for: under any other type a client
+    /// without a certificate, or with a self-signed one that claims an allowed SAN, would get in. So
+    /// such a list is refused (the toolkit takes it with any type), and so is an empty one, which
+    /// would let nobody in.
+    private static func checkAllowedSANs(
+        _ names: [String], at node: Node, clientAuth: ClientAuthType, file: FileContext
+    ) throws(ConfigurationError) {
+        let path = "tls_server_config.client_allowed_sans"
+        guard clientAuth == .requireAndVerify else {
+            throw file.error(
+                path, at: node,
+                "cannot be honoured with \(clientAuth.rawValue): SANs are checked only on a client certificate that "
+                    + "was sent and verified against client_ca_file; set client_auth_type: "
+                    + "\(ClientAuthType.requireAndVerify.rawValue), or remove the list")
+        }
+        guard !names.isEmpty else {
+            throw file.error(
+                path, at: node,
+                "an empty list lets no client in; remove the key to accept any certificate the client CA signed")
+        }
     }
 
     /// The PEM given inline under `inlineKey` or in the file under `fileKey` (the file wins, as in

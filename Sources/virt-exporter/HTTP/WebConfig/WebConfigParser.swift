@@ -86,7 +86,11 @@ enum WebConfigParser {
 
     private static func parseUsers(_ node: Node, file: FileContext) throws(ConfigurationError) -> [String: String] {
         var users: [String: String] = [:]
-        for (user, _, value) in try file.mapping(node, path: "basic_auth_users") {
+        for (user, userNode, value) in try file.mapping(node, path: "basic_auth_users") {
+            // RFC 7617: the user-id ends at the first colon, so such a user could never log in.
+            guard !user.contains(":") else {
+                throw file.error("basic_auth_users.\(user)", at: userNode, "a user name cannot contain \":\"")
+            }
             let hash = try file.string(value, path: "basic_auth_users.\(user)")
             guard BcryptHash.isWellFormed(hash) else {
                 throw file.error(
@@ -134,6 +138,7 @@ enum WebConfigParser {
     {
         var interval = Duration.zero
         var burst = 0
+        var burstNode = node
         for (key, keyNode, value) in try file.mapping(node, path: "rate_limit") {
             switch key {
             case "interval":
@@ -145,10 +150,17 @@ enum WebConfigParser {
                 interval = parsed
             case "burst":
                 burst = try file.integer(value, path: "rate_limit.burst", range: 0...1_000_000)
+                burstNode = value
             default: throw file.unknownKey("rate_limit.\(key)", at: keyNode, known: ["interval", "burst"])
             }
         }
-        guard interval > .zero else { return nil }
+        guard interval > .zero else {
+            // The toolkit, too, limits nothing without an interval; a burst alone is a mistake.
+            guard burst == 0 else {
+                throw file.error("rate_limit.burst", at: burstNode, "has no effect without rate_limit.interval")
+            }
+            return nil
+        }
         guard burst > 0 else {
             throw file.error("rate_limit.burst", at: node, "must be at least 1 when rate_limit.interval is set")
         }
