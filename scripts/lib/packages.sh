@@ -2,8 +2,9 @@
 # Source this file; it does nothing by itself.
 
 # Headers and pkg-config files the build links against: libvirt, libmicrohttpd, zlib, libxml2
-# (domain XML), GnuTLS (TLS sessions and client certificates) and libxcrypt (bcrypt for basic auth).
-VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-dev libxml2-dev libgnutls28-dev libcrypt-dev"
+# (domain XML), GnuTLS (TLS sessions and client certificates), libxcrypt (bcrypt for basic auth)
+# and libyaml (the web config file).
+VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-dev libxml2-dev libgnutls28-dev libcrypt-dev libyaml-dev"
 # Tools the test suite runs: promtool and the Prometheus server (prometheus), gzip,
 # systemd-analyze and systemd-socket-activate (systemd) for the unit files and socket activation,
 # openssl for the TLS tests' CA and certificates, curl as their HTTPS client, Debian's Python

@@ -1,5 +1,3 @@
-import Yams
-
 /// Reads `tls_server_config` the way exporter-toolkit does: TLS is on when any of the certificate,
 /// key, client CA or client auth keys is set, and then the certificate and key must be given.
 enum TLSSection {
@@ -10,9 +8,9 @@ enum TLSSection {
     ]
 
     static func parse(
-        _ node: Node, file: FileContext, readFile: (String) throws(ConfigurationError) -> [UInt8]
+        _ node: YAMLNode, file: FileContext, readFile: (String) throws(ConfigurationError) -> [UInt8]
     ) throws(ConfigurationError) -> TLSSettings? {
-        var values: [String: (text: String, node: Node)] = [:]
+        var values: [String: (text: String, node: YAMLNode)] = [:]
         var settings = TLSSettings(certificatePEM: [], keyPEM: [])
         var allowedSANs: [String]?
         for (key, keyNode, value) in try file.mapping(node, path: "tls_server_config") {
@@ -100,7 +98,7 @@ enum TLSSection {
     /// The PEM given inline under `inlineKey` or in the file under `fileKey` (the file wins, as in
     /// the toolkit).
     private static func pem(
-        _ inlineKey: String, _ fileKey: String, values: [String: (text: String, node: Node)], node: Node,
+        _ inlineKey: String, _ fileKey: String, values: [String: (text: String, node: YAMLNode)], node: YAMLNode,
         file: FileContext, readFile: (String) throws(ConfigurationError) -> [UInt8], required: Bool
     ) throws(ConfigurationError) -> [UInt8]? {
         if let entry = values[fileKey], !entry.text.isEmpty {
