@@ -70,8 +70,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["BuildRevision"]
         ),
+        // Writes the commit the binary is built from into the virt-exporter target, at every build.
+        .plugin(name: "BuildRevision", capability: .buildTool()),
 
         // Parsers and fixture access shared by the test targets.
         .target(

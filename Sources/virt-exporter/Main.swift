@@ -35,7 +35,7 @@ struct VirtExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "virt-exporter",
         abstract: "Prometheus exporter for libvirt hosts.",
-        version: "virt-exporter \(ExporterVersion.number)",
+        version: ExporterVersion.description,
         subcommands: [ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self, CollectOnceCommand.self],
         defaultSubcommand: ServeCommand.self)
 }

@@ -12,8 +12,10 @@ struct SelfMetrics {
         let reason: String
     }
 
-    init(exporterVersion: String, libvirtVersion: String) {
-        buildLabels = [Label("version", exporterVersion), Label("libvirt_version", libvirtVersion)]
+    init(exporterVersion: String, revision: String, libvirtVersion: String) {
+        buildLabels = [
+            Label("version", exporterVersion), Label("revision", revision), Label("libvirt_version", libvirtVersion),
+        ]
     }
 
     /// Counts one collection and its errors.

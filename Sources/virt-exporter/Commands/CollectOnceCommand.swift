@@ -87,7 +87,8 @@ struct CollectOnceCommand: ParsableCommand {
             pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 6), deadline: .seconds(60), logger: logger)
         let collector = Collector(
             source: try LibvirtStatsSource(uri: libvirtURI, runner: runner, logger: logger), store: store,
-            exporterVersion: ExporterVersion.number, libvirtVersion: LibvirtLibrary().libraryVersion,
+            exporterVersion: ExporterVersion.number, revision: ExporterVersion.revision,
+            libvirtVersion: LibvirtLibrary().libraryVersion,
             logger: Logger(label: "virt-exporter.collector"))
         let done = DispatchSemaphore(value: 0)
         let collections = collections
