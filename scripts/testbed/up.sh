@@ -106,8 +106,9 @@ if vsh uri >/dev/null 2>&1; then
         note "WARNING: $QEMU_CONF changed, but libvirtd was already running: restart it for the change to apply"
     debian_sockets ||
         note "WARNING: libvirtd, which up.sh did not start, runs without the sockets of $LIBVIRTD_CONF: restart it for unprivileged clients to be tested"
-elif pgrep -x libvirtd >/dev/null; then
-    # running but not answering (yet): maybe it is just starting
+elif [ -s /run/libvirtd.pid ] && [ "$(cat "/proc/$(cat /run/libvirtd.pid)/comm" 2>/dev/null)" = libvirtd ]; then
+    # running but not answering (yet): maybe it is just starting. Found by its pid file, not by
+    # name: the libvirtd of a namespaced host (host.sh) runs too, and is not this one.
     wait_for 30 "the running libvirtd to answer on $URI" vsh uri ||
         unavailable "libvirtd runs but $URI does not answer: $(vsh uri 2>&1 | tr '\n' ' ')"
 else
