@@ -21,9 +21,7 @@ case $SECTORS in '' | *[!0-9]*) die "usage: io.sh [DOMAIN=vx-io] [SECTORS_PER_S=
 vsh uri >/dev/null 2>&1 || die "cannot connect to $URI; run scripts/testbed/up.sh first"
 VX_VIRT_TYPE=$(virt_type)
 
-if [ ! -s "$GUEST_ELF" ] || [ -n "$(find "$TB_SRC/guest" -newer "$GUEST_ELF" -type f)" ]; then
-    "$TB_SRC/guest/build.sh" "$GUEST_ELF" || die "building the guest kernel failed"
-fi
+build_guest
 # As up.sh's taps: unmanaged, no address, IPv6 off, so the host sends nothing into it.
 ip link show "$TAP" >/dev/null 2>&1 || ip tuntap add dev "$TAP" mode tap
 sysctl -q -w "net.ipv6.conf.$TAP.disable_ipv6=1" >/dev/null || true

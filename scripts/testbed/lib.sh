@@ -32,6 +32,13 @@ wait_for() {
 
 guest_ready() { grep -q "$READY_MARK" "$TB/logs/$1.serial" 2>/dev/null; }
 
+# build_guest: builds the vxguest kernel into $GUEST_ELF when it is missing or older than its sources.
+build_guest() {
+    if [ ! -s "$GUEST_ELF" ] || [ -n "$(find "$TB_SRC/guest" -newer "$GUEST_ELF" -type f)" ]; then
+        "$TB_SRC/guest/build.sh" "$GUEST_ELF" || die "building the guest kernel failed"
+    fi
+}
+
 # Domain type: kvm when libvirt reports KVM as usable, else qemu (TCG). VX_VIRT_TYPE overrides.
 virt_type() {
     if [ -z "${VX_VIRT_TYPE:-}" ]; then
@@ -53,6 +60,9 @@ firmware_xml() {
 # domain_xml NAME MEM_MIB CMDLINE [TAP] [DISK]: a vxguest domain. TAP: an existing tap device the
 # NIC (rtl8139) uses unmanaged; DISK: a qcow2 image attached as virtio vda, or with "ide:" before
 # its path as IDE hda (which the guest's io=<N> reads and writes; it has no virtio-blk driver).
+# Every domain has a virtio balloon, which the guest drives unless CMDLINE has balloon=0; its
+# statistics period is VX_STATS_PERIOD seconds (default 5; 0: no <stats> element, so QEMU takes the
+# guest's statistics once, at boot, and never asks again).
 domain_xml() {
     local name=$1 mem=$2 cmdline=$3 tap=${4:-} disk=${5:-} target="dev='vda' bus='virtio'"
     case $disk in ide:*) disk=${disk#ide:} target="dev='hda' bus='ide'" ;; esac
@@ -97,9 +107,17 @@ EOF
       <source path='$TB/logs/$name.serial'/>
       <target port='0'/>
     </serial>
+EOF
+    if [ "${VX_STATS_PERIOD:-5}" = 0 ]; then
+        echo "    <memballoon model='virtio'/>"
+    else
+        cat <<EOF
     <memballoon model='virtio'>
-      <stats period='5'/>
+      <stats period='${VX_STATS_PERIOD:-5}'/>
     </memballoon>
+EOF
+    fi
+    cat <<EOF
   </devices>
 </domain>
 EOF

@@ -33,9 +33,7 @@ if [ "$ACTION" = down ]; then
 fi
 
 VX_VIRT_TYPE=$(virt_type)
-if [ ! -s "$GUEST_ELF" ] || [ -n "$(find "$TB_SRC/guest" -newer "$GUEST_ELF" -type f)" ]; then
-    "$TB_SRC/guest/build.sh" "$GUEST_ELF" || die "building the guest kernel failed"
-fi
+build_guest
 if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link add "$BRIDGE" type bridge || die "cannot create the bridge $BRIDGE"
 fi

@@ -9,8 +9,8 @@
 #      only when up.sh started it and its sockets are not yet those of step 2; its domains go on)
 #   4. builds the vxguest kernel (guest/) into $TB/guest
 #   5. defines and starts vx-1..vx-N (64 MiB, 1 vCPU, qcow2 disk, rtl8139 NIC on its own tap vxtapI,
-#      virtio balloon with a 5 s stats period, serial log in $TB/logs) and waits for their VX-READY,
-#      and defines vx-off (with a disk), which stays shut off
+#      virtio balloon with a 5 s stats period that the guest serves, serial log in $TB/logs) and
+#      waits for their VX-READY, and defines vx-off (with a disk), which stays shut off
 # Exits 3 after a "TESTBED UNAVAILABLE: <reason>" line on stderr when this machine cannot run
 # libvirtd/QEMU at all; any other failure exits 1.
 # Environment: TB (state dir, default /var/tmp/virt-exporter-testbed), VX_MEM (MiB, default 64),
@@ -127,9 +127,7 @@ VX_VIRT_TYPE=$(virt_type)   # computed once here, used by every domain_xml
 [ "$VX_VIRT_TYPE" = kvm ] || note "KVM is not usable here: domains use type='$VX_VIRT_TYPE' (TCG emulation)"
 
 # --- 4. guest kernel (rebuilt when a source is newer) ---
-if [ ! -s "$GUEST_ELF" ] || [ -n "$(find "$TB_SRC/guest" -newer "$GUEST_ELF" -type f)" ]; then
-    "$TB_SRC/guest/build.sh" "$GUEST_ELF" || die "building the guest kernel failed"
-fi
+build_guest
 
 # --- 5. domains ---
 # vx-off: defined with a disk, kept shut off
