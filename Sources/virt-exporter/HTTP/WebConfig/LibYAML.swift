@@ -37,7 +37,9 @@ enum YAMLError: Error, CustomStringConvertible {
 /// alias replaced by its anchor's node, a key twice in a mapping an error. Unlike Yams it needs no
 /// Foundation, and it composes without recursion, so no nesting can exhaust the stack.
 enum LibYAML {
-    /// The deepest nesting of collections accepted: the limit of the libyaml that Yams bundled.
+    /// The deepest nesting of collections accepted: the limit the libyaml bundled in Yams set on
+    /// block collections (Debian's libyaml 0.2.5 has none), here for flow ones too. A web config
+    /// nests three deep.
     static let maximumDepth = 1000
 
     /// Composes the document of `bytes` (UTF-8); `nil` when they hold no document (empty, or
