@@ -1,4 +1,7 @@
 /// One label of a sample: a validated name and any UTF-8 value.
+///
+/// Two labels are equal when their names and values are byte for byte, as Prometheus sees them
+/// (``ExactText``): values that differ only in Unicode normalization are two series.
 public struct Label: Sendable, Hashable {
     /// The label's name; valid per ``MetricName/isValidLabelName(_:)``.
     public let name: String
@@ -9,6 +12,15 @@ public struct Label: Sendable, Hashable {
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
+    }
+
+    public static func == (lhs: Label, rhs: Label) -> Bool {
+        ExactText(lhs.name) == ExactText(rhs.name) && ExactText(lhs.value) == ExactText(rhs.value)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(ExactText(name))
+        hasher.combine(ExactText(value))
     }
 }
 

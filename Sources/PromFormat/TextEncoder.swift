@@ -109,11 +109,13 @@ public enum TextEncoder {
         text.withUTF8 { buffer.append(contentsOf: $0) }
     }
 
-    /// Orders label lists by their names and values, pairwise, then by length.
+    /// Orders label lists by their names and values, pairwise and byte for byte, then by length.
     private static func labelsPrecede(_ lhs: [Label], _ rhs: [Label]) -> Bool {
         for (left, right) in zip(lhs, rhs) {
-            if left.name != right.name { return left.name < right.name }
-            if left.value != right.value { return left.value < right.value }
+            let (leftName, rightName) = (ExactText(left.name), ExactText(right.name))
+            if leftName != rightName { return leftName < rightName }
+            let (leftValue, rightValue) = (ExactText(left.value), ExactText(right.value))
+            if leftValue != rightValue { return leftValue < rightValue }
         }
         return lhs.count < rhs.count
     }

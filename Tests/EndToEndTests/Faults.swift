@@ -24,11 +24,13 @@ final class StoppedProcess {
         }
     }
 
-    /// Continues the process.
+    /// Continues the process, and ends the watchdog: left to run, it would continue the process
+    /// in the middle of a later fault on it.
     func resume() {
         guard !resumed else { return }
         resumed = true
         kill(pid, SIGCONT)
+        watchdog.terminate()
     }
 
     deinit {
@@ -37,20 +39,29 @@ final class StoppedProcess {
 }
 
 enum Faults {
-    /// The pid of the QEMU process that runs `domain`.
+    /// The pid of the QEMU process that runs `domain` on the root testbed's libvirtd, from the pid
+    /// file that libvirtd writes for it: a namespaced libvirtd host on the same machine (another
+    /// test's, or another engineer's) may run a domain of the same name, which a search of the
+    /// process list would find as well.
     static func qemuPID(of domain: String) throws -> Int32 {
-        let result = try Command.run("/usr/bin/pgrep", ["-f", "guest=\(domain),"])
-        guard let pid = result.output.split(separator: "\n").first.flatMap({ Int32($0) }) else {
-            throw HTTPTestError("no QEMU process for \(domain)")
-        }
-        return pid
+        try pid(inFile: "/run/libvirt/qemu/\(domain).pid", named: "qemu-system-x86", for: "QEMU of \(domain)")
     }
 
-    /// The pid of libvirtd.
+    /// The pid of the root testbed's libvirtd, from its pid file (not a process search, which
+    /// would also find the libvirtd of a namespaced host).
     static func libvirtdPID() throws -> Int32 {
-        let result = try Command.run("/usr/bin/pgrep", ["-x", "libvirtd"])
-        guard let pid = result.output.split(separator: "\n").first.flatMap({ Int32($0) }) else {
-            throw HTTPTestError("libvirtd does not run")
+        try pid(inFile: "/run/libvirtd.pid", named: "libvirtd", for: "libvirtd")
+    }
+
+    /// The pid written in `path`, checked to be a running process whose name starts with `name`.
+    private static func pid(inFile path: String, named name: String, for what: String) throws -> Int32 {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { throw HTTPTestError("\(what) does not run: no pid in \(path)") }
+        let command = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+        guard command.hasPrefix(name) else {
+            throw HTTPTestError(
+                "\(what) does not run: pid \(pid) from \(path) is \(command.isEmpty ? "gone" : command)")
         }
         return pid
     }

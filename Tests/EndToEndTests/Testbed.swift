@@ -17,10 +17,11 @@ enum Testbed {
     /// Whether a testbed is up.
     static var isUp: Bool { uri != nil }
 
-    /// The testbed's running domains with a disk and a NIC (`vx-1`, `vx-2`, …; not the job domain).
+    /// The testbed's running domains with a disk and a NIC (`vx-1`, `vx-2`, …; not the job domain,
+    /// nor the crowd of `scripts/testbed/crowd.sh`).
     static func runningDomains() throws -> [String] {
         try virsh(["list", "--name"]).split(separator: "\n").map(String.init).filter {
-            $0.hasPrefix("vx-") && $0 != "vx-job"
+            $0.hasPrefix("vx-") && $0 != "vx-job" && !$0.hasPrefix("vx-crowd-")
         }
     }
 

@@ -85,3 +85,28 @@ import Testing
         #expect(TextEncoder.encode([forward]) == TextEncoder.encode([backward]))
     }
 }
+
+/// Label values are told apart by their bytes, as Prometheus tells them apart, not by Unicode
+/// canonical equivalence, as Swift's `String` does.
+@Suite struct ExactLabelTests {
+    static let precomposed = "caf\u{E9}"
+    static let decomposed = "cafe\u{301}"
+
+    @Test func valuesThatDifferOnlyInNormalizationAreTwoSeries() throws {
+        let family = try MetricFamily(
+            name: "a", help: "A gauge.", type: .gauge,
+            samples: [
+                Sample(labels: [Label("domain", Self.decomposed)], value: .double(2)),
+                Sample(labels: [Label("domain", Self.precomposed)], value: .double(1)),
+            ])
+        var buffer: [UInt8] = []
+        #expect(TextEncoder.encode([family], into: &buffer) == 0, "nothing is dropped as a duplicate")
+        let lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(
+            lines.map { Array($0.utf8) } == [
+                Array("a{domain=\"\(Self.decomposed)\"} 2".utf8), Array("a{domain=\"\(Self.precomposed)\"} 1".utf8),
+            ], "both, in byte order (e, 0x65, before \u{E9}, 0xC3 0xA9)")
+        #expect(Label("domain", Self.precomposed) != Label("domain", Self.decomposed))
+        #expect(Set([Label("domain", Self.precomposed), Label("domain", Self.decomposed)]).count == 2)
+    }
+}

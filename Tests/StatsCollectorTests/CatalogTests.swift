@@ -111,3 +111,43 @@ import Testing
         #expect(UnitConversion.percentToRatio.convert(.int(25)) == .double(0.25))
     }
 }
+
+/// KVM's statistics are named by rule, from names KVM chooses: no two fields may give one metric.
+@Suite struct KVMStatRuleTests {
+    /// Every name of up to three words from words that KVM's names have, and words that mean
+    /// something to the rules (a unit, a kind, a Prometheus suffix), with each kind, under each rule.
+    private static var fields: [String] {
+        let words = ["halt", "wait", "ns", "sum", "cur", "max", "total", "seconds", "count", "peak"]
+        var names = words
+        for _ in 0..<2 { names += names.flatMap { name in words.map { "\(name)_\($0)" } } }
+        let kinds = ["sum", "cur", "max"]
+        return KVMStatRule.all.flatMap { rule in
+            Set(names).flatMap { name in
+                kinds.map { kind in rule.prefix.replacing("<n>", with: "0") + "\(name).\(kind)" }
+            }
+        }
+    }
+
+    @Test func noTwoFieldsGiveOneMetric() {
+        var sources: [String: String] = [:]
+        for row in MetricCatalog.valueRows { sources[row.metric] = row.source }
+        for field in Self.fields {
+            guard let descriptor = MetricCatalog.descriptor(forPattern: FieldPattern(field: field).pattern) else {
+                continue
+            }
+            if let other = sources[descriptor.metric], other != descriptor.source {
+                Issue.record("\(field) and \(other) both give \(descriptor.metric)")
+            }
+            sources[descriptor.metric] = descriptor.source
+        }
+    }
+
+    @Test func theStatisticsOfThisKernelAreMapped() {
+        for field in [
+            "vm.max_mmu_page_hash_collisions.max", "vm.pages_4k.cur", "vm.remote_tlb_flush.sum",
+            "vcpu.0.halt_poll_success_ns.sum", "vcpu.0.blocking.cur", "vcpu.0.exits.sum",
+        ] {
+            #expect(MetricCatalog.descriptor(forPattern: FieldPattern(field: field).pattern) != nil, "\(field)")
+        }
+    }
+}

@@ -156,6 +156,54 @@ extension DomainStats {
         #expect(await collector.domainsWithActiveJobs.isEmpty)
     }
 
+    /// A job update and the events of `cafe\u{301}` are that domain's, not those of `caf\u{E9}`.
+    @Test func jobUpdatesAndEventsGoToTheDomainOfTheExactName() async throws {
+        let precomposed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        let store = SnapshotStore()
+        let collector = collector(
+            [.success(StatsBatch(domains: [Self.domain.renamed(precomposed), Self.domain.renamed(decomposed)]))],
+            store: store)
+        await collector.collectOnce()
+        await collector.count(DomainEvent(domain: precomposed, kind: .lifecycle(.suspended, detail: 0)))
+        await collector.count(DomainEvent(domain: decomposed, kind: .lifecycle(.suspended, detail: 0)))
+        await collector.apply(
+            JobUpdate(domain: decomposed, parameters: [.init(field: "job.type", value: .int(2))], readAt: .now),
+            polls: 1)
+        let text = String(decoding: try #require(store.latest).text.array, as: UTF8.self)
+        func lines(_ metric: String) -> [[UInt8]] {
+            text.split(separator: "\n").filter { $0.hasPrefix(metric + "{") }.map { Array($0.utf8) }
+        }
+        #expect(lines("libvirt_domain_job_type") == [Array("libvirt_domain_job_type{domain=\"\(decomposed)\"} 2".utf8)])
+        #expect(lines("libvirt_domain_info_state").count == 2)
+        #expect(lines("libvirt_domain_events_total").count == 2, "one series per domain")
+        #expect(await collector.domainsWithActiveJobs == [ExactText(decomposed)])
+    }
+
+    /// A call not made is counted by reason and makes the collection not a success; a hung
+    /// libvirtd's workers (the listing answered) keep `libvirt_up` at 1.
+    @Test func skippedCallsAndBusyWorkersAreAccountedFor() async throws {
+        let store = SnapshotStore()
+        var busy = CollectionError(call: "virConnectGetAllDomainStats", reason: "deadline_exceeded", message: "busy")
+        busy.libvirtAnswered = true
+        let skipped = CollectionError.skipped(
+            "per-domain calls", domain: "web", reason: CollectionError.inFlight, message: "held")
+        let collector = collector(
+            [.success(StatsBatch(domains: [Self.domain], errors: [skipped])), .failure(busy)], store: store)
+        await collector.collectOnce()
+        var exposition = try snapshotText(store)
+        #expect(
+            exposition.value(
+                "libvirt_exporter_skipped_calls_total", ["call": "per-domain calls", "reason": "in_flight"]) == 1)
+        #expect(exposition.samples("libvirt_exporter_collection_errors_total").isEmpty)
+        #expect(exposition.value("libvirt_exporter_last_collection_success") == 0)
+        await collector.collectOnce()
+        exposition = try snapshotText(store)
+        #expect(exposition.value("libvirt_up") == 1, "libvirtd answered the listing")
+        #expect(exposition.value("libvirt_exporter_collection_stale") == 1, "no fresh domain series")
+        #expect(exposition.samples("libvirt_domain_info_state").isEmpty)
+    }
+
     @Test func snapshotCarriesGzipOfItsText() throws {
         let snapshot = MetricsSnapshot(text: Array("libvirt_up 1\n".utf8))
         let gzip = try #require(snapshot.gzip)

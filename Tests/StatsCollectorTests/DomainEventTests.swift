@@ -74,6 +74,40 @@ import Testing
         #expect(api.opens == 2)
     }
 
+    /// A registration that fails on a connection that stays alive is tried again, with a growing
+    /// delay, each failure counted; events then arrive once each, never twice. A kind the daemon
+    /// does not support is not asked again.
+    @Test func aFailedSubscriptionIsRetriedOnTheLiveConnectionAndCounted() async throws {
+        let unsupported = LibvirtError(
+            function: "virConnectDomainEventRegisterAny", code: .invalidArgument, origin: 0,
+            message: "unsupported event ID 24")
+        let connection = ScriptedConnection(
+            onBulkStats: { _, _ in [] },
+            onWatch: { earlier throws(LibvirtError) in
+                if earlier < 2 {
+                    throw LibvirtError(
+                        function: "virConnectDomainEventRegisterAny", code: .rpc, origin: 7, message: "rpc failed")
+                }
+                return [unsupported]
+            })
+        let api = ScriptedLibvirt(connection)
+        let hub = Self.hub(api)
+        let events = hub.subscribe()
+        let failures = Mutex<[CollectionError]>([])
+        let running = Task { await hub.run { failure in failures.withLock { $0.append(failure) } } }
+        defer { running.cancel() }
+        try #require(await eventually { connection.eventSubscriptions == 1 }, "registered once the daemon lets it")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(connection.count("virConnectDomainEventRegisterAny") == 3, "tried until it worked, then not again")
+        #expect(api.opens == 1, "on the connection that stayed alive")
+        #expect(failures.withLock { $0.map(\.reason) } == ["rpc", "rpc"], "each failure counted")
+        connection.emit(DomainEvent(domain: "web", kind: .reboot))
+        connection.emit(DomainEvent(domain: "web", kind: .watchdog(action: 1)))
+        var iterator = events.makeAsyncIterator()
+        #expect(await iterator.next() == DomainEvent(domain: "web", kind: .reboot))
+        #expect(await iterator.next() == DomainEvent(domain: "web", kind: .watchdog(action: 1)), "each event once")
+    }
+
     @Test func countersAppearInEverySnapshotAndGoWithTheirDomain() async throws {
         let store = SnapshotStore()
         let domains = ListedDomains(["web", "gone"])

@@ -79,31 +79,33 @@ import Testing
         var cache = DomainFactsCache()
         let now = ContinuousClock.now
         let record = Self.record()
-        #expect(cache.domainsToRead(in: [record], at: now) == [record.name], "a new domain")
-        cache.store(facts, of: record, at: now)
+        #expect(cache.domainsToRead(in: [record], at: now) == [record.nameKey: 0], "a new domain")
+        cache.store(facts, of: record, at: now, clearing: 0)
         #expect(cache.domainsToRead(in: [record], at: now + .seconds(15)).isEmpty, "a steady host reads nothing")
         #expect(cache.facts(of: record) == facts)
 
         cache.invalidate(record.name)
-        #expect(cache.domainsToRead(in: [record], at: now + .seconds(30)) == [record.name], "a metadata event")
-        cache.store(facts, of: record, at: now + .seconds(30))
+        #expect(cache.domainsToRead(in: [record], at: now + .seconds(30)) == [record.nameKey: 1], "a metadata event")
+        cache.store(facts, of: record, at: now + .seconds(30), clearing: 1)
 
         let redefined = Self.record(uuid: "another-uuid")
-        #expect(cache.domainsToRead(in: [redefined], at: now + .seconds(45)) == [record.name], "defined anew")
+        #expect(cache.domainsToRead(in: [redefined], at: now + .seconds(45)) == [record.nameKey: 0], "defined anew")
         #expect(cache.facts(of: redefined) == nil, "never another domain's facts")
 
         var unplugged = record
         unplugged.parameters.removeAll { $0.field == "block.1.name" }
-        #expect(cache.domainsToRead(in: [unplugged], at: now + .seconds(45)) == [record.name], "a device went")
+        #expect(cache.domainsToRead(in: [unplugged], at: now + .seconds(45)) == [record.nameKey: 0], "a device went")
 
         #expect(
-            cache.domainsToRead(in: [record], at: now + .seconds(30) + DomainFactsCache.refreshPeriod) == [record.name],
+            cache.domainsToRead(in: [record], at: now + .seconds(30) + DomainFactsCache.refreshPeriod) == [
+                record.nameKey: 0
+            ],
             "the safety net")
 
         let stopped = Self.record(active: false)
         _ = cache.facts(of: stopped)
         #expect(cache.domainsToRead(in: [stopped], at: now + .seconds(60)).isEmpty, "a stopped domain is not read")
-        #expect(cache.domainsToRead(in: [record], at: now + .seconds(75)) == [record.name], "it started")
+        #expect(cache.domainsToRead(in: [record], at: now + .seconds(75)) == [record.nameKey: 0], "it started")
 
         cache.keep(only: [])
         #expect(cache.facts(of: record) == nil)

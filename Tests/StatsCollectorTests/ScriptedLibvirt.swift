@@ -70,23 +70,38 @@ final class ScriptedLibvirt: LibvirtAPI {
 
 /// One scripted connection.
 final class ScriptedConnection: LibvirtConnection {
-    /// The script of the bulk call: given the `NOWAIT` flag and how many bulk calls came before.
+    /// The script of the call for every domain (`virConnectGetAllDomainStats`): given the `NOWAIT`
+    /// flag and how many such calls came before.
     let onBulkStats: @Sendable (_ noWait: Bool, _ earlierCalls: Int) throws(LibvirtError) -> [DomainStats]
+    /// The script of the calls for batches of domains (`virDomainListGetStats`): given the
+    /// domains, the `NOWAIT` flag and how many such calls came before. By default, the records of
+    /// ``onBulkStats`` (asked as its first call) of those domains.
+    let onDomainStats:
+        @Sendable (_ names: [String], _ noWait: Bool, _ earlierCalls: Int) throws(LibvirtError)
+            -> [DomainStats]
+    /// The script of `virConnectListAllDomains`; by default the names of ``onBulkStats``' records.
+    let onListDomains: @Sendable () throws(LibvirtError) -> [String]
     /// The script of `virDomainGetControlInfo`.
     let onControlInfo: @Sendable (String) throws(LibvirtError) -> DomainControlInfo
     /// The script of the job stats calls: the domain, and whether the completed job is asked.
     let onJobStats: @Sendable (String, Bool) throws(LibvirtError) -> JobStats
     /// The script of `virDomainGetXMLDesc`.
     let onXML: @Sendable (String) throws(LibvirtError) -> String
+    /// The script of the event registration, given how many came before: the refusals the daemon
+    /// gives as final, or an error to retry.
+    let onWatch: @Sendable (_ earlierCalls: Int) throws(LibvirtError) -> [LibvirtError]
     /// The script of the storage pool calls.
     let pools: ScriptedPools
     private let alive = Atomic<Bool>(true)
     private let calls = Mutex<[String]>([])
     private let bulkGroups = Mutex<[UInt32]>([])
+    private let batchGroups = Mutex<[UInt32]>([])
     private let eventHandlers = Mutex<[@Sendable (DomainEvent) -> Void]>([])
 
     init(
         onBulkStats: @escaping @Sendable (Bool, Int) throws(LibvirtError) -> [DomainStats],
+        onDomainStats: (@Sendable ([String], Bool, Int) throws(LibvirtError) -> [DomainStats])? = nil,
+        onListDomains: (@Sendable () throws(LibvirtError) -> [String])? = nil,
         onControlInfo: @escaping @Sendable (String) throws(LibvirtError) -> DomainControlInfo = { _ in
             DomainControlInfo(state: .ok, stateTime: .zero)
         },
@@ -94,9 +109,24 @@ final class ScriptedConnection: LibvirtConnection {
             JobStats(type: 0, parameters: [])
         },
         onXML: @escaping @Sendable (String) throws(LibvirtError) -> String = { _ in "<domain/>" },
+        onWatch: @escaping @Sendable (Int) throws(LibvirtError) -> [LibvirtError] = { _ in [] },
         pools: ScriptedPools = ScriptedPools()
     ) {
+        self.onWatch = onWatch
         self.onBulkStats = onBulkStats
+        if let onDomainStats {
+            self.onDomainStats = onDomainStats
+        } else {
+            self.onDomainStats = { names, noWait, _ throws(LibvirtError) in
+                let wanted = Set(names.map { Array($0.utf8) })
+                return try onBulkStats(noWait, 0).filter { wanted.contains(Array($0.name.utf8)) }
+            }
+        }
+        if let onListDomains {
+            self.onListDomains = onListDomains
+        } else {
+            self.onListDomains = { () throws(LibvirtError) in try onBulkStats(false, 0).map(\.name) }
+        }
         self.onControlInfo = onControlInfo
         self.onJobStats = onJobStats
         self.onXML = onXML
@@ -134,8 +164,25 @@ final class ScriptedConnection: LibvirtConnection {
         return try onBulkStats(noWait, record("virConnectGetAllDomainStats"))
     }
 
-    /// The `stats` argument of every bulk call so far.
+    /// The `stats` argument of every call for every domain so far.
     var groupsAsked: [UInt32] { bulkGroups.withLock { $0 } }
+
+    func domainStats(of names: [String], groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats] {
+        batchGroups.withLock { $0.append(groups) }
+        let earlier = calls.withLock { log in
+            defer { log.append("virDomainListGetStats \(names.joined(separator: ","))") }
+            return log.filter { $0.hasPrefix("virDomainListGetStats") }.count
+        }
+        return try onDomainStats(names, noWait, earlier)
+    }
+
+    /// The `stats` argument of every call for a batch of domains so far.
+    var batchGroupsAsked: [UInt32] { batchGroups.withLock { $0 } }
+
+    func domainNames() throws(LibvirtError) -> [String] {
+        _ = record("virConnectListAllDomains")
+        return try onListDomains()
+    }
 
     func controlInfo(ofDomain name: String) throws(LibvirtError) -> DomainControlInfo {
         _ = record("virDomainGetControlInfo \(name)")
@@ -180,9 +227,13 @@ final class ScriptedConnection: LibvirtConnection {
         throw Self.unscripted("virDomainInterfaceStats")
     }
 
-    func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) {
-        _ = record("virConnectDomainEventRegisterAny")
-        eventHandlers.withLock { $0.append(handler) }
+    func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) -> [LibvirtError]
+    {
+        let attempt = record("virConnectDomainEventRegisterAny")
+        let refusals = try onWatch(attempt)
+        // Registered once per connection, as the library does: a retry registers nothing twice.
+        eventHandlers.withLock { if $0.isEmpty { $0.append(handler) } }
+        return refusals
     }
 
     func storagePools() throws(LibvirtError) -> [StoragePoolIdentity] {
@@ -231,4 +282,56 @@ func runningDomain(_ name: String, cpuTime: UInt64 = 1_000_000_000, partial: Boo
         ]
     }
     return DomainStats(name: name, uuid: "uuid-\(name)", parameters: parameters)
+}
+
+/// libvirt's handling of domains whose QEMU hangs, as seen on the testbed (libvirt 9.0): a call for
+/// the stats groups that enter the QEMU monitor takes each domain's job in turn and waits, holding
+/// the job, for a hung QEMU whose job was free; with `NOWAIT` it leaves out the monitor stats of a
+/// domain whose job is held; the control interface shows a domain occupied while a call waits in
+/// its monitor; a job stats call waits for the domain's job. The call for the groups without
+/// monitor, the listing and the other per-domain calls answer at once.
+final class HungQEMUs: Sendable {
+    /// Every domain, in libvirt's order.
+    let domains: [String]
+    private let hung: Mutex<Set<String>>
+    private let jobHeld = Mutex<Set<String>>([])
+    /// Opened when the hung QEMUs answer again.
+    let resumed = Latch()
+
+    init(domains: [String], hung: Set<String>) {
+        self.domains = domains
+        self.hung = Mutex(hung)
+    }
+
+    /// Whether a call waits in `domain`'s monitor now.
+    func isHeld(_ domain: String) -> Bool { jobHeld.withLock { $0.contains(domain) } }
+
+    /// A connection to this host.
+    func connection() -> ScriptedConnection {
+        ScriptedConnection(
+            onBulkStats: { [domains] _, _ in
+                domains.map { name in
+                    var record = runningDomain(name)
+                    record.parameters.removeAll { !CollectionScope.isFieldWithoutMonitor($0.field) }
+                    return record
+                }
+            },
+            onDomainStats: { [self] names, noWait, _ in names.map { stats(of: $0, noWait: noWait) } },
+            onControlInfo: { [self] name in
+                DomainControlInfo(state: isHeld(name) ? .occupied : .ok, stateTime: .seconds(1))
+            },
+            onJobStats: { [self] name, completed in
+                if !completed, isHeld(name) { resumed.wait() }
+                return JobStats(type: 0, parameters: [])
+            })
+    }
+
+    private func stats(of name: String, noWait: Bool) -> DomainStats {
+        guard !resumed.isOpened, hung.withLock({ $0.contains(name) }) else { return runningDomain(name) }
+        let taken = jobHeld.withLock { $0.insert(name).inserted }
+        guard taken else { return runningDomain(name, partial: true) }
+        resumed.wait()
+        jobHeld.withLock { _ = $0.remove(name) }
+        return runningDomain(name)
+    }
 }

@@ -159,3 +159,43 @@ import Testing
         #expect(text.contains("libvirt_domain_info_state{domain=\"saved\"} 5\n"))
     }
 }
+
+/// Domains whose names differ only in Unicode normalization are two domains to libvirt and two
+/// label values to Prometheus: the pipeline keeps them apart, rates included.
+@Suite struct ExactDomainNameTests {
+    static let precomposed = "caf\u{E9}"
+    static let decomposed = "cafe\u{301}"
+
+    private static func record(_ name: String, cpuSeconds: UInt64) -> DomainStats {
+        DomainStats(
+            name: name, uuid: "uuid-\(Array(name.utf8))",
+            parameters: [
+                .init(field: "state.state", value: .int(1)),
+                .init(field: "cpu.time", value: .ullong(cpuSeconds * 1_000_000_000)),
+            ])
+    }
+
+    /// The sample lines of `metric` in `body`, as bytes.
+    private static func lines(_ metric: String, in output: StatsPipeline.Output) -> [[UInt8]] {
+        let text = String(decoding: output.body.text, as: UTF8.self)
+        return text.split(separator: "\n").filter { $0.hasPrefix(metric + "{") }.map { Array($0.utf8) }
+    }
+
+    @Test func theyAreMappedRenderedAndRatedApart() {
+        var pipeline = StatsPipeline()
+        _ = pipeline.run(
+            [Self.record(Self.precomposed, cpuSeconds: 10), Self.record(Self.decomposed, cpuSeconds: 100)], at: 0)
+        let output = pipeline.run(
+            [Self.record(Self.precomposed, cpuSeconds: 11), Self.record(Self.decomposed, cpuSeconds: 104)], at: 1)
+        #expect(
+            Self.lines("libvirt_domain_info_cpu_time_seconds_total", in: output) == [
+                Array("libvirt_domain_info_cpu_time_seconds_total{domain=\"\(Self.decomposed)\"} 104".utf8),
+                Array("libvirt_domain_info_cpu_time_seconds_total{domain=\"\(Self.precomposed)\"} 11".utf8),
+            ])
+        #expect(
+            Self.lines("libvirt_domain_cpu_usage_cores", in: output) == [
+                Array("libvirt_domain_cpu_usage_cores{domain=\"\(Self.decomposed)\"} 4".utf8),
+                Array("libvirt_domain_cpu_usage_cores{domain=\"\(Self.precomposed)\"} 1".utf8),
+            ], "each domain's own rate")
+    }
+}

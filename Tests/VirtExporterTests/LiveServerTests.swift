@@ -76,7 +76,16 @@ import Testing
         #expect(reply.text.contains(#"domain="back\\slash""#))
         #expect(reply.text.contains(#"domain="new\nline""#))
         #expect(exposition.value("libvirt_domain_info_state", ["domain": "stopped"]) == 5)
-        #expect(exposition.value("libvirt_exporter_domains") == 5)
+        #expect(exposition.value("libvirt_exporter_domains") == 7)
+        // Two domains whose names differ only in normalization: two series each, byte for byte.
+        for (name, uuid, vcpus) in [("caf\u{E9}", "6666", 1), ("cafe\u{301}", "7777", 3)] {
+            let line = "libvirt_domain_info_virtual_cpus{domain=\"\(name)\"} \(vcpus)"
+            #expect(reply.body.split(separator: UInt8(ascii: "\n")).contains { $0.elementsEqual(line.utf8) }, "\(line)")
+            #expect(
+                reply.text.utf8.split(separator: UInt8(ascii: "\n")).contains { line in
+                    line.starts(with: "libvirt_domain_info{domain=\"\(name)\",uuid=\"\(uuid)".utf8)
+                })
+        }
         try checkWithPromtool(reply.body)
     }
 

@@ -80,10 +80,15 @@ debian_sockets() {
 # --- 3. virtlogd and libvirtd ---
 mkdir -p "$TB/run" "$TB/logs" "$TB/images" "$TB/guest"
 touch "$TB/.virt-exporter-testbed"               # marks the dir as ours (down.sh --purge checks it)
-# The root namespace's daemons are found by their pid files, not by name: namespaced hosts
-# (host.sh) run their own libvirtd and virtlogd.
-running() { [ -s "$1" ] && [ "$(cat "/proc/$(cat "$1")/comm" 2>/dev/null)" = "$2" ]; }
-if ! running /run/virtlogd.pid virtlogd || [ ! -S /run/libvirt/virtlogd-sock ]; then
+# The root namespace's daemons are known by their pid files: a process search would also find the
+# libvirtd (or virtlogd) of a namespaced host on this machine and take it for the testbed's.
+# daemon_runs NAME: whether /run/NAME.pid names a running NAME.
+daemon_runs() {
+    local pid
+    pid=$(cat "/run/$1.pid" 2>/dev/null) || return 1
+    [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ]
+}
+if ! daemon_runs virtlogd || [ ! -S /run/libvirt/virtlogd-sock ]; then
     virtlogd -d || unavailable "virtlogd -d failed (see /var/log/libvirt/virtlogd.log)"
     wait_for 10 "virtlogd's pid file" test -s /run/virtlogd.pid || unavailable "virtlogd did not come up"
     cat /run/virtlogd.pid >"$TB/run/virtlogd.started"
@@ -109,7 +114,7 @@ if vsh uri >/dev/null 2>&1; then
         note "WARNING: $QEMU_CONF changed, but libvirtd was already running: restart it for the change to apply"
     debian_sockets ||
         note "WARNING: libvirtd, which up.sh did not start, runs without the sockets of $LIBVIRTD_CONF: restart it for unprivileged clients to be tested"
-elif running /run/libvirtd.pid libvirtd; then
+elif daemon_runs libvirtd; then
     # running but not answering (yet): maybe it is just starting
     wait_for 30 "the running libvirtd to answer on $URI" vsh uri ||
         unavailable "libvirtd runs but $URI does not answer: $(vsh uri 2>&1 | tr '\n' ' ')"

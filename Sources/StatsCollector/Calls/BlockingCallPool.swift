@@ -5,9 +5,12 @@ import Synchronization
 public enum CallOutcome<Value: Sendable>: Sendable {
     /// The call returned in time.
     case finished(Value)
-    /// The deadline passed first. The call may still be running on its thread; what it returns
-    /// then is dropped, and the thread goes back to the pool.
+    /// The deadline passed while the call ran. It may still be running on its thread; what it
+    /// returns then is dropped, and the thread goes back to the pool.
     case overran
+    /// The deadline passed while the call waited for a thread, every one being busy: it never ran,
+    /// and never will, so nothing it would have done or undone happened.
+    case notStarted
 }
 
 /// A bounded set of OS threads for calls that block, such as libvirt's, each awaited with a deadline.
@@ -80,7 +83,8 @@ public final class BlockingCallPool: Sendable {
     /// Runs `body` on one of the pool's threads, and waits for it until `deadline` from now.
     ///
     /// Cancelling the waiting task counts as the deadline passing. When a call returns after its
-    /// deadline, its result is dropped and `lateReturn` runs on its thread.
+    /// deadline, its result is dropped and `lateReturn` runs on its thread. A call still waiting for a
+    /// thread at its deadline is given up and never runs: ``CallOutcome/notStarted``.
     public func run<Value: Sendable>(
         deadline: Duration, lateReturn: @escaping @Sendable () -> Void = {},
         _ body: @escaping @Sendable () -> Value
@@ -97,22 +101,23 @@ public final class BlockingCallPool: Sendable {
             slot.wake()
         }
         timer.cancel()
-        let gaveUp = work.phase.withLock { phase -> Bool in
+        return work.phase.withLock { phase -> CallOutcome<Value> in
             switch phase {
             case .queued:
                 phase = .abandoned
+                return .notStarted
             case .running:
                 phase = .overdue
                 overdue.add(1, ordering: .relaxed)
+                return .overran
             case .done:
-                return false
+                // The thread stores the value before it marks the call done.
+                guard let value = slot.take() else { preconditionFailure("a returned call has its value") }
+                return .finished(value)
             case .overdue, .abandoned:
                 preconditionFailure("only this caller gives up on its call")
             }
-            return true
         }
-        if !gaveUp, let value = slot.take() { return .finished(value) }
-        return .overran
     }
 
     private func submit(_ work: Work) {

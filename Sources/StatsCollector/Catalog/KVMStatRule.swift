@@ -4,6 +4,13 @@ import PromFormat
 /// (`vm.<name>.<kind>` and `vcpu.<n>.<name>.<kind>`), by rule rather than by list:
 /// `.sum` becomes a counter, `.cur` and `.max` gauges. A name ending in `_ns` is a time in
 /// nanoseconds and is exported in seconds; any other name stays a plain count.
+///
+/// No two fields may give one metric. The rule appends `_total`, `_max` and `_seconds`, so a
+/// statistic whose name (without `_ns`) already ends in one of them could take another's metric
+/// (`x.sum` and `x_total.cur` would both be `…_x_total`, `x.max` and `x_max.cur` both `…_x_max`):
+/// such a field is left unmapped, counted in `libvirt_exporter_unmapped_fields` like any field the
+/// catalog does not know, rather than merged with another. `KVMStatRuleTests` checks the rule
+/// over every name of up to three such words.
 struct KVMStatRule: Sendable {
     /// `vm.` or `vcpu.<n>.`.
     let prefix: String
@@ -29,8 +36,15 @@ struct KVMStatRule: Sendable {
         else { return nil }
         let name = rest[..<dot]
         guard !name.isEmpty, name.utf8.allSatisfy(Self.isNameByte) else { return nil }
+        let stem = name.hasSuffix(Self.nanosecondsSuffix) ? name.dropLast(Self.nanosecondsSuffix.count) : name
+        guard !stem.isEmpty, !Self.suffixesTheRuleAdds.contains(where: { stem.hasSuffix($0) }) else { return nil }
         return descriptor(name: String(name), kind: kind, source: pattern)
     }
+
+    /// The end of a statistic's name that says it counts nanoseconds.
+    private static let nanosecondsSuffix = "_ns"
+    /// What the rule appends to a statistic's name; a name that ends in one is left unmapped.
+    private static let suffixesTheRuleAdds = ["_total", "_max", "_seconds"]
 
     /// Template rows for the catalog's listing, with `<name>` for the KVM statistic's name.
     var templates: [MetricDescriptor] {
@@ -43,8 +57,8 @@ struct KVMStatRule: Sendable {
     }
 
     private func descriptor(name: String, kind: Kind, source: String) -> MetricDescriptor {
-        let isNanoseconds = name.hasSuffix("_ns")
-        let stem = metricPrefix + (isNanoseconds ? String(name.dropLast(3)) : name)
+        let isNanoseconds = name.hasSuffix(Self.nanosecondsSuffix)
+        let stem = metricPrefix + (isNanoseconds ? String(name.dropLast(Self.nanosecondsSuffix.count)) : name)
         let unitSuffix = isNanoseconds ? "_seconds" : ""
         let unit = isNanoseconds ? " in seconds (KVM reports nanoseconds)" : ""
         let (metric, type, help): (String, MetricType, String) =

@@ -21,6 +21,16 @@ extension MetricCatalog {
         "libvirt_exporter_stuck_calls_total", .counter,
         "libvirt calls that did not answer within their deadline, by call; the exporter went on without them.",
         labels: ["call"])
+    /// `libvirt_exporter_unstarted_calls_total`.
+    public static let unstartedCalls = exporter(
+        "libvirt_exporter_unstarted_calls_total", .counter,
+        "libvirt calls not made, by call: every call thread was held, until the call's deadline, by calls that had not returned.",
+        labels: ["call"])
+    /// `libvirt_exporter_skipped_calls_total`.
+    public static let skippedCalls = exporter(
+        "libvirt_exporter_skipped_calls_total", .counter,
+        "Calls about one domain that a collection did not make, by call and reason: in_flight (an earlier call about it has not returned), backoff (libvirt timed out on it lately), no_thread (every call thread was held by calls that had not returned), domain_incomplete (its stats show it does not answer); the series the call gives are absent meanwhile.",
+        labels: ["call", "reason"])
     /// `libvirt_exporter_overdue_calls`.
     public static let overdueCalls = exporter(
         "libvirt_exporter_overdue_calls", .gauge,
@@ -29,5 +39,7 @@ extension MetricCatalog {
     public static let callThreads = exporter(
         "libvirt_exporter_call_threads", .gauge, "Threads started for libvirt calls; bounded, and kept for reuse.")
 
-    static let healthMetrics = [collectionStale, staleSnapshots, stuckCalls, overdueCalls, callThreads]
+    static let healthMetrics = [
+        collectionStale, staleSnapshots, stuckCalls, unstartedCalls, skippedCalls, overdueCalls, callThreads,
+    ]
 }

@@ -1,6 +1,6 @@
 import FoundationEssentials
 public import Logging
-import PromFormat
+public import PromFormat
 
 /// Turns collections into snapshots: fetch from the source, map through the catalog, derive,
 /// render, publish. Job updates from the ``JobPoller`` between collections replace one domain's
@@ -24,14 +24,14 @@ public actor Collector {
     private var pipeline: StatsPipeline
     private var activeFailures: Set<CollectionError> = []
     private var loggedUnmappedFields: Set<String> = []
-    private var loggedJobErrors: [String: String] = [:]
+    private var loggedJobErrors: [ExactText: String] = [:]
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
     /// The last batch, its outcome and its collector time, for renders between collections.
     private var last: (batch: StatsBatch, outcome: CollectionOutcome, time: Double)?
     /// The last job update applied to each domain, so that a collection that started before it
     /// does not bring older job fields back.
-    private var jobUpdates: [String: JobUpdate] = [:]
+    private var jobUpdates: [ExactText: JobUpdate] = [:]
     private var staleSnapshots: UInt64 = 0
     private var eventCounts = DomainEventCounts()
     private let callRunners: [LibvirtCallRunner]
@@ -62,9 +62,21 @@ public actor Collector {
         self.started = clock.now
     }
 
+    /// Entries kept per domain across collections (logged job errors, job updates, event
+    /// counters), for tests that they stay bounded by the domains that exist.
+    var retainedDomainCount: Int {
+        loggedJobErrors.count + jobUpdates.count + eventCounts.retainedDomainCount
+    }
+
+    /// The domains of the last collection that reached libvirt; `nil` when it did not.
+    public var collectedDomains: Set<ExactText>? {
+        guard let last, last.outcome.reachedLibvirt else { return nil }
+        return Set(last.batch.domains.map(\.nameKey))
+    }
+
     /// Domains whose last collected stats show an active job.
-    public var domainsWithActiveJobs: Set<String> {
-        Set((last?.batch.domains ?? []).filter { JobUpdate.hasActiveJob(in: $0.parameters) }.map(\.name))
+    public var domainsWithActiveJobs: Set<ExactText> {
+        Set((last?.batch.domains ?? []).filter { JobUpdate.hasActiveJob(in: $0.parameters) }.map { $0.nameKey })
     }
 
     /// Collects once and publishes the snapshot.
@@ -82,15 +94,20 @@ public actor Collector {
             outcome.reachedLibvirt = true
             outcome.errors = batch.errors
             outcome.domainCount = batch.domains.count
-            outcome.domainsComplete = batch.domains.map { ($0.name, !batch.incompleteDomains.contains($0.name)) }
+            outcome.domainsComplete = batch.domains.map {
+                ($0.name, !batch.incompleteDomains.contains($0.nameKey))
+            }
             outcome.perCPUStatsAvailable = batch.perCPUStatsAvailable
             outcome.jobStatsAvailable = batch.jobStatsAvailable
             outcome.pools = batch.pools ?? []
-            eventCounts.keep(only: Set(batch.domains.map(\.name)), collectionStarted: collectionStarted)
+            let names = Set(batch.domains.map(\.nameKey))
+            eventCounts.keep(only: names, collectionStarted: collectionStarted)
+            loggedJobErrors = loggedJobErrors.filter { names.contains($0.key) }
             logFailedJobs(batch.domains)
         } catch {
             outcome.errors = [error]
             outcome.isStale = error.isDeadlineExceeded
+            outcome.libvirtAnswered = error.libvirtAnswered
         }
         if outcome.isStale { staleSnapshots += 1 }
         logStaleness(outcome)
@@ -111,19 +128,26 @@ public actor Collector {
     ///
     /// - Parameter polls: the poller's job stats calls so far, for `libvirt_exporter_job_polls_total`.
     public func apply(_ update: JobUpdate, polls: UInt64) {
-        guard let last, let index = last.batch.domains.firstIndex(where: { $0.name == update.domain }),
+        guard let last,
+            let index = last.batch.domains.firstIndex(where: { $0.nameKey == ExactText(update.domain) }),
             let output = pipeline.applyJobUpdate(domain: update.domain, parameters: update.parameters)
         else { return }
         var batch = last.batch
         var outcome = last.outcome
         batch.domains[index].parameters.removeAll { JobUpdate.isJobField($0.field) }
         batch.domains[index].parameters += update.parameters
-        jobUpdates[update.domain] = update
+        jobUpdates[ExactText(update.domain)] = update
         logFailedJobs([batch.domains[index]])
         outcome.jobPolls = polls
         outcome.unmappedFieldCount = output.unmappedFields.values.reduce(0, +)
         self.last = (batch, outcome, last.time)
         publish(output.body, outcome: outcome)
+    }
+
+    /// Counts a failure outside the collections (a domain event registration) in
+    /// `libvirt_exporter_collection_errors_total`; the next snapshot shows it.
+    public func count(failure: CollectionError) {
+        selfMetrics.count(failure)
     }
 
     /// Counts a domain event in `libvirt_domain_events_total`; the next snapshot shows it.
@@ -150,7 +174,7 @@ public actor Collector {
         jobUpdates = jobUpdates.filter { $0.value.readAt > collectionStarted }
         guard !jobUpdates.isEmpty else { return }
         for index in batch.domains.indices {
-            guard let update = jobUpdates[batch.domains[index].name] else { continue }
+            guard let update = jobUpdates[batch.domains[index].nameKey] else { continue }
             batch.domains[index].parameters.removeAll { JobUpdate.isJobField($0.field) }
             batch.domains[index].parameters += update.parameters
         }
@@ -161,9 +185,9 @@ public actor Collector {
     /// them, so that the last job stays visible while the domain exists.
     private func keepCompletedJobsOfStoppedDomains(in batch: inout StatsBatch) {
         guard let previous = last?.batch.domains, !previous.isEmpty else { return }
-        let byName = Dictionary(previous.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let byName = Dictionary(previous.map { ($0.nameKey, $0) }, uniquingKeysWith: { first, _ in first })
         for index in batch.domains.indices where !batch.domains[index].isActive {
-            let completed = byName[batch.domains[index].name]?.parameters.filter {
+            let completed = byName[batch.domains[index].nameKey]?.parameters.filter {
                 $0.field.hasPrefix(MetricCatalog.completedJobPrefix)
             }
             if let completed, !completed.isEmpty,
@@ -202,7 +226,11 @@ public actor Collector {
     /// Logs when snapshots turn stale and when they are fresh again.
     private func logStaleness(_ outcome: CollectionOutcome) {
         guard outcome.isStale != (last?.outcome.isStale ?? false) else { return }
-        if outcome.isStale {
+        if outcome.isStale, outcome.libvirtAnswered {
+            logger.info(
+                "libvirtd answers but did not serve the domains' stats in time; the snapshot is stale and carries no domain series"
+            )
+        } else if outcome.isStale {
             logger.info("libvirt does not answer; the snapshot is stale and carries no domain series")
         } else {
             logger.info("libvirt answers again; the snapshot is fresh")
@@ -215,9 +243,9 @@ public actor Collector {
         for domain in domains {
             let field = MetricCatalog.completedJobPrefix + "errmsg"
             guard let message = domain.parameters.first(where: { $0.field == field })?.value.stringValue,
-                loggedJobErrors[domain.name] != message
+                loggedJobErrors[domain.nameKey] != message
             else { continue }
-            loggedJobErrors[domain.name] = message
+            loggedJobErrors[domain.nameKey] = message
             logger.info("domain's last job failed", metadata: ["domain": "\(domain.name)", "error": "\(message)"])
         }
     }
@@ -227,7 +255,7 @@ public actor Collector {
     private func logChanges(errors: [CollectionError], unmappedFields: [String]) {
         let current = Set(errors.filter { !$0.isExpected })
         for error in current.subtracting(activeFailures) {
-            logger.info("collection failed", metadata: ["error": "\(error)"])
+            logger.info(error.isSkipped ? "libvirt call skipped" : "collection failed", metadata: ["error": "\(error)"])
         }
         for error in activeFailures.subtracting(current) {
             var metadata: Logger.Metadata = ["call": "\(error.call)", "reason": "\(error.reason)"]

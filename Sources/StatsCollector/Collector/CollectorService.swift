@@ -36,7 +36,7 @@ public struct CollectorService: Service {
         await withDiscardingTaskGroup { group in
             if let eventHub {
                 let events = eventHub.subscribe()
-                group.addTask { await eventHub.run() }
+                group.addTask { [collector] in await eventHub.run { await collector.count(failure: $0) } }
                 group.addTask { [collector, countsEvents] in
                     await collector.handleEvents(from: events, counting: countsEvents)
                 }
@@ -57,7 +57,7 @@ public struct CollectorService: Service {
         while !Task.isShuttingDownGracefully {
             let started = clock.now
             let reached = await collector.collectOnce()
-            if let jobPoller { await jobPoller.track(await collector.domainsWithActiveJobs) }
+            if let jobPoller { await Self.updateJobPolling(jobPoller, from: collector) }
             let delay = reached ? interval : retryDelay.next()
             if reached { retryDelay.reset() }
             do {
@@ -68,6 +68,14 @@ public struct CollectorService: Service {
                 return
             }
         }
+    }
+}
+
+extension CollectorService {
+    /// Hands the job poller the domains whose last collected stats show an active job, and lets it
+    /// forget those the collection no longer lists.
+    static func updateJobPolling(_ poller: JobPoller, from collector: Collector) async {
+        await poller.track(await collector.domainsWithActiveJobs, keepingOnly: await collector.collectedDomains)
     }
 }
 

@@ -6,6 +6,7 @@ struct SelfMetrics {
     let buildLabels: [Label]
     private var collections: UInt64 = 0
     private var errorCounts: [ErrorKey: UInt64] = [:]
+    private var skippedCounts: [ErrorKey: UInt64] = [:]
 
     private struct ErrorKey: Hashable {
         let call: String
@@ -18,22 +19,30 @@ struct SelfMetrics {
         ]
     }
 
-    /// Counts one collection and its errors.
+    /// Counts one collection, its errors and the calls it did not make.
     mutating func record(errors: [CollectionError]) {
         collections += 1
         for error in errors {
-            errorCounts[ErrorKey(call: error.call, reason: error.reason), default: 0] += 1
+            let key = ErrorKey(call: error.call, reason: error.reason)
+            if error.isSkipped { skippedCounts[key, default: 0] += 1 } else { errorCounts[key, default: 0] += 1 }
         }
+    }
+
+    /// Counts a failure outside any collection (a domain event registration).
+    mutating func count(_ failure: CollectionError) {
+        errorCounts[ErrorKey(call: failure.call, reason: failure.reason), default: 0] += 1
     }
 
     /// The self-metric families describing the collection just recorded.
     func families(of outcome: CollectionOutcome) -> [MetricFamily] {
         var families = [
-            gauge(MetricCatalog.up, outcome.reachedLibvirt ? 1 : 0),
+            gauge(MetricCatalog.up, outcome.reachedLibvirt || outcome.libvirtAnswered ? 1 : 0),
             gauge(MetricCatalog.buildInfo, 1, labels: buildLabels),
             gauge(MetricCatalog.lastCollectionTimestamp, outcome.finishedAt),
             gauge(MetricCatalog.lastCollectionDuration, outcome.duration),
-            gauge(MetricCatalog.lastCollectionSuccess, outcome.errors.allSatisfy(\.isExpected) ? 1 : 0),
+            gauge(
+                MetricCatalog.lastCollectionSuccess,
+                outcome.errors.allSatisfy { $0.isExpected && !$0.isSkipped } ? 1 : 0),
             counter(MetricCatalog.collections, [([], collections)]),
         ]
         if !errorCounts.isEmpty {
@@ -41,6 +50,12 @@ struct SelfMetrics {
                 counter(
                     MetricCatalog.collectionErrors,
                     errorCounts.map { ([Label("call", $0.key.call), Label("reason", $0.key.reason)], $0.value) }))
+        }
+        if !skippedCounts.isEmpty {
+            families.append(
+                counter(
+                    MetricCatalog.skippedCalls,
+                    skippedCounts.map { ([Label("call", $0.key.call), Label("reason", $0.key.reason)], $0.value) }))
         }
         if outcome.reachedLibvirt {
             families.append(gauge(MetricCatalog.domains, Double(outcome.domainCount)))
@@ -79,6 +94,10 @@ struct SelfMetrics {
                 families.append(
                     counter(MetricCatalog.stuckCalls, calls.stuck.map { ([Label("call", $0.key)], $0.value) }))
             }
+            if !calls.unstarted.isEmpty {
+                families.append(
+                    counter(MetricCatalog.unstartedCalls, calls.unstarted.map { ([Label("call", $0.key)], $0.value) }))
+            }
         }
         return families
     }
@@ -102,6 +121,8 @@ struct SelfMetrics {
 struct CollectionOutcome {
     /// Whether the source delivered stats at all.
     var reachedLibvirt = false
+    /// Whether libvirtd answered although the source delivered no stats (it listed the domains).
+    var libvirtAnswered = false
     /// Errors, whether they cost everything or one domain.
     var errors: [CollectionError] = []
     /// Domains collected.
@@ -134,6 +155,8 @@ struct CollectionOutcome {
 struct CallAccounting {
     /// Calls that overran their deadline so far, by call.
     var stuck: [String: UInt64] = [:]
+    /// Calls given up before a thread was free to run them so far, by call.
+    var unstarted: [String: UInt64] = [:]
     /// Calls past their deadline still running.
     var overdue = 0
     /// Threads started for calls.
@@ -144,6 +167,7 @@ struct CallAccounting {
         guard !runners.isEmpty else { return nil }
         for runner in runners {
             stuck.merge(runner.stuckCalls, uniquingKeysWith: +)
+            unstarted.merge(runner.unstartedCalls, uniquingKeysWith: +)
             overdue += runner.pool.overdueCalls
             threads += runner.pool.threadCount
         }

@@ -8,11 +8,17 @@ import Synchronization
 /// It has its own read-only connection (kept by a ``ConnectionKeeper``, so opening it has a
 /// deadline), registers every kind of ``DomainEvent/Kind`` on it, and checks every
 /// `checkInterval` that the connection is alive: after libvirtd went away or restarted, it
-/// reconnects and registers again. Events libvirt sent while no connection was open are lost.
+/// reconnects and registers again. A registration that fails on a connection that stays alive is
+/// tried again after 1 s, then 2 s, 4 s, … up to a minute, each failure handed to the caller to
+/// count; a kind the daemon does not support is final, and not asked again. The connection
+/// registers each kind at most once, and no registration starts while one is in flight (one that
+/// overran its deadline is waited for), so no event is delivered twice. Events libvirt sent while
+/// no connection was open, or before the registration, are lost.
 ///
 /// Consumers call ``subscribe(bufferingNewest:)`` for a stream of their own, at any time, before or
-/// while ``run()`` runs. libvirt's event-loop thread hands each event to every stream without
-/// waiting for any consumer; a consumer that falls behind by more than its buffer loses the oldest.
+/// while ``run(reportingFailures:)`` runs. libvirt's event-loop thread hands each event to every
+/// stream without waiting for any consumer; a consumer that falls behind by more than its buffer
+/// loses the oldest.
 public actor DomainEventHub {
     private let keeper: ConnectionKeeper
     private let runner: LibvirtCallRunner
@@ -20,8 +26,27 @@ public actor DomainEventHub {
     private let logger: Logger
     private let fanOut = FanOut()
     private var refusalLogged = false
+    private var registration = Registration.notYet
+    private var retryDelay = RetryDelay(first: .seconds(1), cap: .seconds(60))
 
-    /// Creates a hub for the libvirt `uri`; nothing connects until ``run()``.
+    /// Where the registration on the current connection stands.
+    private enum Registration {
+        /// Not tried on this connection yet, or to be tried again from `at` on.
+        case due(at: ContinuousClock.Instant?)
+        /// Done: every kind the daemon supports is registered.
+        case done
+        /// A registration overran its deadline; its result arrives in the box.
+        case inFlight(LateResult)
+
+        static let notYet = Registration.due(at: nil)
+    }
+
+    /// The result of a registration, stored by its thread when it returns.
+    private final class LateResult: Sendable {
+        let result = Mutex<Result<[LibvirtError], LibvirtError>?>(nil)
+    }
+
+    /// Creates a hub for the libvirt `uri`; nothing connects until ``run(reportingFailures:)``.
     ///
     /// - Parameters:
     ///   - api: the libvirt calls; the real library unless a test scripts them.
@@ -43,43 +68,84 @@ public actor DomainEventHub {
         fanOut.subscribe(bufferingNewest: limit)
     }
 
-    /// Keeps the subscription up until cancelled.
-    public func run() async {
+    /// Keeps the subscription up until cancelled, handing each failed registration to `report`.
+    public func run(reportingFailures report: @escaping @Sendable (CollectionError) async -> Void = { _ in }) async {
         let clock = ContinuousClock()
         while !Task.isCancelled {
             let started = clock.now
-            await keepSubscribed()
+            if let failure = await keepSubscribed() { await report(failure) }
             try? await Task.sleep(until: started + checkInterval, clock: clock)
         }
     }
 
-    /// Opens the connection when there is none (or it died) and registers the events on a new one.
-    private func keepSubscribed() async {
+    /// Opens the connection when there is none (or it died), and registers the events on it when
+    /// they are due; returns the failure of a registration.
+    private func keepSubscribed() async -> CollectionError? {
         let connection: any LibvirtConnection
         do {
             let (current, isNew) = try await keeper.connection()
-            guard isNew else { return }
+            if isNew {
+                registration = .notYet
+                retryDelay.reset()
+            }
             connection = current
         } catch {
             logger.debug("domain events: cannot connect", metadata: ["error": "\(error)"])
-            return
+            return nil
+        }
+        switch registration {
+        case .done:
+            return nil
+        case .due(let at?) where at > .now:
+            return nil
+        case .inFlight(let late):
+            guard let result = late.result.withLock({ $0 }) else { return nil }
+            return settle(result)
+        case .due:
+            break
         }
         let fanOut = self.fanOut
+        let late = LateResult()
         let outcome = await runner.run("virConnectDomainEventRegisterAny") {
-            Result { () throws(LibvirtError) in try connection.watchDomainEvents { fanOut.yield($0) } }
+            let result = Result { () throws(LibvirtError) in try connection.watchDomainEvents { fanOut.yield($0) } }
+            late.result.withLock { $0 = result }
+            return result
         }
         switch outcome {
-        case .finished(.success):
-            logger.debug("subscribed to domain events")
-        case .finished(.failure(let error)):
-            if !refusalLogged {
-                logger.info("libvirt refused some domain events; counting the others", metadata: ["error": "\(error)"])
+        case .finished(let result):
+            return settle(result)
+        case .overran:
+            // It may still land: no other registration starts until it returned.
+            registration = .inFlight(late)
+            return nil
+        case .notStarted:
+            // No thread ran it, so nothing was registered: try again at the next check.
+            registration = .notYet
+            return nil
+        }
+    }
+
+    /// Takes a registration's result: done, with the kinds the daemon does not support logged
+    /// once; or due again after the next delay, its failure returned to be counted.
+    private func settle(_ result: Result<[LibvirtError], LibvirtError>) -> CollectionError? {
+        switch result {
+        case .success(let unsupported):
+            registration = .done
+            retryDelay.reset()
+            if let refusal = unsupported.first, !refusalLogged {
+                logger.info(
+                    "libvirt does not support some domain events; counting the others",
+                    metadata: ["error": "\(refusal)", "kinds": "\(unsupported.count)"])
                 refusalLogged = true
             }
-        case .overran:
-            // The registration may still land; a connection whose registration never does is
-            // dropped when libvirt's keepalive closes it.
-            break
+            logger.debug("subscribed to domain events")
+            return nil
+        case .failure(let error):
+            let delay = retryDelay.next()
+            registration = .due(at: .now + delay)
+            logger.info(
+                "libvirt refused the domain events; trying again", metadata: ["error": "\(error)", "in": "\(delay)"])
+            return error.collectionError()
         }
     }
 

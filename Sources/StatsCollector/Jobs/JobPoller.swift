@@ -1,4 +1,5 @@
 public import Logging
+public import PromFormat
 
 /// Polls the job stats of domains with an active job at a short interval, separately from the
 /// main collection, so that a migration's progress is seen second by second and a short job does
@@ -19,7 +20,7 @@ public actor JobPoller {
     private let logger: Logger
     private let connections: ConnectionPool
     private let events: AsyncStream<DomainEvent>
-    private var tracked: Set<String> = []
+    private var tracked: Set<ExactText> = []
     private var polls: UInt64 = 0
 
     /// Creates a poller for the libvirt `uri` that polls every `interval`.
@@ -41,11 +42,17 @@ public actor JobPoller {
         self.events = events
     }
 
-    /// Starts polling the domains in `domains` (the main collection saw an active job on them).
-    public func track(_ domains: Set<String>) {
+    /// Domains tracked, for tests that per-domain state stays bounded.
+    var trackedCount: Int { tracked.count }
+
+    /// Starts polling the domains in `domains` (the main collection saw an active job on them),
+    /// and stops polling those not in `existing`, when given (the main collection's domains: the
+    /// others are gone).
+    public func track(_ domains: Set<ExactText>, keepingOnly existing: Set<ExactText>? = nil) {
         let new = domains.subtracting(tracked)
         if !new.isEmpty { logger.debug("polling job stats", metadata: ["domains": "\(new.sorted())"]) }
         tracked.formUnion(domains)
+        if let existing { tracked.formIntersection(existing) }
     }
 
     /// Polls until cancelled, handing every update to `deliver` with the number of polls so far.
@@ -70,9 +77,9 @@ public actor JobPoller {
     private func handle(_ event: DomainEvent, deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
         switch event.kind {
         case .migrationIteration:
-            tracked.insert(event.domain)
+            tracked.insert(ExactText(event.domain))
         case .jobCompleted:
-            tracked.insert(event.domain)
+            tracked.insert(ExactText(event.domain))
             await poll([event.domain], deliver: deliver)
         case .lifecycle, .ioError, .watchdog, .blockThreshold, .reboot, .metadataChanged, .deviceAdded, .deviceRemoved:
             break
@@ -81,7 +88,7 @@ public actor JobPoller {
 
     private func pollTracked(deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
         guard !tracked.isEmpty else { return }
-        await poll(tracked.sorted(), deliver: deliver)
+        await poll(tracked.sorted().map(\.text), deliver: deliver)
     }
 
     /// Reads the domains' job stats side by side and hands each answer on; stops tracking a
@@ -89,7 +96,7 @@ public actor JobPoller {
     private func poll(_ domains: [String], deliver: @escaping @Sendable (JobUpdate, UInt64) async -> Void) async {
         typealias Poll = (
             domain: String, started: ContinuousClock.Instant,
-            outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>?
+            outcome: Result<CallOutcome<Result<[TypedParameter], LibvirtError>>, DomainCallGate.Refusal>
         )
         await withTaskGroup(of: Poll.self) { group in
             for domain in domains {
@@ -105,28 +112,29 @@ public actor JobPoller {
                 }
             }
             for await poll in group {
-                record(poll.outcome, of: poll.domain)
-                if case .finished(.success(let parameters)) = poll.outcome {
+                guard case .success(let outcome) = poll.outcome else { continue }
+                record(outcome, of: poll.domain)
+                if case .finished(.success(let parameters)) = outcome {
                     await deliver(JobUpdate(domain: poll.domain, parameters: parameters, readAt: poll.started), polls)
                 }
             }
         }
     }
 
-    /// Counts a poll, and stops tracking a domain whose job ended or that is gone.
-    private func record(_ outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>?, of domain: String) {
-        guard let outcome else { return }
+    /// Counts a poll that was made, and stops tracking a domain whose job ended or that is gone.
+    private func record(_ outcome: CallOutcome<Result<[TypedParameter], LibvirtError>>, of domain: String) {
+        if case .notStarted = outcome { return }
         polls += 1
         switch outcome {
         case .finished(.success(let parameters)):
-            if !JobUpdate.hasActiveJob(in: parameters) { tracked.remove(domain) }
+            if !JobUpdate.hasActiveJob(in: parameters) { tracked.remove(ExactText(domain)) }
         case .finished(.failure(let error)):
             if error.code == .noDomain || CallCapabilities.isMigrationDestination(error) {
-                tracked.remove(domain)
+                tracked.remove(ExactText(domain))
             } else {
                 logger.debug("job stats poll failed", metadata: ["domain": "\(domain)", "error": "\(error)"])
             }
-        case .overran:
+        case .overran, .notStarted:
             break
         }
     }

@@ -26,6 +26,15 @@ public protocol LibvirtConnection: AnyObject, Sendable {
     /// `VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT` when `noWait` is set.
     func allDomainStats(groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats]
 
+    /// The stats of the domains called `names` for the stats groups `groups`, in one
+    /// `virDomainListGetStats`, with `VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT` when `noWait` is set.
+    /// The connection keeps the handles of these domains alone.
+    func domainStats(of names: [String], groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats]
+
+    /// The names of every domain, running or not (`virConnectListAllDomains`): a call that touches
+    /// no domain's QEMU, which libvirtd serves on its priority workers.
+    func domainNames() throws(LibvirtError) -> [String]
+
     /// The state of the domain's control interface (`virDomainGetControlInfo`), which libvirt
     /// answers without waiting for the domain's job.
     func controlInfo(ofDomain name: String) throws(LibvirtError) -> DomainControlInfo
@@ -59,11 +68,14 @@ public protocol LibvirtConnection: AnyObject, Sendable {
     /// One interface's counters, those libvirt knows (`virDomainInterfaceStats`).
     func interfaceStats(ofDomain name: String, interface: String) throws(LibvirtError) -> [InterfaceCounter: UInt64]
 
-    /// Subscribes to every domain event kind of ``DomainEvent/Kind`` (`virConnectDomainEventRegisterAny`
-    /// once per libvirt event ID), delivered on libvirt's event-loop thread until the connection
-    /// closes. Every kind is tried; a kind the daemon refuses is left out, and the first refusal is
-    /// thrown after the others were registered.
-    func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError)
+    /// Subscribes to every domain event kind of ``DomainEvent/Kind`` not subscribed to yet on this
+    /// connection (`virConnectDomainEventRegisterAny` once per libvirt event ID), delivered on
+    /// libvirt's event-loop thread until the connection closes: a kind is never registered twice,
+    /// so calling this again after a failure registers only what is missing. Every missing kind is
+    /// tried. A kind the daemon does not support (`VIR_ERR_NO_SUPPORT`, `VIR_ERR_ARGUMENT_UNSUPPORTED`,
+    /// `VIR_ERR_INVALID_ARG` for an event ID it does not know) is final: it is returned, and not
+    /// tried again. Any other refusal is thrown, the first one, after the others were tried.
+    func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) -> [LibvirtError]
 
     /// The name and UUID of every storage pool, active or not (`virConnectListAllStoragePools`,
     /// `virStoragePoolGetName`, `virStoragePoolGetUUIDString`).

@@ -1,5 +1,6 @@
 import CLibvirt
 import Glibc
+import PromFormat
 import Synchronization
 
 /// ``LibvirtAPI`` on the real libvirt C library. This file is the only one that imports libvirt's
@@ -43,9 +44,11 @@ extension LibvirtLibrary {
     final class Connection: LibvirtConnection, @unchecked Sendable {
         private let connection: OpaquePointer
         private let closeWatch = CloseWatch()
-        private let domains = Mutex<[String: DomainHandle]>([:])
-        private let pools = Mutex<[String: PoolHandle]>([:])
+        private let domains = Mutex<[ExactText: DomainHandle]>([:])
+        private let pools = Mutex<[ExactText: PoolHandle]>([:])
         private let eventCallbacks = Mutex<[Int32]>([])
+        /// The event IDs registered or refused for good on this connection, and the sink they share.
+        private let registering = Mutex<(settled: Set<Int32>, sink: EventSink?)>(([], nil))
 
         init(uri: String) throws(LibvirtError) {
             connection = try call("virConnectOpenReadOnly") { virConnectOpenReadOnly(uri) }
@@ -80,19 +83,59 @@ extension LibvirtLibrary {
             }
             defer { virDomainStatsRecordListFree(records) }
             guard let records else { return [] }
-            var handles: [String: DomainHandle] = [:]
+            var handles: [ExactText: DomainHandle] = [:]
             let result = (0..<Int(count)).compactMap { index in
                 records[index].map { record in
                     let stats = DomainStats(
                         name: name(of: record.pointee.dom), uuid: uuid(of: record.pointee.dom),
                         parameters: TypedParameters.copy(
                             UnsafeBufferPointer(start: record.pointee.params, count: Int(record.pointee.nparams))))
-                    handles[stats.name] = DomainHandle(retaining: record.pointee.dom)
+                    handles[ExactText(stats.name)] = DomainHandle(retaining: record.pointee.dom)
                     return stats
                 }
             }
             domains.withLock { $0 = handles }
             return result
+        }
+
+        func domainStats(of names: [String], groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats] {
+            var handles: [ExactText: DomainHandle] = [:]
+            for name in names where handles[ExactText(name)] == nil {
+                handles[ExactText(name)] = try handle(of: name)
+            }
+            // Only this call's handles are kept: a connection that serves batches holds no handle
+            // of a domain that is gone.
+            domains.withLock { $0 = handles }
+            var pointers: [OpaquePointer?] = names.map { handles[ExactText($0)]?.pointer } + [nil]
+            var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
+            let flags = noWait ? VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT.rawValue : 0
+            let count = try call("virDomainListGetStats") {
+                pointers.withUnsafeMutableBufferPointer {
+                    virDomainListGetStats($0.baseAddress, groups, &records, flags)
+                }
+            }
+            defer { virDomainStatsRecordListFree(records) }
+            guard let records else { return [] }
+            return (0..<Int(count)).compactMap { index in
+                records[index].map { record in
+                    DomainStats(
+                        name: name(of: record.pointee.dom), uuid: uuid(of: record.pointee.dom),
+                        parameters: TypedParameters.copy(
+                            UnsafeBufferPointer(start: record.pointee.params, count: Int(record.pointee.nparams))))
+                }
+            }
+        }
+
+        func domainNames() throws(LibvirtError) -> [String] {
+            var list: UnsafeMutablePointer<OpaquePointer?>?
+            let count = try call("virConnectListAllDomains") { virConnectListAllDomains(connection, &list, 0) }
+            defer { free(list) }
+            guard let list else { return [] }
+            return (0..<Int(count)).compactMap { index in
+                guard let pointer = list[index] else { return nil }
+                defer { virDomainFree(pointer) }
+                return name(of: pointer)
+            }
         }
 
         func controlInfo(ofDomain name: String) throws(LibvirtError) -> DomainControlInfo {
@@ -239,25 +282,46 @@ extension LibvirtLibrary {
             }
         }
 
-        func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError) {
-            let sink = EventSink(handler)
-            var firstRefusal: LibvirtError?
-            for (event, callback) in EventSink.registrations {
-                // Each registration holds one retain; libvirt releases it through EventSink.release
-                // when the callback is deregistered or the connection closes.
-                let opaque = Unmanaged.passRetained(sink).toOpaque()
-                do {
-                    let id = try call("virConnectDomainEventRegisterAny") {
-                        virConnectDomainEventRegisterAny(connection, nil, event, callback, opaque, EventSink.release)
+        func watchDomainEvents(_ handler: @escaping @Sendable (DomainEvent) -> Void) throws(LibvirtError)
+            -> [LibvirtError]
+        {
+            // One registration at a time on this connection, so that no event ID is registered twice.
+            try registering.withLock {
+                (events: inout (settled: Set<Int32>, sink: EventSink?)) throws(LibvirtError) -> [LibvirtError] in
+                let sink = events.sink ?? EventSink(handler)
+                events.sink = sink
+                var firstRefusal: LibvirtError?
+                var unsupported: [LibvirtError] = []
+                for (event, callback) in EventSink.registrations where !events.settled.contains(event) {
+                    // Each registration holds one retain; libvirt releases it through EventSink.release
+                    // when the callback is deregistered or the connection closes.
+                    let opaque = Unmanaged.passRetained(sink).toOpaque()
+                    do throws(LibvirtError) {
+                        let id = try call("virConnectDomainEventRegisterAny") {
+                            virConnectDomainEventRegisterAny(
+                                connection, nil, event, callback, opaque, EventSink.release)
+                        }
+                        eventCallbacks.withLock { $0.append(id) }
+                        events.settled.insert(event)
+                    } catch {
+                        Unmanaged<EventSink>.fromOpaque(opaque).release()
+                        if Self.unsupportedEventCodes.contains(error.code) {
+                            events.settled.insert(event)
+                            unsupported.append(error)
+                        } else {
+                            firstRefusal = firstRefusal ?? error
+                        }
                     }
-                    eventCallbacks.withLock { $0.append(id) }
-                } catch {
-                    Unmanaged<EventSink>.fromOpaque(opaque).release()
-                    firstRefusal = firstRefusal ?? error
                 }
+                if let firstRefusal { throw firstRefusal }
+                return unsupported
             }
-            if let firstRefusal { throw firstRefusal }
         }
+
+        /// Codes with which a daemon refuses an event ID it does not know or support: final.
+        private static let unsupportedEventCodes: Set<LibvirtError.Code> = [
+            .noSupport, .argumentUnsupported, .invalidArgument,
+        ]
 
         func storagePools() throws(LibvirtError) -> [StoragePoolIdentity] {
             var list: UnsafeMutablePointer<OpaquePointer?>?
@@ -266,7 +330,7 @@ extension LibvirtLibrary {
             }
             defer { free(list) }
             guard let list else { return [] }
-            var handles: [String: PoolHandle] = [:]
+            var handles: [ExactText: PoolHandle] = [:]
             var result: [StoragePoolIdentity] = []
             for index in 0..<Int(count) {
                 guard let pointer = list[index] else { continue }
@@ -276,7 +340,7 @@ extension LibvirtLibrary {
                 let uuidText =
                     virStoragePoolGetUUIDString(pointer, &uuid) == 0
                     ? String(decoding: uuid.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-                handles[name] = handle
+                handles[ExactText(name)] = handle
                 result.append(StoragePoolIdentity(name: name, uuid: uuidText))
             }
             pools.withLock { $0 = handles }
@@ -306,23 +370,28 @@ extension LibvirtLibrary {
         private func withPool<Result>(_ name: String, _ body: (OpaquePointer) throws(LibvirtError) -> Result)
             throws(LibvirtError) -> Result
         {
-            if let handle = pools.withLock({ $0[name] }) { return try body(handle.pointer) }
+            if let handle = pools.withLock({ $0[ExactText(name)] }) { return try body(handle.pointer) }
             let handle = PoolHandle(
                 adopting: try call("virStoragePoolLookupByName") { virStoragePoolLookupByName(connection, name) })
-            pools.withLock { $0[name] = handle }
+            pools.withLock { $0[ExactText(name)] = handle }
             return try body(handle.pointer)
         }
 
-        /// Runs `body` with the handle of the domain called `name`: the one the last bulk call
-        /// returned, else one looked up (`virDomainLookupByName`) and kept.
+        /// Runs `body` with the handle of the domain called `name`.
         private func withDomain<Result>(_ name: String, _ body: (OpaquePointer) throws(LibvirtError) -> Result)
             throws(LibvirtError) -> Result
         {
-            if let handle = domains.withLock({ $0[name] }) { return try body(handle.pointer) }
+            try body(try handle(of: name).pointer)
+        }
+
+        /// The handle of the domain called `name`: the one the last bulk call or batch returned,
+        /// else one looked up (`virDomainLookupByName`) and kept until the next one replaces them.
+        private func handle(of name: String) throws(LibvirtError) -> DomainHandle {
+            if let handle = domains.withLock({ $0[ExactText(name)] }) { return handle }
             let handle = DomainHandle(
                 adopting: try call("virDomainLookupByName") { virDomainLookupByName(connection, name) })
-            domains.withLock { $0[name] = handle }
-            return try body(handle.pointer)
+            domains.withLock { $0[ExactText(name)] = handle }
+            return handle
         }
 
         private func name(of domain: OpaquePointer?) -> String {

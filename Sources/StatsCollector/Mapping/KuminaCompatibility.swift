@@ -31,15 +31,15 @@ public struct KuminaCompatibility: Sendable, Equatable {
         /// Nova's labels, when they are exported.
         let nova: [Label]
         /// The bridge of each interface, by its target device.
-        let bridges: [String: String]
+        let bridges: [ExactText: String]
     }
 
     /// `families` in Debian's layout, plus its two families of `domains` (sorted by name, one
     /// record per name); `libvirt_domains_number` only if `countsDomains`, when `domains` are what
     /// libvirt answered (when libvirt did not, the count is unknown, not 0).
     func apply(to families: [MetricFamily], domains: [DomainStats], countsDomains: Bool) -> [MetricFamily] {
-        var byName: [String: DomainLabels] = [:]
-        for domain in domains { byName[domain.name] = labels(of: domain) }
+        var byName: [ExactText: DomainLabels] = [:]
+        for domain in domains { byName[domain.nameKey] = labels(of: domain) }
         var result = families.map { family in
             MetricCatalog.Kumina.domainFamilies.contains(family.name) ? relabel(family, byName) : family
         }
@@ -49,7 +49,7 @@ public struct KuminaCompatibility: Sendable, Equatable {
         // `count(libvirt_domain_state_code)` means what it meant there.
         let active = domains.filter(\.isActive)
         for domain in active {
-            guard let state = domain.state, let labels = byName[domain.name] else { continue }
+            guard let state = domain.state, let labels = byName[domain.nameKey] else { continue }
             stateCode.append(
                 trusted: Sample(
                     labels: [Label("domain", domain.name), labels.uuid] + labels.nova, value: .signed(state)))
@@ -64,19 +64,19 @@ public struct KuminaCompatibility: Sendable, Equatable {
     }
 
     /// `family` with each series' domain labels after its own.
-    private func relabel(_ family: MetricFamily, _ byName: [String: DomainLabels]) -> MetricFamily {
+    private func relabel(_ family: MetricFamily, _ byName: [ExactText: DomainLabels]) -> MetricFamily {
         let isInterface = MetricCatalog.Kumina.interfaceFamilies.contains(family.name)
         var relabelled = family.emptyCopy()
         for var sample in family.samples {
             let domain = sample.labels.first { $0.name == "domain" }?.value ?? ""
-            guard let labels = byName[domain] else {
+            guard let labels = byName[ExactText(domain)] else {
                 relabelled.append(trusted: sample)
                 continue
             }
             sample.labels.append(labels.uuid)
             if isInterface {
                 let target = sample.labels.first { $0.name == "target_device" }?.value ?? ""
-                sample.labels.append(Label("source_bridge", labels.bridges[target] ?? ""))
+                sample.labels.append(Label("source_bridge", labels.bridges[ExactText(target)] ?? ""))
             }
             sample.labels += labels.nova
             relabelled.append(trusted: sample)
@@ -106,8 +106,8 @@ public struct KuminaCompatibility: Sendable, Equatable {
             default: break
             }
         }
-        var bridgesByTarget: [String: String] = [:]
-        for (index, target) in names { bridgesByTarget[target] = bridges[index] ?? "" }
+        var bridgesByTarget: [ExactText: String] = [:]
+        for (index, target) in names { bridgesByTarget[ExactText(target)] = bridges[index] ?? "" }
         return DomainLabels(uuid: Label("uuid", domain.uuid), nova: nova, bridges: bridgesByTarget)
     }
 }

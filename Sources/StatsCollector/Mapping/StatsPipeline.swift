@@ -24,7 +24,7 @@ public struct StatsPipeline: Sendable {
     /// The other families' runs, one piece each (`nil` when a run is empty).
     private var otherRuns: [CompressedPiece?] = []
     private var jobFamilies = JobFamilyPieces()
-    private var jobDomains: [String: JobDomain] = [:]
+    private var jobDomains: [ExactText: JobDomain] = [:]
     private var otherUnmappedFields: [String: Int] = [:]
     private var jobUnmappedFields: [String: Int] = [:]
     /// The last collection's time, at which job updates derive.
@@ -62,14 +62,16 @@ public struct StatsPipeline: Sendable {
     }
 
     /// Maps `domains`, derives from them at monotonic time `time` (seconds), and renders them.
-    /// Of two records with one name, the first counts.
+    /// Of two records with one name (byte for byte: ``ExactText``), the first counts.
     ///
     /// - Parameter reachedLibvirt: whether `domains` are what libvirt answered; when it did not,
     ///   there is no count of domains to render (the compatibility mode's `libvirt_domains_number`).
     public mutating func run(_ domains: [DomainStats], at time: Double, reachedLibvirt: Bool = true) -> Output {
         self.time = time
-        var seen: Set<String> = []
-        let domains = domains.filter { seen.insert($0.name).inserted }.sorted { $0.name < $1.name }
+        var seen: Set<ExactText> = []
+        let domains = domains.filter { seen.insert($0.nameKey).inserted }.sorted {
+            $0.nameKey < $1.nameKey
+        }
         var mapper = DomainStatsMapper(plans: plans, layout: layout)
         plans = FieldPlans()  // the mapper holds the only reference while it adds to them
         var previousJobDomains = jobDomains
@@ -79,14 +81,14 @@ public struct StatsPipeline: Sendable {
         for (index, domain) in domains.enumerated() {
             var job = JobDomain(
                 index: index, mapsActiveJob: domain.state == nil || domain.isActive,
-                derivedMetrics: previousJobDomains.removeValue(forKey: domain.name)?.derivedMetrics
+                derivedMetrics: previousJobDomains.removeValue(forKey: domain.nameKey)?.derivedMetrics
                     ?? (derivesMetrics ? DerivedMetricsEngine(metrics: JobSeries.derivedMetrics) : nil))
             let lines = Self.jobLines(
                 of: domain.name, JobSeries.fields(of: domain.parameters, mapsActiveJob: job.mapsActiveJob), into: &job,
                 mapper: &mapper, at: time)
             jobFamilies.add(lines, ofDomainAt: index)
             jobUnmappedFields.merge(job.unmappedFields, uniquingKeysWith: +)
-            jobDomains[domain.name] = job
+            jobDomains[domain.nameKey] = job
             var other = domain
             other.parameters.removeAll { JobUpdate.isJobField($0.field) }
             mapper.add(other)
@@ -114,7 +116,7 @@ public struct StatsPipeline: Sendable {
     /// Replaces the job fields of `domain` (a domain of the last collection) with `parameters` and
     /// re-renders its job series; `nil` if the last collection did not have the domain.
     public mutating func applyJobUpdate(domain: String, parameters: [TypedParameter]) -> Output? {
-        guard var job = jobDomains[domain] else { return nil }
+        guard var job = jobDomains[ExactText(domain)] else { return nil }
         var mapper = DomainStatsMapper(plans: plans, layout: layout)
         plans = FieldPlans()
         for (pattern, count) in job.unmappedFields { jobUnmappedFields[pattern, default: 0] -= count }
@@ -124,7 +126,7 @@ public struct StatsPipeline: Sendable {
         plans = mapper.finish()
         jobUnmappedFields.merge(job.unmappedFields, uniquingKeysWith: +)
         jobUnmappedFields = jobUnmappedFields.filter { $0.value > 0 }
-        jobDomains[domain] = job
+        jobDomains[ExactText(domain)] = job
         jobFamilies.replace(lines, ofDomainAt: job.index, with: Gzip.Compressor(level: Self.compressionLevel))
         return output
     }

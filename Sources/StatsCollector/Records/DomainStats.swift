@@ -1,3 +1,5 @@
+public import PromFormat
+
 /// One typed parameter of a stats record: libvirt's field name (such as `block.0.rd.bytes`) and its value.
 public struct TypedParameter: Sendable, Hashable, Codable {
     /// The field name, as libvirt spells it.
@@ -57,6 +59,9 @@ extension DomainStats {
         [1, 2, 3, 4, 7].contains(state)
     }
 
+    /// The domain's name as a table key: byte for byte, as libvirt tells domains apart.
+    public var nameKey: ExactText { ExactText(name) }
+
     /// Whether the record holds nothing but the state group, as on drivers without bulk stats.
     var hasStateOnly: Bool {
         parameters.allSatisfy { $0.field.hasPrefix("state.") }
@@ -71,7 +76,7 @@ public struct StatsBatch: Sendable {
     public var errors: [CollectionError]
     /// Running domains whose stats libvirt could only partly read: their job was held, often by a
     /// call waiting for a QEMU that does not answer. Their missing fields are absent.
-    public var incompleteDomains: Set<String>
+    public var incompleteDomains: Set<ExactText>
     /// Whether the hypervisor answers `virDomainGetCPUStats`; `nil` until a running domain showed it.
     public var perCPUStatsAvailable: Bool?
     /// Whether the hypervisor answers `virDomainGetJobStats`; `nil` until a running domain showed it.
@@ -81,7 +86,7 @@ public struct StatsBatch: Sendable {
 
     /// Creates a batch.
     public init(
-        domains: [DomainStats], errors: [CollectionError] = [], incompleteDomains: Set<String> = [],
+        domains: [DomainStats], errors: [CollectionError] = [], incompleteDomains: Set<ExactText> = [],
         perCPUStatsAvailable: Bool? = nil, jobStatsAvailable: Bool? = nil, pools: [StoragePoolStats]? = nil
     ) {
         self.domains = domains

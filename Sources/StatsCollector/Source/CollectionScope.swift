@@ -93,12 +93,34 @@ public struct CollectionScope: Sendable, Equatable {
         self.metadataLabels = metadataLabels
     }
 
-    /// The `stats` argument of `virConnectGetAllDomainStats`: 0 (every group the driver has) when
-    /// every bulk part is on, else the state group and the parts that are on.
-    var bulkStatsGroups: UInt32 {
+    /// The bulk parts whose groups libvirt gathers without the domain's job, so without entering
+    /// its QEMU monitor: in libvirt 9.0's qemu driver (`qemuDomainGetStatsWorkers`, whose `monitor`
+    /// flag is false for them) the state, interface, perf and memory groups. A hung QEMU cannot
+    /// hold up a call for these alone.
+    static let partsWithoutMonitor: Set<CollectorPart> = [.interface, .perf, .memory]
+
+    /// The field-name prefixes of the state group and of ``partsWithoutMonitor``.
+    private static let fieldPrefixesWithoutMonitor = ["state.", "net.", "perf.", "memory."]
+
+    /// Whether `field` belongs to a group gathered without the domain's QEMU monitor.
+    static func isFieldWithoutMonitor(_ field: String) -> Bool {
+        fieldPrefixesWithoutMonitor.contains { field.hasPrefix($0) }
+    }
+
+    /// The `stats` argument of the call for every domain (`virConnectGetAllDomainStats`): the
+    /// state group and the parts of ``partsWithoutMonitor`` that are on.
+    var statsGroupsWithoutMonitor: UInt32 {
+        parts.intersection(Self.partsWithoutMonitor).compactMap(\.bulkGroup).reduce(1 << 0, |)
+    }
+
+    /// The `stats` argument of the calls for batches of running domains (`virDomainListGetStats`):
+    /// 0 (every group the driver has, which also brings groups a newer libvirt adds) when every
+    /// bulk part is on, else the other parts that are on; `nil` when none is.
+    var statsGroupsWithMonitor: UInt32? {
         let bulkParts = CollectorPart.allCases.filter { $0.bulkGroup != nil }
-        guard !bulkParts.allSatisfy(parts.contains) else { return 0 }
-        return parts.compactMap(\.bulkGroup).reduce(1 << 0, |)
+        if bulkParts.allSatisfy(parts.contains) { return 0 }
+        let groups = parts.subtracting(Self.partsWithoutMonitor).compactMap(\.bulkGroup).reduce(0, |)
+        return groups == 0 ? nil : groups
     }
 
     /// The parts whose bulk groups the per-domain fallback stands in for, by field prefix.
@@ -127,6 +149,10 @@ public struct CollectionScope: Sendable, Equatable {
 }
 
 /// Which domains a collection reads, by their whole names.
+///
+/// The patterns match code point by code point (Unicode scalar semantics), as libvirt and Go's
+/// regular expressions see names: with Swift's default (grapheme) semantics, `caf\u{E9}` would
+/// also match a domain named `cafe\u{301}`, which libvirt holds as another domain.
 struct DomainFilter {
     private let include: Regex<AnyRegexOutput>?
     private let exclude: Regex<AnyRegexOutput>?
@@ -135,8 +161,8 @@ struct DomainFilter {
     ///
     /// - Throws: the regular expression's syntax error; the configuration checks patterns at start-up.
     init(_ scope: CollectionScope) throws {
-        include = try scope.includePattern.map { try Regex($0) }
-        exclude = try scope.excludePattern.map { try Regex($0) }
+        include = try scope.includePattern.map { try Regex($0).matchingSemantics(.unicodeScalar) }
+        exclude = try scope.excludePattern.map { try Regex($0).matchingSemantics(.unicodeScalar) }
     }
 
     /// Whether the domain called `name` is collected.

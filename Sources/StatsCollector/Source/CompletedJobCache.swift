@@ -1,3 +1,4 @@
+import PromFormat
 import Synchronization
 
 /// Each running domain's last completed job, as a collection last read it
@@ -9,8 +10,9 @@ import Synchronization
 /// per running domain and collection instead of two.
 ///
 /// The per-domain calls consult it on their own threads, and the event handler marks domains
-/// without waiting for the collection: a mark that arrives after a call decided to reuse the
-/// domain's entry is kept for the next collection, so no job end is missed.
+/// without waiting for the collection. A mark is cleared only by a read that succeeds and that
+/// started after it: a read that fails leaves it, so the next collection reads again, and a mark
+/// that arrives while a read is under way is kept for the next collection, so no job end is missed.
 final class CompletedJobCache: Sendable {
     private struct Entry: Sendable {
         let fields: [TypedParameter]
@@ -18,9 +20,19 @@ final class CompletedJobCache: Sendable {
     }
 
     private struct State: Sendable {
-        var entries: [String: Entry] = [:]
-        /// Domains whose entry may be out of date since an event said so.
-        var marked: Set<String> = []
+        var entries: [ExactText: Entry] = [:]
+        /// Domains whose entry may be out of date since an event said so, with how many marks
+        /// each got, so that a read clears only the marks it saw.
+        var marks: [ExactText: UInt64] = [:]
+    }
+
+    /// What the cache knows of one domain at the start of a per-domain call.
+    struct Lookup: Sendable {
+        /// The fields of the domain's last completed job as last read, if they may be used;
+        /// `nil` when they must be read again.
+        let reusableFields: [TypedParameter]?
+        /// The marks seen, for ``CompletedJobCache/store(_:of:readAt:clearing:)``.
+        let marksSeen: UInt64
     }
 
     private let state = Mutex(State())
@@ -28,28 +40,38 @@ final class CompletedJobCache: Sendable {
     /// How old an entry may get before it is read again although nothing said it changed.
     static let refreshPeriod = Duration.seconds(600)
 
-    /// The fields of `domain`'s last completed job as last read, if they may be used at `now`;
-    /// `nil` when they must be read again. Takes the domain's mark.
-    func reusableFields(of domain: String, at now: ContinuousClock.Instant) -> [TypedParameter]? {
+    /// Whether `domain`'s last completed job as last read may be used at `now`: not when an event
+    /// marked it since, nor when it is older than ``refreshPeriod``.
+    func lookup(_ domain: String, at now: ContinuousClock.Instant) -> Lookup {
         state.withLock { state in
-            let wasMarked = state.marked.remove(domain) != nil
-            guard !wasMarked, let entry = state.entries[domain], now - entry.readAt < Self.refreshPeriod else {
-                return nil
+            let marks = state.marks[ExactText(domain)] ?? 0
+            guard marks == 0, let entry = state.entries[ExactText(domain)], now - entry.readAt < Self.refreshPeriod
+            else {
+                return Lookup(reusableFields: nil, marksSeen: marks)
             }
-            return entry.fields
+            return Lookup(reusableFields: entry.fields, marksSeen: 0)
         }
     }
 
-    /// Keeps `fields`, read at `time`, as `domain`'s last completed job.
-    func store(_ fields: [TypedParameter], of domain: String, readAt time: ContinuousClock.Instant) {
-        state.withLock { $0.entries[domain] = Entry(fields: fields, readAt: time) }
+    /// Keeps `fields`, read at `time`, as `domain`'s last completed job, and clears the domain's
+    /// mark unless more marks than the read's ``Lookup/marksSeen`` arrived meanwhile.
+    func store(
+        _ fields: [TypedParameter], of domain: String, readAt time: ContinuousClock.Instant, clearing marksSeen: UInt64
+    ) {
+        state.withLock { state in
+            state.entries[ExactText(domain)] = Entry(fields: fields, readAt: time)
+            if state.marks[ExactText(domain)] == marksSeen { state.marks[ExactText(domain)] = nil }
+        }
     }
 
     /// Marks `domain`'s entry as possibly out of date: a job of it ended, or it started, stopped
     /// or migrated.
     func jobMayHaveEnded(_ domain: String) {
-        state.withLock { _ = $0.marked.insert(domain) }
+        state.withLock { $0.marks[ExactText(domain), default: 0] += 1 }
     }
+
+    /// Domains with an entry or a mark, for tests that per-domain state stays bounded.
+    var retainedDomainCount: Int { state.withLock { $0.entries.count + $0.marks.count } }
 
     /// Forgets every entry, after a reconnect: the daemon may be another one.
     func removeAll() {
@@ -57,10 +79,10 @@ final class CompletedJobCache: Sendable {
     }
 
     /// Forgets the domains not in `names`, which are gone.
-    func keep(only names: Set<String>) {
+    func keep(only names: Set<ExactText>) {
         state.withLock { state in
             state.entries = state.entries.filter { names.contains($0.key) }
-            state.marked.formIntersection(names)
+            state.marks = state.marks.filter { names.contains($0.key) }
         }
     }
 }

@@ -6,7 +6,8 @@ import Synchronization
 /// Opening a connection to a stopped libvirtd blocks until the daemon resumes, and keepalive does
 /// not help before the connection exists. So an open that overruns its deadline is left to finish
 /// on its thread while the owner goes on; later requests adopt its connection once it arrived,
-/// and no second open starts while one is in flight. A connection that arrives after its owner
+/// and no second open starts while one is in flight. An open that never got a thread never ran:
+/// nothing is waited for, and the next request opens. A connection that arrives after its owner
 /// is gone is closed when the last reference to it goes.
 ///
 /// The domain-event hub keeps its connection so: it makes one call at a time on it, its event
@@ -51,11 +52,16 @@ actor ConnectionKeeper {
                 pending.result.withLock { $0 = opened }
                 return opened
             }
-            guard case .finished(let opened) = outcome else {
+            switch outcome {
+            case .finished(let opened):
+                result = opened
+            case .overran:
                 pendingOpen = pending
                 throw Self.stillOpening
+            case .notStarted:
+                // It never ran, so no open will arrive: the next request starts one.
+                throw Self.noThread
             }
-            result = opened
         }
         switch result {
         case .success(let opened):
@@ -75,4 +81,7 @@ actor ConnectionKeeper {
     private static let stillOpening = CollectionError(
         call: "virConnectOpenReadOnly", reason: CollectionError.deadlineExceeded,
         message: "opening the connection has not finished within its deadline")
+    private static let noThread = CollectionError(
+        call: "virConnectOpenReadOnly", reason: CollectionError.noThread,
+        message: "no call thread was free to open the connection within its deadline")
 }

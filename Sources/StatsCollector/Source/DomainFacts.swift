@@ -1,3 +1,5 @@
+import PromFormat
+
 /// What a domain's XML description says that changes rarely: OpenStack Nova's metadata, the
 /// metadata labels the user configured, and the details of its disks and interfaces. Added to the
 /// domain's record as catalog fields (``MetricCatalog/NovaFacts``, ``MetricCatalog/MetadataFacts``,
@@ -14,10 +16,10 @@ struct DomainFacts: Sendable, Equatable {
     /// The configured metadata labels in their order, each with its value or `nil`; empty when the
     /// domain has none of them.
     let metadataLabels: [LabelValue]
-    /// Each disk's details by its target (`vda`): field suffix → value.
-    let disks: [String: [String: String]]
-    /// Each interface's details by its target (`vnet0`): field suffix → value.
-    let interfaces: [String: [String: String]]
+    /// Each disk's details by its target (`vda`), byte for byte: field suffix → value.
+    let disks: [ExactText: [String: String]]
+    /// Each interface's details by its target (`vnet0`), byte for byte: field suffix → value.
+    let interfaces: [ExactText: [String: String]]
 
     /// Reads the XML description `xml` of the domain whose UUID is `uuid` (Nova's instance UUID is
     /// the domain's), with the configured `labels`; malformed XML gives no facts.
@@ -45,8 +47,8 @@ struct DomainFacts: Sendable, Equatable {
             let pattern = FieldPattern(field: parameter.field).pattern
             let details: [String: String]?
             switch pattern {
-            case MetricCatalog.BlockFallback.name: details = disks[target]
-            case MetricCatalog.InterfaceFallback.name: details = interfaces[target]
+            case MetricCatalog.BlockFallback.name: details = disks[ExactText(target)]
+            case MetricCatalog.InterfaceFallback.name: details = interfaces[ExactText(target)]
             default: details = nil
             }
             guard let details else { continue }
@@ -80,12 +82,12 @@ struct DomainFacts: Sendable, Equatable {
     }
 
     private static func byTarget(_ devices: [XMLElementValue], _ details: (XMLElementValue) -> [String: String?])
-        -> [String: [String: String]]
+        -> [ExactText: [String: String]]
     {
-        var result: [String: [String: String]] = [:]
+        var result: [ExactText: [String: String]] = [:]
         for device in devices {
             guard let target = device.child("target")?.attributes["dev"] else { continue }
-            result[target] = details(device).compactMapValues { $0.flatMap { $0.isEmpty ? nil : $0 } }
+            result[ExactText(target)] = details(device).compactMapValues { $0.flatMap { $0.isEmpty ? nil : $0 } }
         }
         return result
     }

@@ -1,20 +1,28 @@
 public import Logging
+import PromFormat
 import Synchronization
 
-/// Reads domain stats from libvirt without ever waiting past a deadline.
+/// Reads domain stats from libvirt without ever waiting past a deadline, and keeps collecting the
+/// domains that answer while any number of others hang.
 ///
-/// Each fetch makes one `virConnectGetAllDomainStats` call for all domains, with
-/// `VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT` (dropped from the first time the daemon rejects it),
-/// then the per-domain calls of each running domain whose stats came back complete, a few domains
-/// at a time, through the ``DomainCallGate``. Every call runs on a thread of the runner's pool and
-/// is awaited for at most the runner's deadline:
+/// Each fetch makes, every call on a thread of its own and awaited for at most the deadline:
 ///
-/// - A bulk call that overruns is asked once more: while the first one holds a stuck domain's job,
-///   the second returns at once, with full stats for every other domain and partial ones for the
-///   stuck domain. If that one overruns too (libvirtd itself hangs), the fetch fails with
-///   ``CollectionError/deadlineExceeded``; no new bulk call is made while two are still in flight.
-/// - A domain whose record lacks stats it had before is reported in
-///   ``StatsBatch/incompleteDomains`` and gets no per-domain calls, which would wait for it.
+/// 1. one `virConnectGetAllDomainStats` for every domain, for the groups that libvirt gathers
+///    without entering a QEMU monitor (state, interface, perf, memory), which no hung QEMU holds
+///    up. When it does not answer in time, `virConnectListAllDomains` (which libvirtd answers on
+///    its priority workers) tells a hung libvirtd (``CollectionError/deadlineExceeded``: a stale
+///    snapshot) from a libvirtd whose workers are busy (``CollectionError/libvirtAnswered``). No
+///    further such call is made while two are still in flight.
+/// 2. `virDomainListGetStats` for the other groups, on batches of the running domains
+///    (``MonitorCallPlan``), with `VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT` (dropped from the
+///    first time the daemon rejects it), through the ``DomainCallGate``: a domain that an earlier
+///    call still waits for is left out, and of the members of a call that overruns, those whose
+///    control interface is not occupied are let go at once. These calls have threads and
+///    connections of their own (``statsCalls``), so hung QEMUs never take the threads of step 1.
+///    A domain whose stats did not all come is reported in ``StatsBatch/incompleteDomains``.
+/// 3. The per-domain calls (CPU, job, XML) of each running domain whose stats came whole, a few
+///    domains at a time, through the gate; a domain found busy is asked again once after the
+///    others. Calls not made are reported as skipped (``CollectionError/isSkipped``).
 ///
 /// The storage pools are read beside the per-domain calls (``StoragePoolReader``), within one
 /// deadline; a pool that fails or does not answer is left out and counted.
@@ -23,33 +31,44 @@ import Synchronization
 /// the test driver) is asked once per connection: the failure is counted and logged once, and the
 /// batch says the stats are unavailable.
 public actor LibvirtStatsSource: StatsSource {
-    private let uri: String
-    private let runner: LibvirtCallRunner
-    private let gate: DomainCallGate
-    private let logger: Logger
-    private let connections: ConnectionPool
+    let uri: String
+    let runner: LibvirtCallRunner
+    /// Runs the calls for the groups that enter the QEMU monitor, on threads of their own.
+    public nonisolated let statsCalls: LibvirtCallRunner
+    let gate: DomainCallGate
+    let logger: Logger
+    let connections: ConnectionPool
+    let statsConnections: ConnectionPool
     private var connectionGeneration = 0
-    private var noWait = true
-    private var capabilities = CallCapabilities()
-    private var completeness = StatsCompleteness()
-    private var lastIncomplete: Set<String> = []
-    private var facts = DomainFactsCache()
-    private let completedJobs = CompletedJobCache()
-    private let scope: CollectionScope
+    var noWait = true
+    var capabilities = CallCapabilities()
+    var completeness = StatsCompleteness()
+    private var lastIncomplete: Set<ExactText> = []
+    var facts = DomainFactsCache()
+    let completedJobs = CompletedJobCache()
+    let scope: CollectionScope
     private let filter: DomainFilter
-    private let bulkCallsRunning = RunningCalls()
+    private let callsWithoutMonitor = RunningCalls()
     private let poolReader: StoragePoolReader
+    var plan = MonitorCallPlan()
 
     /// Domains whose per-domain calls run at the same time, each on a connection of its own: a few,
     /// so that a collection's wall time is not the sum of its round trips, and few, so that
     /// libvirtd's worker pool (20 threads by default) stays free for other clients.
     static let concurrentDomains = 3
-    /// Bulk calls that may be in flight at once, counting those past their deadline.
-    static let bulkCallsInFlight = 2
+    /// Calls for every domain (the stats without monitor, and the listing) that may be in flight at
+    /// once, counting those past their deadline.
+    static let callsWithoutMonitorInFlight = 2
+    /// Threads (and connections) for the calls that enter QEMU monitors: the most such calls that
+    /// may wait for hung QEMUs at once, each holding one of libvirtd's workers (20 by default; its
+    /// 5 priority workers, which answer the listing, are never taken). Up to this many hung QEMUs
+    /// at once (less the calls that answer meanwhile) leave the other domains whole.
+    public static let statsCallThreads = 12
 
     /// The deadline of each libvirt call of a collection every `interval`: half the interval, and
-    /// at least 1 s. A bulk call that overruns it is asked once more, so a hung libvirtd shows as
-    /// a stale snapshot at most two deadlines, one interval, after the collection started.
+    /// at least 1 s. When the call for every domain overruns it, the listing gets as long again, so
+    /// a hung libvirtd shows as a stale snapshot at most two deadlines, one interval, after the
+    /// collection started.
     public static func callDeadline(forInterval interval: Duration) -> Duration {
         max(interval / 2, .seconds(1))
     }
@@ -58,24 +77,41 @@ public actor LibvirtStatsSource: StatsSource {
     ///
     /// - Parameters:
     ///   - api: the libvirt calls; the real library unless a test scripts them.
-    ///   - runner: runs each call with its deadline.
+    ///   - runner: runs each call with its deadline, but those of `statsCalls`.
+    ///   - statsCalls: runs the calls for the stats groups that enter the QEMU monitor; by default
+    ///     a pool of ``statsCallThreads`` threads with `runner`'s deadline.
     ///   - gate: shared with the job poller, so that a domain never has two calls in flight.
     ///   - scope: which stats groups, per-domain calls and domains to collect.
     /// - Throws: the syntax error of the scope's domain patterns.
     public init(
         uri: String, api: any LibvirtAPI = LibvirtLibrary(), runner: LibvirtCallRunner,
-        gate: DomainCallGate = DomainCallGate(), scope: CollectionScope = .everything, logger: Logger
+        statsCalls: LibvirtCallRunner? = nil, gate: DomainCallGate = DomainCallGate(),
+        scope: CollectionScope = .everything, logger: Logger
     ) throws {
         self.uri = uri
         self.scope = scope
         self.filter = try DomainFilter(scope)
         self.runner = runner
+        self.statsCalls =
+            statsCalls
+            ?? LibvirtCallRunner(
+                pool: BlockingCallPool(name: "libvirt-stats", maximumThreads: Self.statsCallThreads),
+                deadline: runner.deadline, logger: logger)
         self.gate = gate
         self.logger = logger
-        // Room for the per-domain calls, two bulk calls and the storage pools' call at once.
+        // Room for the per-domain calls, the calls for every domain and the storage pools' call at once.
         self.connections = ConnectionPool(
-            uri: uri, api: api, maximumConnections: Self.concurrentDomains + Self.bulkCallsInFlight + 1)
+            uri: uri, api: api, maximumConnections: Self.concurrentDomains + Self.callsWithoutMonitorInFlight + 1)
+        self.statsConnections = ConnectionPool(
+            uri: uri, api: api, maximumConnections: self.statsCalls.pool.maximumThreads)
         self.poolReader = StoragePoolReader(runner: runner)
+    }
+
+    /// Entries kept per domain across fetches, summed over every table, for tests that they stay
+    /// bounded by the domains that exist.
+    var retainedDomainCount: Int {
+        completeness.retainedDomainCount + facts.retainedDomainCount + completedJobs.retainedDomainCount
+            + plan.retainedDomainCount + lastIncomplete.count
     }
 
     /// Marks `domain`'s facts (metadata, device details) as possibly changed, as libvirt's
@@ -95,7 +131,7 @@ public actor LibvirtStatsSource: StatsSource {
     }
 
     public func fetchStats() async throws(CollectionError) -> StatsBatch {
-        let records = try await allDomainStats().filter { filter.admits($0.name) }
+        var records = try await statsWithoutMonitor().filter { filter.admits($0.name) }
         // A connection opened after an outage may reach another daemon: learn what it supports again.
         if connections.generation != connectionGeneration {
             connectionGeneration = connections.generation
@@ -107,75 +143,89 @@ public actor LibvirtStatsSource: StatsSource {
         // The pools are read beside the domains' calls, so a pool that does not answer delays no domain.
         let readsPools = scope.parts.contains(.pools)
         async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
-        let names = Set(records.map(\.name))
+        let names = Set(records.map(\.nameKey))
         completeness.keep(only: names)
         facts.keep(only: names)
         completedJobs.keep(only: names)
-        let incomplete = await incompleteDomains(of: records)
+        plan.keep(only: names)
+        gate.keepBackoffs(only: names)
+        let monitor = await addStatsWithMonitor(to: &records)
+        let incomplete = await incompleteDomains(of: records, unanswered: monitor.unanswered)
         // A domain whose stats are whole again answers again: its per-domain calls need not wait
         // out a backoff that its stuck QEMU started.
-        for name in lastIncomplete.subtracting(incomplete) { gate.clearBackoff(name) }
+        for name in lastIncomplete.subtracting(incomplete) { gate.clearBackoff(name.text) }
         lastIncomplete = incomplete
         var batch = await withPerDomainStats(records, incomplete: incomplete)
         let (poolStats, poolErrors) = await pools
         batch.pools = poolStats
-        batch.errors += poolErrors
+        batch.errors = monitor.errors + batch.errors + poolErrors
         return batch
     }
 
-    /// The bulk call, asked once more (on another connection) when it overruns, and without
-    /// `NOWAIT` when the daemon rejects it.
-    private func allDomainStats() async throws(CollectionError) -> [DomainStats] {
-        var attempts = 0
-        while true {
-            attempts += 1
-            guard bulkCallsRunning.count < Self.bulkCallsInFlight else {
-                throw CollectionError(
-                    call: "virConnectGetAllDomainStats", reason: CollectionError.deadlineExceeded,
-                    message: "earlier calls are still waiting for libvirt")
-            }
-            let noWait = self.noWait
-            let groups = scope.bulkStatsGroups
-            let outcome = await runner.run("virConnectGetAllDomainStats") {
-                [bulkCallsRunning, connections] () -> Result<[DomainStats], LibvirtError> in
-                bulkCallsRunning.during {
-                    Result { () throws(LibvirtError) in
-                        try connections.withConnection { connection throws(LibvirtError) in
-                            try connection.allDomainStats(groups: groups, noWait: noWait)
-                        }
-                    }
-                }
-            }
-            switch outcome {
-            case .finished(.success(let records)):
-                return records
-            case .finished(.failure(let error)) where error.code == .invalidArgument && noWait:
-                logger.info(
-                    "libvirt rejected VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT; collecting without it",
-                    metadata: ["error": "\(error.message)"])
-                self.noWait = false
-            case .finished(.failure(let error)) where error.code == .connectionsBusy:
-                throw CollectionError(
-                    call: "virConnectGetAllDomainStats", reason: CollectionError.deadlineExceeded,
-                    message: "earlier calls and connections are still waiting for libvirt")
-            case .finished(.failure(let error)):
-                throw error.collectionError()
-            case .overran where attempts < 2:
-                continue
-            case .overran:
-                throw CollectionError(
-                    call: "virConnectGetAllDomainStats", reason: CollectionError.deadlineExceeded,
-                    message: "libvirt did not answer within \(runner.deadline), twice")
-            }
+    /// Every domain's stats of the groups gathered without the QEMU monitor: a call that no hung
+    /// QEMU holds up. When it overruns, the listing tells whether libvirtd answers at all.
+    private func statsWithoutMonitor() async throws(CollectionError) -> [DomainStats] {
+        let groups = scope.statsGroupsWithoutMonitor
+        let outcome = try await callWithoutMonitor("virConnectGetAllDomainStats") {
+            connection throws(LibvirtError) in
+            try connection.allDomainStats(groups: groups, noWait: false)
         }
+        switch outcome {
+        case .finished(.success(let records)):
+            return records
+        case .finished(.failure(let error)):
+            throw error.collectionError()
+        case .overran, .notStarted:
+            break
+        }
+        let listing = try await callWithoutMonitor("virConnectListAllDomains") { connection throws(LibvirtError) in
+            try connection.domainNames()
+        }
+        guard case .finished(.success(let names)) = listing else {
+            throw CollectionError(
+                call: "virConnectGetAllDomainStats", reason: CollectionError.deadlineExceeded,
+                message: "libvirt did not answer within \(runner.deadline): neither the stats nor the list of domains")
+        }
+        var error = CollectionError(
+            call: "virConnectGetAllDomainStats", reason: CollectionError.deadlineExceeded,
+            message:
+                "libvirtd listed its \(names.count) domains but did not serve their stats within \(runner.deadline): its workers are busy"
+        )
+        error.libvirtAnswered = true
+        throw error
     }
 
-    /// The running domains whose records lack stats, asking the control interface of those
-    /// that need it, through the gate: a stuck domain may keep even that call waiting, so it gets
-    /// no second one while the first is in flight.
-    private func incompleteDomains(of records: [DomainStats]) async -> Set<String> {
-        var incomplete: Set<String> = []
-        for record in records where completeness.judge(record) == .askControlInterface {
+    /// One call for every domain, on a connection of its own, while fewer than two such calls are
+    /// in flight. A connection that could not be had because every one is busy counts as a call
+    /// that did not answer.
+    private func callWithoutMonitor<Value: Sendable>(
+        _ function: String, _ body: @escaping @Sendable (any LibvirtConnection) throws(LibvirtError) -> Value
+    ) async throws(CollectionError) -> CallOutcome<Result<Value, LibvirtError>> {
+        guard callsWithoutMonitor.count < Self.callsWithoutMonitorInFlight else {
+            throw CollectionError(
+                call: function, reason: CollectionError.deadlineExceeded,
+                message: "earlier calls are still waiting for libvirt")
+        }
+        let outcome = await runner.run(function) {
+            [callsWithoutMonitor, connections] () -> Result<Value, LibvirtError> in
+            callsWithoutMonitor.during {
+                Result { () throws(LibvirtError) in try connections.withConnection(body) }
+            }
+        }
+        if case .finished(.failure(let error)) = outcome, error.code == .connectionsBusy { return .overran }
+        return outcome
+    }
+
+    /// The running domains whose records lack stats: those `unanswered` by the calls for the groups
+    /// that enter the monitor, and those whose records lack fields their last complete one had and
+    /// whose control interface is busy (asked through the gate: a stuck domain may keep even that
+    /// call waiting, so it gets no second one while the first is in flight).
+    private func incompleteDomains(of records: [DomainStats], unanswered: Set<ExactText>) async -> Set<ExactText> {
+        var incomplete = unanswered
+        for record in records
+        where record.isActive && !unanswered.contains(record.nameKey)
+            && completeness.judge(record) == .askControlInterface
+        {
             let name = record.name
             let outcome = await gate.call(name, "virDomainGetControlInfo", on: runner) {
                 [connections] () throws(LibvirtError) in
@@ -183,73 +233,110 @@ public actor LibvirtStatsSource: StatsSource {
                     try connection.controlInfo(ofDomain: name)
                 }
             }
-            if case .finished(.success(let info)) = outcome, StatsCompleteness.isFree(info) {
+            if case .success(.finished(.success(let info))) = outcome, StatsCompleteness.isFree(info) {
                 completeness.accept(record)
             } else {
-                incomplete.insert(name)
+                incomplete.insert(record.nameKey)
             }
         }
         return incomplete
     }
 
-    /// The batch: `records` with the per-domain stats of every running, complete domain added.
-    private func withPerDomainStats(_ records: [DomainStats], incomplete: Set<String>) async -> StatsBatch {
+    /// The batch: `records` with the per-domain stats of every running, complete domain added. A
+    /// domain another call holds is asked again once after the others (the job poller's poll takes
+    /// milliseconds); calls not made are reported as skipped, with the reason.
+    private func withPerDomainStats(_ records: [DomainStats], incomplete: Set<ExactText>) async -> StatsBatch {
         let calls = capabilities.calls.intersection(scope.perDomainCalls)
-        let factsWanted = calls.contains(.domainXML) ? Set(facts.domainsToRead(in: records, at: .now)) : []
+        let factsWanted = calls.contains(.domainXML) ? facts.domainsToRead(in: records, at: .now) : [:]
         var domains = records
         var errors: [CollectionError] = []
         var answered = false
-        let wanted = records.indices.filter { records[$0].isActive && !incomplete.contains(records[$0].name) }
-        await withTaskGroup(of: (Int, CallOutcome<Result<PerDomainCalls.Answers, LibvirtError>>?).self) { group in
-            var next = wanted.makeIterator()
-            func start() {
-                guard let index = next.next() else { return }
-                let name = records[index].name
-                let hasStateOnly = records[index].hasStateOnly
-                let domainCalls = factsWanted.contains(name) ? calls : calls.subtracting(.domainXML)
-                group.addTask { [gate, runner, connections, completedJobs] in
-                    let outcome = await gate.call(name, PerDomainCalls.callName, on: runner) {
-                        () throws(LibvirtError) in
-                        try connections.withConnection { connection throws(LibvirtError) in
-                            domainCalls.make(
-                                for: name, hasStateOnly: hasStateOnly, on: connection, completedJobs: completedJobs)
+        var wanted: [Int] = []
+        for index in records.indices where records[index].isActive {
+            if !incomplete.contains(records[index].nameKey) {
+                wanted.append(index)
+            } else if !calls.isEmpty {
+                errors.append(
+                    .skipped(
+                        PerDomainCalls.callName, domain: records[index].name, reason: CollectionError.domainIncomplete,
+                        message: "its stats show that it does not answer; the calls would wait for it too"))
+            }
+        }
+        for round in 0..<2 {
+            var busy: [Int] = []
+            await withTaskGroup(
+                of: (Int, Result<CallOutcome<Result<PerDomainCalls.Answers, LibvirtError>>, DomainCallGate.Refusal>)
+                    .self
+            ) {
+                group in
+                var next = wanted.makeIterator()
+                func start() {
+                    guard let index = next.next() else { return }
+                    let name = records[index].name
+                    let hasStateOnly = records[index].hasStateOnly
+                    let domainCalls = factsWanted[records[index].nameKey] != nil ? calls : calls.subtracting(.domainXML)
+                    group.addTask { [gate, runner, connections, completedJobs] in
+                        let outcome = await gate.call(name, PerDomainCalls.callName, on: runner) {
+                            () throws(LibvirtError) in
+                            try connections.withConnection { connection throws(LibvirtError) in
+                                domainCalls.make(
+                                    for: name, hasStateOnly: hasStateOnly, on: connection, completedJobs: completedJobs)
+                            }
                         }
+                        return (index, outcome)
                     }
-                    return (index, outcome)
+                }
+                for _ in 0..<Self.concurrentDomains { start() }
+                for await (index, outcome) in group {
+                    start()
+                    let name = records[index].name
+                    switch outcome {
+                    case .success(.finished(.success(let answers))):
+                        answered = true
+                        domains[index].parameters +=
+                            records[index].hasStateOnly
+                            ? answers.parameters.filter { scope.admitsFallbackField($0.field) } : answers.parameters
+                        if let seen = factsWanted[records[index].nameKey], let xml = answers.xml {
+                            let read = DomainFacts(xml: xml, uuid: records[index].uuid, labels: scope.metadataLabels)
+                            facts.store(read, of: records[index], at: .now, clearing: seen)
+                        }
+                        for failure in answers.failures {
+                            guard let error = capabilities.classify(failure, domain: name) else { continue }
+                            if error.isExpected {
+                                logger.info(
+                                    "libvirt does not support this call here; not asking again on this connection",
+                                    metadata: ["call": "\(failure.function)", "error": "\(failure.message)"])
+                            }
+                            errors.append(error)
+                        }
+                    case .success(.finished(.failure(let error))):
+                        // No connection could be had: every one is busy, or opening one failed.
+                        var failure = error.collectionError(domain: name)
+                        failure.call = PerDomainCalls.callName
+                        errors.append(failure)
+                    case .success(.overran):
+                        errors.append(
+                            CollectionError(
+                                call: PerDomainCalls.callName, reason: CollectionError.deadlineExceeded, domain: name,
+                                message: "the domain's per-domain calls did not answer within \(runner.deadline)"))
+                    case .success(.notStarted):
+                        errors.append(
+                            .skipped(
+                                PerDomainCalls.callName, domain: name, reason: CollectionError.noThread,
+                                message: "no call thread was free within \(runner.deadline)"))
+                    case .failure(.inFlight) where round == 0:
+                        busy.append(index)
+                    case .failure(let refusal):
+                        errors.append(
+                            .skipped(
+                                PerDomainCalls.callName, domain: name, reason: refusal.rawValue,
+                                message: refusal == .inFlight
+                                    ? "an earlier call about the domain has not returned"
+                                    : "libvirt timed out on the domain lately"))
+                    }
                 }
             }
-            for _ in 0..<Self.concurrentDomains { start() }
-            for await (index, outcome) in group {
-                start()
-                let name = records[index].name
-                switch outcome {
-                case .finished(.success(let answers)):
-                    answered = true
-                    domains[index].parameters +=
-                        records[index].hasStateOnly
-                        ? answers.parameters.filter { scope.admitsFallbackField($0.field) } : answers.parameters
-                    if factsWanted.contains(name), let xml = answers.xml {
-                        let read = DomainFacts(xml: xml, uuid: records[index].uuid, labels: scope.metadataLabels)
-                        facts.store(read, of: records[index], at: .now)
-                    }
-                    for failure in answers.failures {
-                        guard let error = capabilities.classify(failure, domain: name) else { continue }
-                        if error.isExpected {
-                            logger.info(
-                                "libvirt does not support this call here; not asking again on this connection",
-                                metadata: ["call": "\(failure.function)", "error": "\(failure.message)"])
-                        }
-                        errors.append(error)
-                    }
-                case .overran:
-                    errors.append(
-                        CollectionError(
-                            call: PerDomainCalls.callName, reason: CollectionError.deadlineExceeded, domain: name,
-                            message: "the domain's per-domain calls did not answer within \(runner.deadline)"))
-                case .finished(.failure), nil:
-                    break
-                }
-            }
+            wanted = busy
         }
         if answered { capabilities.confirm(calls) }
         for index in domains.indices {

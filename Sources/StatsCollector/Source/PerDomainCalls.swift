@@ -69,12 +69,13 @@ struct PerDomainCalls: OptionSet, Sendable {
         }
         if contains(.completedJobStats) {
             let now = ContinuousClock.now
-            if !jobRuns, let known = completedJobs?.reusableFields(of: domain, at: now) {
+            let cached = completedJobs?.lookup(domain, at: now)
+            if !jobRuns, let known = cached?.reusableFields {
                 answers.parameters += known
             } else {
                 add { () throws(LibvirtError) in
                     let fields = try Self.completedJob(of: domain, on: connection)
-                    completedJobs?.store(fields, of: domain, readAt: now)
+                    completedJobs?.store(fields, of: domain, readAt: now, clearing: cached?.marksSeen ?? 0)
                     // The running job ends later: the first call that finds none reads it again.
                     if jobRuns { completedJobs?.jobMayHaveEnded(domain) }
                     return fields

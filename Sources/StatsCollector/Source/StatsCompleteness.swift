@@ -1,3 +1,5 @@
+import PromFormat
+
 /// Tells whether the bulk call returned all of a running domain's stats.
 ///
 /// With `VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT`, libvirt leaves out the stats that need a
@@ -17,26 +19,31 @@ struct StatsCompleteness {
         case askControlInterface
     }
 
-    private var baselines: [String: Set<Int>] = [:]
+    private var baselines: [ExactText: Set<Int>] = [:]
 
     /// Judges one domain's record; a complete one becomes the domain's baseline.
     mutating func judge(_ domain: DomainStats) -> Verdict {
         guard domain.isActive, !domain.hasStateOnly else { return .complete }
         let shape = Self.shape(of: domain)
-        guard let baseline = baselines[domain.name], baseline.isSubset(of: shape) else { return .askControlInterface }
-        baselines[domain.name] = shape
+        guard let baseline = baselines[domain.nameKey], baseline.isSubset(of: shape) else {
+            return .askControlInterface
+        }
+        baselines[domain.nameKey] = shape
         return .complete
     }
 
     /// Takes `domain`'s record as complete after its control interface was found free.
     mutating func accept(_ domain: DomainStats) {
-        baselines[domain.name] = Self.shape(of: domain)
+        baselines[domain.nameKey] = Self.shape(of: domain)
     }
 
     /// Forgets the domains not in `names`, which are gone.
-    mutating func keep(only names: Set<String>) {
+    mutating func keep(only names: Set<ExactText>) {
         baselines = baselines.filter { names.contains($0.key) }
     }
+
+    /// Domains with a baseline, for tests that per-domain state stays bounded.
+    var retainedDomainCount: Int { baselines.count }
 
     /// Whether a control interface in `info`'s state lets every stats group be read.
     static func isFree(_ info: DomainControlInfo) -> Bool {

@@ -1,3 +1,5 @@
+import PromFormat
+
 /// One storage pool as one collection read it.
 public struct StoragePoolStats: Sendable, Equatable {
     /// The pool's name and UUID.
@@ -56,6 +58,7 @@ actor StoragePoolReader {
         }
         guard let listed else { return ([], errors) }
         types = types.filter { uuid, _ in listed.contains { $0.uuid == uuid } }
+        gate.keepBackoffs(only: Set(listed.map { ExactText($0.name) } + [ExactText(Self.listKey)]))
         var pools: [StoragePoolStats] = []
         for identity in listed {
             let name = identity.name
@@ -101,18 +104,24 @@ actor StoragePoolReader {
             return nil
         }
         switch await gate.call(key, function, on: runner, deadline: left, body) {
-        case .finished(.success(let value)):
+        case .success(.finished(.success(let value))):
             return value
-        case .finished(.failure(let error)):
+        case .success(.finished(.failure(let error))):
             var failure = error.collectionError()
             failure.message = "\(subject): \(error.message)"
             errors.append(failure)
-        case .overran:
+        case .success(.overran):
             errors.append(
                 CollectionError(
                     call: function, reason: CollectionError.deadlineExceeded,
                     message: "\(subject) did not answer within \(left)"))
-        case nil:
+        case .success(.notStarted):
+            errors.append(
+                CollectionError(
+                    call: function, reason: CollectionError.noThread,
+                    message: "\(subject): no call thread was free within \(left)"))
+        case .failure:
+            // An earlier call about it has not returned: it is left out meanwhile, as documented.
             break
         }
         return nil

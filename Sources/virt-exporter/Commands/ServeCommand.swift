@@ -198,7 +198,7 @@ struct ServeCommand: AsyncParsableCommand {
             source: source, store: store, exporterVersion: ExporterVersion.number, revision: ExporterVersion.revision,
             libvirtVersion: LibvirtLibrary().libraryVersion, derivesMetrics: configuration.derivesMetrics,
             layout: try configuration.domainLabelLayout(),
-            callRunners: [collectionCalls, eventCalls] + (jobCalls.map { [$0] } ?? []),
+            callRunners: [collectionCalls, source.statsCalls, eventCalls] + (jobCalls.map { [$0] } ?? []),
             logger: Logger(label: "virt-exporter.collector"))
         let jobPoller = jobCalls.map { runner in
             JobPoller(
