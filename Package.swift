@@ -21,19 +21,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries, found by pkg-config (glibc's malloc.h, always there, without). Each is
         // imported only by its interop files: LibvirtLibrary.swift, LibXML.swift, Gzip.swift,
         // MicroHTTPDServer.swift, TLSMaterial.swift and KeyedDigest.swift (GnuTLS, in HTTP/TLS/),
-        // BcryptHash.swift (libxcrypt) and MallocArenas.swift (mallopt).
+        // BcryptHash.swift (libxcrypt), LibYAML.swift (libyaml: the web config file) and
+        // MallocArenas.swift (mallopt).
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibxml2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CGnuTLS", pkgConfig: "gnutls", providers: [.apt(["libgnutls28-dev"])]),
         .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CMalloc"),
 
         // Exposition-format model, text encoder and gzip. Knows nothing of libvirt.
@@ -63,15 +64,18 @@ let package = Package(
                 "CGnuTLS",
                 "CMalloc",
                 "CMicroHTTPD",
+                "CYAML",
                 "PromFormat",
                 "StatsCollector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["BuildRevision"]
         ),
+        // Writes the commit the binary is built from into the virt-exporter target, at every build.
+        .plugin(name: "BuildRevision", capability: .buildTool()),
 
         // Parsers and fixture access shared by the test targets.
         .target(

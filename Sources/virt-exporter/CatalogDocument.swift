@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import StatsCollector
 
 /// The metric catalog rendered for people (`docs/metrics.md`) and for tools (JSON).
@@ -45,7 +45,7 @@ enum CatalogDocument {
             let cells = [
                 "`\(descriptor.metric)`", descriptor.type.rawValue,
                 descriptor.labels.map { "`\($0)`" }.joined(separator: ", "), "`\(descriptor.source)`",
-                formatScale(descriptor.conversion.scale), descriptor.help.replacingOccurrences(of: "|", with: "\\|"),
+                formatScale(descriptor.conversion.scale), descriptor.help.replacing("|", with: "\\|"),
             ]
             text += "| " + cells.joined(separator: " | ") + " |\n"
         }

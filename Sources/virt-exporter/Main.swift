@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Glibc
 
 /// Entry point. Parses the command line and runs the chosen command; a user mistake in flags or the
 /// config file prints one clear message and exits with status 2, never a stack trace.
@@ -19,12 +19,12 @@ enum Main {
                 try command.run()
             }
         } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("virt-exporter: \(error)\n".utf8))
+            StandardStream.error.write("virt-exporter: \(error)\n")
             exit(2)
         } catch {
             let code = VirtExporterCommand.exitCode(for: error)
             guard code == .validationFailure else { VirtExporterCommand.exit(withError: error) }
-            FileHandle.standardError.write(Data((VirtExporterCommand.fullMessage(for: error) + "\n").utf8))
+            StandardStream.error.write(VirtExporterCommand.fullMessage(for: error) + "\n")
             exit(2)
         }
     }
@@ -35,7 +35,7 @@ struct VirtExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "virt-exporter",
         abstract: "Prometheus exporter for libvirt hosts.",
-        version: "virt-exporter \(ExporterVersion.number)",
+        version: ExporterVersion.description,
         subcommands: [ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self, CollectOnceCommand.self],
         defaultSubcommand: ServeCommand.self)
 }
@@ -46,9 +46,9 @@ extension VirtExporterCommand {
     static func topLevelHelp(for arguments: [String]) -> String? {
         guard arguments == ["--help"] || arguments == ["-h"] else { return nil }
         let serve = helpMessage(for: ServeCommand.self)
-            .replacingOccurrences(of: "USAGE: virt-exporter serve", with: "USAGE: virt-exporter [serve]")
+            .replacing("USAGE: virt-exporter serve", with: "USAGE: virt-exporter [serve]")
         let root = helpMessage()
-        let subcommands = root.range(of: "SUBCOMMANDS:").map { String(root[$0.lowerBound...]) } ?? ""
+        let subcommands = root.firstRange(of: "SUBCOMMANDS:").map { String(root[$0.lowerBound...]) } ?? ""
         return "OVERVIEW: \(configuration.abstract)\n\n" + serve.drop { $0 != "U" } + "\n" + subcommands
     }
 }

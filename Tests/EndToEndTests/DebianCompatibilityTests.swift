@@ -8,7 +8,11 @@ extension EndToEnd {
     /// bridged NIC (`scripts/testbed/nova.sh`): every family and label set Debian's exporter emits,
     /// with its values; and with the mode off, no family or label that the catalog does not list.
     @Suite struct DebianCompatibilityTests {
-        static let debianBinary = "/usr/bin/prometheus-libvirt-exporter"
+        /// Debian's binary, unpacked from its .deb by `scripts/lib/debian-exporter.sh` (the package
+        /// conflicts with virt-exporter's); `scripts/test` passes its path.
+        static let debianBinary =
+            ProcessInfo.processInfo.environment["VIRT_EXPORTER_DEBIAN_EXPORTER"]
+            ?? "/usr/bin/prometheus-libvirt-exporter"
         static let novaDomain = "vxn-nova"
         /// The families Debian's exporter gets from its Go client library (the Go runtime, the
         /// process, promhttp's own handler), not from libvirt; virt-exporter's self-metrics stand
@@ -109,7 +113,7 @@ extension EndToEnd {
             let uri = try #require(Testbed.uri)
             try #require(
                 FileManager.default.isExecutableFile(atPath: Self.debianBinary),
-                "\(Self.debianBinary) is missing: scripts/lib/packages.sh's test packages install prometheus-libvirt-exporter"
+                "\(Self.debianBinary) is missing: scripts/test unpacks it with scripts/lib/debian-exporter.sh"
             )
             let novaScript = Fixtures.repositoryRoot.appendingPathComponent("scripts/testbed/nova.sh").path
             defer { _ = try? Testbed.run(novaScript, ["down", Self.novaDomain]) }

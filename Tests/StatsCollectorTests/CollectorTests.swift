@@ -37,7 +37,8 @@ extension DomainStats {
 
     private func collector(_ answers: [Result<StatsBatch, CollectionError>], store: SnapshotStore) -> Collector {
         Collector(
-            source: ScriptedSource(answers), store: store, exporterVersion: "1.2.3", libvirtVersion: "9.0.0",
+            source: ScriptedSource(answers), store: store, exporterVersion: "1.2.3", revision: "abc123",
+            libvirtVersion: "9.0.0",
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
@@ -53,7 +54,10 @@ extension DomainStats {
         #expect(exposition.value("libvirt_exporter_domains") == 1)
         #expect(exposition.value("libvirt_exporter_collections_total") == 1)
         #expect(exposition.value("libvirt_exporter_last_collection_success") == 1)
-        #expect(exposition.value("libvirt_exporter_build_info", ["version": "1.2.3", "libvirt_version": "9.0.0"]) == 1)
+        #expect(
+            exposition.value(
+                "libvirt_exporter_build_info", ["version": "1.2.3", "revision": "abc123", "libvirt_version": "9.0.0"])
+                == 1)
         #expect(exposition.samples("libvirt_exporter_collection_errors_total").isEmpty)
         #expect(try #require(exposition.value("libvirt_exporter_last_collection_timestamp_seconds")) > 1_700_000_000)
     }

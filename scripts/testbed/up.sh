@@ -2,8 +2,11 @@
 # up.sh [N=3]: brings up virt-exporter's libvirt/KVM testbed on Debian 12 (as root; systemd not needed).
 # Idempotent: run it again to repair or re-check; it leaves what is already fine alone.
 #   1. installs the Debian packages that are missing
-#   2. creates the libvirt-qemu user, kvm/libvirt groups, libvirt's directories and qemu.conf settings
-#   3. starts virtlogd and libvirtd unless they run (a running libvirtd is reused, never restarted)
+#   2. creates the libvirt-qemu user, kvm/libvirt groups, libvirt's directories, qemu.conf settings,
+#      and libvirtd.conf's sockets as on a Debian host (read-write 0770 root:libvirt, read-only
+#      0777), with auth_unix_ro = "none" standing in for Debian's polkit rule that anyone may read
+#   3. starts virtlogd and libvirtd unless they run (a running libvirtd is reused; it is restarted
+#      only when up.sh started it and its sockets are not yet those of step 2; its domains go on)
 #   4. builds the vxguest kernel (guest/) into $TB/guest
 #   5. defines and starts vx-1..vx-N (64 MiB, 1 vCPU, qcow2 disk, rtl8139 NIC on its own tap vxtapI,
 #      virtio balloon with a 5 s stats period that the guest serves, serial log in $TB/logs) and
@@ -57,6 +60,23 @@ for setting in 'user = "root"' 'group = "root"' 'security_driver = "none"'; do
     conf_changed=1
 done
 
+# libvirtd.conf: the sockets of a Debian host. This libvirtd has no system bus, so polkit cannot
+# answer for a non-root client; "none" on the read-only socket stands in for Debian's polkit rule
+# that any local user may read, so unprivileged clients (the packaged exporter's user) are tested.
+LIBVIRTD_CONF=/etc/libvirt/libvirtd.conf
+for setting in 'unix_sock_group = "libvirt"' 'unix_sock_ro_perms = "0777"' 'unix_sock_rw_perms = "0770"' \
+    'auth_unix_ro = "none"'; do
+    key=${setting%% *}
+    grep -qxF "$setting" "$LIBVIRTD_CONF" 2>/dev/null && continue
+    [ -f "$LIBVIRTD_CONF" ] && sed -i "/^[[:space:]]*${key}[[:space:]]*=/d" "$LIBVIRTD_CONF"
+    echo "$setting" >>"$LIBVIRTD_CONF"
+done
+# Whether the running libvirtd's sockets are those of libvirtd.conf.
+debian_sockets() {
+    [ "$(stat -c '%a %G' /run/libvirt/libvirt-sock 2>/dev/null)" = "770 libvirt" ] &&
+        [ "$(stat -c '%a' /run/libvirt/libvirt-sock-ro 2>/dev/null)" = 777 ]
+}
+
 # --- 3. virtlogd and libvirtd ---
 mkdir -p "$TB/run" "$TB/logs" "$TB/images" "$TB/guest"
 touch "$TB/.virt-exporter-testbed"               # marks the dir as ours (down.sh --purge checks it)
@@ -68,7 +88,7 @@ daemon_runs() {
     pid=$(cat "/run/$1.pid" 2>/dev/null) || return 1
     [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ]
 }
-if ! daemon_runs virtlogd; then
+if ! daemon_runs virtlogd || [ ! -S /run/libvirt/virtlogd-sock ]; then
     virtlogd -d || unavailable "virtlogd -d failed (see /var/log/libvirt/virtlogd.log)"
     wait_for 10 "virtlogd's pid file" test -s /run/virtlogd.pid || unavailable "virtlogd did not come up"
     cat /run/virtlogd.pid >"$TB/run/virtlogd.started"
@@ -78,9 +98,22 @@ fi
 if [ -f "$TB/run/libvirtd.started" ] && [ "$(cat "$TB/run/libvirtd.started")" != "$(cat /run/libvirtd.pid 2>/dev/null)" ]; then
     rm -f "$TB/run/libvirtd.started"
 fi
+if vsh uri >/dev/null 2>&1 && ! debian_sockets && [ -f "$TB/run/libvirtd.started" ]; then
+    # Ours, from before libvirtd.conf had the sockets: restart it (its domains keep running).
+    pid=$(cat "$TB/run/libvirtd.started")
+    kill "$pid"
+    wait_for 30 "libvirtd (pid $pid) to exit" sh -c "! kill -0 $pid" || die "libvirtd (pid $pid) did not exit"
+    libvirtd -d || unavailable "libvirtd -d failed"
+    wait_for 30 "libvirtd to answer on $URI" vsh uri ||
+        unavailable "libvirtd did not come up again on $URI: $(vsh uri 2>&1 | tr '\n' ' ')"
+    cat /run/libvirtd.pid >"$TB/run/libvirtd.started"
+    note "restarted libvirtd (pid $(cat /run/libvirtd.pid)) for the sockets of $LIBVIRTD_CONF"
+fi
 if vsh uri >/dev/null 2>&1; then
     [ "$conf_changed" = 0 ] ||
         note "WARNING: $QEMU_CONF changed, but libvirtd was already running: restart it for the change to apply"
+    debian_sockets ||
+        note "WARNING: libvirtd, which up.sh did not start, runs without the sockets of $LIBVIRTD_CONF: restart it for unprivileged clients to be tested"
 elif daemon_runs libvirtd; then
     # running but not answering (yet): maybe it is just starting
     wait_for 30 "the running libvirtd to answer on $URI" vsh uri ||

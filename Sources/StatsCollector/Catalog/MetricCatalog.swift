@@ -67,11 +67,11 @@ public enum MetricCatalog {
     /// `libvirt_up`: whether the last collection reached libvirt.
     public static let up = exporter(
         "libvirt_up", .gauge, "Whether the last collection reached libvirt (1) or not (0).")
-    /// `libvirt_exporter_build_info`: the exporter's and libvirt's versions.
+    /// `libvirt_exporter_build_info`: the exporter's version and commit, and libvirt's version.
     public static let buildInfo = exporter(
         "libvirt_exporter_build_info", .gauge,
-        "Always 1; labelled with the exporter's version and the libvirt library it runs with.",
-        labels: ["version", "libvirt_version"])
+        "Always 1; labelled with the exporter's version, the commit it was built from and the libvirt library it runs with.",
+        labels: ["version", "revision", "libvirt_version"])
     /// `libvirt_exporter_last_collection_timestamp_seconds`.
     public static let lastCollectionTimestamp = exporter(
         "libvirt_exporter_last_collection_timestamp_seconds", .gauge,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 public import Logging
 public import PromFormat
 
@@ -40,13 +40,15 @@ public actor Collector {
     ///
     /// - Parameters:
     ///   - exporterVersion: the `version` label of `libvirt_exporter_build_info`.
+    ///   - revision: its `revision` label: the commit the exporter was built from.
     ///   - libvirtVersion: the `libvirt_version` label of `libvirt_exporter_build_info`.
     ///   - derivesMetrics: whether to publish the derived gauges (rates, latencies, job progress).
     ///   - layout: the labels of the domain series.
     ///   - callRunners: the runners of the source's and the job poller's libvirt calls, whose stuck
     ///     calls and threads the self-metrics report.
     public init(
-        source: any StatsSource, store: SnapshotStore, exporterVersion: String, libvirtVersion: String,
+        source: any StatsSource, store: SnapshotStore, exporterVersion: String, revision: String = "unknown",
+        libvirtVersion: String,
         derivesMetrics: Bool = true, layout: LabelLayout = LabelLayout(), callRunners: [LibvirtCallRunner] = [],
         logger: Logger
     ) {
@@ -54,7 +56,8 @@ public actor Collector {
         self.callRunners = callRunners
         self.store = store
         self.logger = logger
-        self.selfMetrics = SelfMetrics(exporterVersion: exporterVersion, libvirtVersion: libvirtVersion)
+        self.selfMetrics = SelfMetrics(
+            exporterVersion: exporterVersion, revision: revision, libvirtVersion: libvirtVersion)
         self.pipeline = StatsPipeline(derivesMetrics: derivesMetrics, layout: layout)
         self.started = clock.now
     }

@@ -13,8 +13,10 @@ struct SelfMetrics {
         let reason: String
     }
 
-    init(exporterVersion: String, libvirtVersion: String) {
-        buildLabels = [Label("version", exporterVersion), Label("libvirt_version", libvirtVersion)]
+    init(exporterVersion: String, revision: String, libvirtVersion: String) {
+        buildLabels = [
+            Label("version", exporterVersion), Label("revision", revision), Label("libvirt_version", libvirtVersion),
+        ]
     }
 
     /// Counts one collection, its errors and the calls it did not make.

@@ -140,7 +140,7 @@ extension LibvirtLibrary {
 
         func controlInfo(ofDomain name: String) throws(LibvirtError) -> DomainControlInfo {
             var info = virDomainControlInfo()
-            try withDomain(name) { domain throws(LibvirtError) in
+            _ = try withDomain(name) { domain throws(LibvirtError) in
                 try call("virDomainGetControlInfo") { virDomainGetControlInfo(domain, &info, 0) }
             }
             let state: DomainControlInfo.State =

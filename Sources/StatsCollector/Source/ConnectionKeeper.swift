@@ -1,4 +1,4 @@
-public import Logging
+import Logging
 import Synchronization
 
 /// Keeps one open libvirt connection for its owner, opening it when needed, with a deadline.

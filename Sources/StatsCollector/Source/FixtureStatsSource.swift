@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 
 /// A stats source that replays domain records decoded from JSON, as written by `virt-exporter dump-stats`.
 public struct FixtureStatsSource: StatsSource {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import StatsCollector
 
 /// Prints the metric catalog: every metric the exporter can emit, where it comes from, and its scale.
@@ -20,6 +19,6 @@ struct CatalogCommand: ParsableCommand {
             case .json: try CatalogDocument.json()
             case .markdown: CatalogDocument.markdown()
             }
-        FileHandle.standardOutput.write(Data(output.utf8))
+        StandardStream.output.write(output)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Logging
 import PromFormat
 import StatsCollector
@@ -46,20 +47,22 @@ struct CollectOnceCommand: ParsableCommand {
             snapshot = try collectFixture(at: fixturePath)
         } else {
             guard let collected = try collectFromLibvirt() else {
-                FileHandle.standardError.write(
-                    Data("virt-exporter: collect-once: libvirt at \(libvirtURI) is unreachable\n".utf8))
+                StandardStream.error.write("virt-exporter: collect-once: libvirt at \(libvirtURI) is unreachable\n")
                 throw ExitCode.failure
             }
             snapshot = collected
         }
         guard let bytes = writesGzip ? snapshot.gzip : snapshot.text else { throw ExitCode.failure }
-        bytes.withUnsafeBytes { FileHandle.standardOutput.write(Data($0)) }
+        bytes.withUnsafeBytes { StandardStream.output.write($0) }
     }
 
     /// The fixture's domains through the pipeline, `collections` times, 15 s apart.
     private func collectFixture(at path: String) throws -> MetricsSnapshot {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("--fixture: cannot read \(path)")
+        let data: Data
+        do {
+            data = Data(try FileBytes.read(path))
+        } catch {
+            throw ValidationError("--fixture: cannot read \(path): \(error)")
         }
         let domains: [DomainStats]
         do {
@@ -84,7 +87,8 @@ struct CollectOnceCommand: ParsableCommand {
             pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 6), deadline: .seconds(60), logger: logger)
         let collector = Collector(
             source: try LibvirtStatsSource(uri: libvirtURI, runner: runner, logger: logger), store: store,
-            exporterVersion: ExporterVersion.number, libvirtVersion: LibvirtLibrary().libraryVersion,
+            exporterVersion: ExporterVersion.number, revision: ExporterVersion.revision,
+            libvirtVersion: LibvirtLibrary().libraryVersion,
             logger: Logger(label: "virt-exporter.collector"))
         let done = DispatchSemaphore(value: 0)
         let collections = collections

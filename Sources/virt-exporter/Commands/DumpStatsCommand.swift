@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 import StatsCollector
 
@@ -25,15 +25,15 @@ struct DumpStatsCommand: AsyncParsableCommand {
         do {
             batch = try await source.fetchStats()
         } catch {
-            FileHandle.standardError.write(Data("virt-exporter: \(error)\n".utf8))
+            StandardStream.error.write("virt-exporter: \(error)\n")
             throw ExitCode.failure
         }
         for error in batch.errors {
-            FileHandle.standardError.write(Data("virt-exporter: \(error)\n".utf8))
+            StandardStream.error.write("virt-exporter: \(error)\n")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = try encoder.encode(batch.domains.sorted { $0.name < $1.name })
-        FileHandle.standardOutput.write(json + Data("\n".utf8))
+        (json + Data("\n".utf8)).withUnsafeBytes { StandardStream.output.write($0) }
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 import ServiceLifecycle
 import StatsCollector
@@ -215,7 +215,7 @@ struct ServeCommand: AsyncParsableCommand {
         let eventHub = DomainEventHub(
             uri: configuration.libvirtURI, runner: eventCalls, logger: Logger(label: "virt-exporter.events"))
         let collector = Collector(
-            source: source, store: store, exporterVersion: ExporterVersion.number,
+            source: source, store: store, exporterVersion: ExporterVersion.number, revision: ExporterVersion.revision,
             libvirtVersion: LibvirtLibrary().libraryVersion, derivesMetrics: configuration.derivesMetrics,
             layout: try configuration.domainLabelLayout(),
             callRunners: [collectionCalls, source.statsCalls, eventCalls] + (jobCalls.map { [$0] } ?? []),

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import StatsCollector
 
 /// Reads the JSON config file. Its keys mirror the flags: `{"collector": {"interval": "15s"}}` is
@@ -81,9 +81,9 @@ enum ConfigFile {
     {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = Data(try FileBytes.read(path))
         } catch {
-            throw ConfigurationError("config file \(path): cannot be read: \((error as NSError).localizedDescription)")
+            throw ConfigurationError("config file \(path): cannot be read: \(error)")
         }
         return try apply(json: data, named: path, to: &configuration)
     }

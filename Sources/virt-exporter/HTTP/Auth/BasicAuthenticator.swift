@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Checks `Authorization: Basic` against `basic_auth_users`.
 ///
@@ -94,8 +94,8 @@ final class BasicAuthenticator: Sendable {
     /// The user and password of a `Basic` credential (RFC 7617), or `nil`.
     static func credentials(_ header: String) -> (user: String, password: [UInt8])? {
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "basic",
-            let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let token = parts.count == 2 ? parts[1].split(whereSeparator: \.isWhitespace) : []
+        guard parts[0].lowercased() == "basic", token.count == 1, let decoded = Data(base64Encoded: String(token[0]))
         else { return nil }
         let bytes = Array(decoded)
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// What every request goes through before the router: the web config's rate limit, basic auth and
@@ -64,7 +64,7 @@ final class FrontDoor: Sendable {
         /// Whether a body follows the header: a `Content-Length` other than 0, or any `Transfer-Encoding`.
         var hasBody: Bool {
             header("Transfer-Encoding") != nil
-                || (header("Content-Length").map { $0.trimmingCharacters(in: .whitespaces) != "0" } ?? false)
+                || (header("Content-Length").map { $0.filter { !$0.isWhitespace } != "0" } ?? false)
         }
     }
 

@@ -1,5 +1,3 @@
-import Yams
-
 /// Reads `tls_server_config` the way exporter-toolkit does: TLS is on when any of the certificate,
 /// key, client CA or client auth keys is set, and then the certificate and key must be given.
 enum TLSSection {
@@ -10,11 +8,11 @@ enum TLSSection {
     ]
 
     static func parse(
-        _ node: Node, file: FileContext, readFile: (String) throws(ConfigurationError) -> [UInt8]
+        _ node: YAMLNode, file: FileContext, readFile: (String) throws(ConfigurationError) -> [UInt8]
     ) throws(ConfigurationError) -> TLSSettings? {
-        var values: [String: (text: String, node: Node)] = [:]
+        var values: [String: (text: String, node: YAMLNode)] = [:]
         var settings = TLSSettings(certificatePEM: [], keyPEM: [])
-        var allowedSANs: (names: [String], node: Node)?
+        var allowedSANs: (names: [String], node: YAMLNode)?
         for (key, keyNode, value) in try file.mapping(node, path: "tls_server_config") {
             let path = "tls_server_config.\(key)"
             switch key {
@@ -108,7 +106,7 @@ enum TLSSection {
     /// such a list is refused (the toolkit takes it with any type), and so is an empty one, which
     /// would let nobody in.
     private static func checkAllowedSANs(
-        _ names: [String], at node: Node, clientAuth: ClientAuthType, file: FileContext
+        _ names: [String], at node: YAMLNode, clientAuth: ClientAuthType, file: FileContext
     ) throws(ConfigurationError) {
         let path = "tls_server_config.client_allowed_sans"
         guard clientAuth == .requireAndVerify else {
@@ -128,7 +126,7 @@ enum TLSSection {
     /// The PEM given inline under `inlineKey` or in the file under `fileKey` (the file wins, as in
     /// the toolkit).
     private static func pem(
-        _ inlineKey: String, _ fileKey: String, values: [String: (text: String, node: Node)], node: Node,
+        _ inlineKey: String, _ fileKey: String, values: [String: (text: String, node: YAMLNode)], node: YAMLNode,
         file: FileContext, readFile: (String) throws(ConfigurationError) -> [UInt8], required: Bool
     ) throws(ConfigurationError) -> [UInt8]? {
         if let entry = values[fileKey], !entry.text.isEmpty {

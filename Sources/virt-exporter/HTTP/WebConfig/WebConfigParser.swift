@@ -1,6 +1,3 @@
-import Foundation
-import Yams
-
 /// Reads the exporter-toolkit web configuration file: YAML, every key optional, an unknown key or a
 /// bad value an error that names the key with its line and column. Relative file names are taken
 /// from the file's directory, as the toolkit does.
@@ -15,18 +12,18 @@ enum WebConfigParser {
     static func load(fileAt path: String) throws(ConfigurationError) -> WebConfig {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try FileBytes.readText(path)
         } catch {
-            throw ConfigurationError(
-                "web config file \(path): cannot be read: \((error as NSError).localizedDescription)")
+            throw ConfigurationError("web config file \(path): cannot be read: \(error)")
         }
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         return try parse(yaml: text, named: path) { name throws(ConfigurationError) in
             let full = name.hasPrefix("/") ? name : directory + "/" + name
-            guard let data = FileManager.default.contents(atPath: full) else {
-                throw ConfigurationError("cannot read \(full)")
+            do {
+                return try FileBytes.read(full)
+            } catch {
+                throw ConfigurationError("cannot read \(full): \(error)")
             }
-            return Array(data)
         }
     }
 
@@ -34,13 +31,11 @@ enum WebConfigParser {
     static func parse(
         yaml: String, named name: String, readFile: (String) throws(ConfigurationError) -> [UInt8]
     ) throws(ConfigurationError) -> WebConfig {
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw ConfigurationError("web config file \(name): \(describe(error))")
+            root = try LibYAML.compose(yaml.utf8)
         } catch {
-            throw ConfigurationError("web config file \(name): not valid YAML")
+            throw ConfigurationError("web config file \(name): \(error)")
         }
         var config = WebConfig()
         guard let root, !Self.isNull(root) else { return config }
@@ -63,28 +58,12 @@ enum WebConfigParser {
         return config
     }
 
-    private static func describe(_ error: YamlError) -> String {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let prefix = context.map { "\($0.text), " } ?? ""
-            return "YAML syntax error at line \(mark.line), column \(mark.column): \(prefix)\(problem)"
-        case .reader(let problem, let offset, _, _):
-            return "not readable as YAML\(offset.map { " at byte \($0)" } ?? ""): \(problem)"
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return "duplicate key \(duplicates.joined(separator: ", ")) at line \(context.mark.line), "
-                + "column \(context.mark.column)"
-        default:
-            return "not valid YAML"
-        }
-    }
-
-    private static func isNull(_ node: Node) -> Bool {
+    private static func isNull(_ node: YAMLNode) -> Bool {
         guard case .scalar(let scalar) = node else { return false }
         return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 
-    private static func parseUsers(_ node: Node, file: FileContext) throws(ConfigurationError) -> [String: String] {
+    private static func parseUsers(_ node: YAMLNode, file: FileContext) throws(ConfigurationError) -> [String: String] {
         var users: [String: String] = [:]
         for (user, userNode, value) in try file.mapping(node, path: "basic_auth_users") {
             // RFC 7617: the user-id ends at the first colon, so such a user could never log in.
@@ -102,7 +81,7 @@ enum WebConfigParser {
         return users
     }
 
-    private static func parseHTTPServerConfig(_ node: Node, file: FileContext) throws(ConfigurationError)
+    private static func parseHTTPServerConfig(_ node: YAMLNode, file: FileContext) throws(ConfigurationError)
         -> [WebConfig.HeaderField]
     {
         var headers: [WebConfig.HeaderField] = []
@@ -133,7 +112,7 @@ enum WebConfigParser {
         return headers.sorted { $0.name < $1.name }
     }
 
-    private static func parseRateLimit(_ node: Node, file: FileContext) throws(ConfigurationError)
+    private static func parseRateLimit(_ node: YAMLNode, file: FileContext) throws(ConfigurationError)
         -> WebConfig.RateLimit?
     {
         var interval = Duration.zero
@@ -172,29 +151,31 @@ enum WebConfigParser {
 struct FileContext {
     let name: String
 
-    func error(_ path: String, at node: Node, _ problem: String) -> ConfigurationError {
-        let place = node.mark.map { " (line \($0.line), column \($0.column))" } ?? ""
-        return ConfigurationError("web config file \(name): \"\(path)\"\(place): \(problem)")
+    /// The error for the value at `path`; keys and values it quotes keep it on one line.
+    func error(_ path: String, at node: YAMLNode, _ problem: String) -> ConfigurationError {
+        ConfigurationError(
+            "web config file \(name): \"\(path)\" (line \(node.mark.line), column \(node.mark.column)): \(problem)"
+                .escapingControlCharacters)
     }
 
-    func unknownKey(_ path: String, at node: Node, known: [String]) -> ConfigurationError {
+    func unknownKey(_ path: String, at node: YAMLNode, known: [String]) -> ConfigurationError {
         error(path, at: node, "unknown key; known keys here are \(known.joined(separator: ", "))")
     }
 
     /// The entries of a mapping, in file order: each key as a string and as a node (for its place
     /// in errors), and its value.
-    func mapping(_ node: Node, path: String?) throws(ConfigurationError) -> [(String, Node, Node)] {
+    func mapping(_ node: YAMLNode, path: String?) throws(ConfigurationError) -> [(String, YAMLNode, YAMLNode)] {
         if case .scalar(let scalar) = node, scalar.style == .plain,
             ["", "~", "null"].contains(scalar.string)
         {
             return []
         }
-        guard case .mapping(let mapping) = node else {
+        guard case .mapping(let pairs, _) = node else {
             throw error(path ?? "(top level)", at: node, "must be a mapping of keys to values")
         }
-        // Yams refuses a key that appears twice in a mapping.
-        var entries: [(String, Node, Node)] = []
-        for (key, value) in mapping {
+        // LibYAML refuses a key that appears twice in a mapping.
+        var entries: [(String, YAMLNode, YAMLNode)] = []
+        for (key, value) in pairs {
             guard case .scalar(let keyScalar) = key else {
                 throw error(path ?? "(top level)", at: key, "keys must be plain strings")
             }
@@ -204,24 +185,24 @@ struct FileContext {
     }
 
     /// A scalar as text (YAML `1` is the string "1", as Go's YAML reads it into a string).
-    func string(_ node: Node, path: String) throws(ConfigurationError) -> String {
+    func string(_ node: YAMLNode, path: String) throws(ConfigurationError) -> String {
         guard case .scalar(let scalar) = node else { throw error(path, at: node, "must be a string") }
         return scalar.string
     }
 
     /// A list of scalars.
-    func strings(_ node: Node, path: String) throws(ConfigurationError) -> [String] {
+    func strings(_ node: YAMLNode, path: String) throws(ConfigurationError) -> [String] {
         if case .scalar(let scalar) = node, scalar.style == .plain, ["", "~", "null"].contains(scalar.string) {
             return []
         }
-        guard case .sequence(let sequence) = node else { throw error(path, at: node, "must be a list of strings") }
+        guard case .sequence(let sequence, _) = node else { throw error(path, at: node, "must be a list of strings") }
         var result: [String] = []
         for item in sequence { result.append(try string(item, path: path)) }
         return result
     }
 
     /// `true` or `false` (and YAML 1.1's yes/no/on/off, which Go's YAML accepts).
-    func bool(_ node: Node, path: String) throws(ConfigurationError) -> Bool {
+    func bool(_ node: YAMLNode, path: String) throws(ConfigurationError) -> Bool {
         let text = try string(node, path: path).lowercased()
         switch text {
         case "true", "yes", "on": return true
@@ -231,7 +212,7 @@ struct FileContext {
     }
 
     /// A whole number in `range`.
-    func integer(_ node: Node, path: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    func integer(_ node: YAMLNode, path: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         let text = try string(node, path: path)
         guard let value = Int(text), range.contains(value) else {
             throw error(

@@ -39,9 +39,10 @@ from . import document, machine, measure, nginx, options as options_module, proc
 from .children import Children
 from .results import Results
 
-GO_BINARY = "/usr/bin/prometheus-libvirt-exporter"
+# Debian's Go exporter, unpacked from its .deb (virt-exporter's package conflicts with it).
+DEBIAN_EXPORTER = os.path.join(REPOSITORY, "scripts", "lib", "debian-exporter.sh")
 VIRT_BINARY = os.path.join(REPOSITORY, ".build/release/virt-exporter")
-BENCH_PACKAGES = ["wrk", "prometheus-libvirt-exporter", "procps", "nginx-light"]
+BENCH_PACKAGES = ["wrk", "procps", "nginx-light"]
 HEAVY = ("BenchmarkTool", "swift-build")
 
 
@@ -86,8 +87,9 @@ class Run:
         for tool in ("wrk", "nginx"):
             if not shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin"):
                 raise Failure(f"{tool} is missing even after installing it")
-        if not os.access(GO_BINARY, os.X_OK):
-            raise Failure(f"{GO_BINARY} is missing even after installing prometheus-libvirt-exporter")
+        self.go_binary = subprocess.run([DEBIAN_EXPORTER], capture_output=True, text=True).stdout.strip()
+        if not os.access(self.go_binary, os.X_OK):
+            raise Failure(f"{DEBIAN_EXPORTER} did not unpack Debian's prometheus-libvirt-exporter")
         self.wait_quiet()
         if self.options.build:
             self.build()
@@ -261,7 +263,7 @@ class Run:
         url = f"http://127.0.0.1:{port}/metrics"
         exporter_log = self.path(f"go-exporter-{n}.log")
         process = self.children.start(
-            [GO_BINARY, "--web.listen-address", f"127.0.0.1:{port}", "--libvirt.uri", self.options.uri],
+            [self.go_binary, "--web.listen-address", f"127.0.0.1:{port}", "--libvirt.uri", self.options.uri],
             exporter_log, "prometheus-libvirt-exporter")
         if not scrape.wait_http(url, 60):
             self.show_tail(exporter_log, 1000)

@@ -18,6 +18,17 @@ def package_version(package):
     return output(["dpkg-query", "-W", "-f=${Version}", package])
 
 
+def debian_exporter_version():
+    """The version of Debian's prometheus-libvirt-exporter package that scripts/lib/debian-exporter.sh
+    unpacked (the file `version` beside the unpacked tree)."""
+    binary = output([os.path.join(os.path.dirname(__file__), "..", "..", "..", "lib", "debian-exporter.sh")]).strip()
+    try:
+        with open(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(binary)))), "version")) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 def cpu_model():
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -51,6 +62,6 @@ def facts(uri):
         "qemu": f"{virsh_version_line(uri, 'Running hypervisor: ')} ({package_version('qemu-system-x86')})",
         "virt_type": "KVM" if "<domain type='kvm'" in capabilities else "TCG (no usable KVM)",
         "swift": output(["swift", "--version"]).split("\n")[0],
-        "wrk": package_version("wrk"), "go_version": package_version("prometheus-libvirt-exporter"),
+        "wrk": package_version("wrk"), "go_version": debian_exporter_version(),
         "nginx": package_version("nginx-light"),
     }

@@ -14,7 +14,8 @@
   [a-z0-9_]+; the target labels instance and job are allowed everywhere; `up` and `time` too);
 - that the unit tests' input series use the exporter's exact metric names and label sets;
 - deploy/systemd/virt-exporter.service and virt-exporter.socket with `systemd-analyze verify`, if
-  systemd-analyze is there.
+  systemd-analyze is there, and the service again with the opt-in drop-in libvirt-group.conf;
+- deploy/kubernetes/daemonset.yaml: the promises README.md makes of it (kubernetes.py).
 
 Prints one line per check and ends with `N passed, M failed`; exits non-zero if any check failed.
 Environment: VIRT_EXPORTER_BINARY, the exporter binary (default .build/debug/virt-exporter, from
@@ -33,7 +34,7 @@ import traceback
 from .. import checks as checks_module
 from ..cli import ArgumentParser
 from ..repository import REPOSITORY, install_packages
-from . import grafana, promql, promtool, rule_files, systemd_unit
+from . import grafana, kubernetes, promql, promtool, rule_files, systemd_unit
 from .catalog import Catalog
 
 RULES = "deploy/prometheus/virt-exporter.rules.yml"
@@ -41,6 +42,8 @@ RULES_TEST = "deploy/prometheus/virt-exporter.rules.test.yml"
 DASHBOARD = "deploy/grafana/virt-exporter.json"
 UNIT = "deploy/systemd/virt-exporter.service"
 SOCKET_UNIT = "deploy/systemd/virt-exporter.socket"
+GROUP_DROP_IN = "deploy/systemd/libvirt-group.conf"
+DAEMONSET = "deploy/kubernetes/daemonset.yaml"
 PROMETHEUS_CONFIGS = ("deploy/prometheus/prometheus.example.yml", "deploy/prometheus/federate.example.yml")
 
 
@@ -99,9 +102,13 @@ class CheckDeploy:
             self.checks.check(*systemd_unit.verify(UNIT, self.binary, self.scratch))
             # The socket unit (socket activation), verified beside the service it starts.
             self.checks.check(*systemd_unit.verify(SOCKET_UNIT, self.binary, self.scratch, service=UNIT))
+            # The service with the opt-in drop-in that adds the libvirt group.
+            self.checks.check(*systemd_unit.verify(UNIT, self.binary, self.scratch, drop_in=GROUP_DROP_IN))
         else:
             self.checks.say(f"skip  systemd-analyze verify {UNIT}: systemd-analyze is not installed (Debian "
                             "package systemd; run with --install-tools)")
+        self.checks.say("== Kubernetes")
+        self.checks.check(*kubernetes.check(DAEMONSET))
         self.checks.say("")
         self.checks.say(self.checks.summary())
         return self.checks.failed == 0
