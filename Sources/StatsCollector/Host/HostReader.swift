@@ -91,10 +91,8 @@ actor HostReader {
         var refused = false
         let value = await calls.call(
             function, function, subject: "the host", errors: &errors,
-            failed: { refused = [.noSupport, .argumentUnsupported].contains($0.code) }
-        ) { () throws(LibvirtError) in
-            try connections.withConnection(body)
-        }
+            failed: { refused = [.noSupport, .argumentUnsupported].contains($0.code) },
+            { () throws(LibvirtError) in try connections.withConnection(body) })
         if refused {
             unsupported.insert(function)
             errors[errors.count - 1].isExpected = true
