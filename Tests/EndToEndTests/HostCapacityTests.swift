@@ -48,7 +48,8 @@ extension EndToEnd {
             // vCPUs and memory of every running domain, and of the shut-off ones, from virsh.
             var given: [String: (vcpus: Double, bytes: Double)] = ["running": (0, 0), "inactive": (0, 0)]
             for state in ["running", "inactive"] {
-                let names = try Testbed.virsh(["list", "--name", "--\(state)"]).split(separator: "\n").map(String.init)
+                let listing = state == "running" ? ["list", "--name"] : ["list", "--name", "--inactive"]
+                let names = try Testbed.virsh(listing).split(separator: "\n").map(String.init)
                 for name in names {
                     let info = try Testbed.virsh(["dominfo", name])
                     let vcpus = try #require(field("CPU(s)", in: info).flatMap(Double.init))
