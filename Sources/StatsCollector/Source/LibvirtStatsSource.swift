@@ -50,6 +50,7 @@ public actor LibvirtStatsSource: StatsSource {
     private let filter: DomainFilter
     private let callsWithoutMonitor = RunningCalls()
     private let poolReader: StoragePoolReader
+    private let hostReader: HostReader
     var plan = MonitorCallPlan()
 
     /// Domains whose per-domain calls run at the same time, each on a connection of its own: a few,
@@ -105,6 +106,7 @@ public actor LibvirtStatsSource: StatsSource {
         self.statsConnections = ConnectionPool(
             uri: uri, api: api, maximumConnections: self.statsCalls.pool.maximumThreads)
         self.poolReader = StoragePoolReader(runner: runner)
+        self.hostReader = HostReader(runner: runner)
     }
 
     /// Entries kept per domain across fetches, summed over every table, for tests that they stay
@@ -138,11 +140,14 @@ public actor LibvirtStatsSource: StatsSource {
             capabilities = CallCapabilities()
             completedJobs.removeAll()
             await poolReader.reset()
+            await hostReader.reset()
             logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
         }
         // The pools are read beside the domains' calls, so a pool that does not answer delays no domain.
         let readsPools = scope.parts.contains(.pools)
         async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
+        let readsHost = scope.parts.contains(.host)
+        async let host = readsHost ? hostReader.read(from: connections) : nil
         let names = Set(records.map(\.nameKey))
         completeness.keep(only: names)
         facts.keep(only: names)
@@ -158,7 +163,16 @@ public actor LibvirtStatsSource: StatsSource {
         var batch = await withPerDomainStats(records, incomplete: incomplete)
         let (poolStats, poolErrors) = await pools
         batch.pools = poolStats
-        batch.errors = monitor.errors + batch.errors + poolErrors
+        var hostErrors: [CollectionError] = []
+        if let (hostStats, inactiveDomains, errors) = await host {
+            batch.host = hostStats
+            batch.host?.running = HostStats.Allocation(summing: records.filter(\.isActive))
+            batch.host?.inactive = inactiveDomains.flatMap {
+                HostStats.Allocation(summing: $0.filter { filter.admits($0.name) })
+            }
+            hostErrors = errors
+        }
+        batch.errors = monitor.errors + batch.errors + poolErrors + hostErrors
         return batch
     }
 
