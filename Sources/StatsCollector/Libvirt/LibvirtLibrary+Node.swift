@@ -1,6 +1,7 @@
 import CLibvirt
 import Glibc
 
+/// The calls about the host itself (``LibvirtNodeCalls``).
 extension LibvirtLibrary.Connection {
     func capabilitiesXML() throws(LibvirtError) -> String {
         let xml = try call("virConnectGetCapabilities") { virConnectGetCapabilities(connection) }
