@@ -1,7 +1,4 @@
 import CLibvirt
-import Glibc
-import PromFormat
-import Synchronization
 
 /// ``LibvirtAPI`` on the real libvirt C library. The files of this folder are the only ones that
 /// import libvirt's C API: they hold every raw pointer, copy what libvirt returns into Swift
