@@ -85,6 +85,11 @@ extension LibvirtLibrary {
                 }
             }
             defer { virDomainStatsRecordListFree(records) }
+            return copy(records, count: count)
+        }
+
+        /// The `count` stats records of a stats call, copied into Swift values; the caller frees them.
+        func copy(_ records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?, count: Int32) -> [DomainStats] {
             guard let records else { return [] }
             return (0..<Int(count)).compactMap { index in
                 records[index].map { record in
