@@ -15,7 +15,7 @@ enum MallocArenas {
     /// Gives the pages malloc holds free back to the kernel (`malloc_trim`): after a collection,
     /// the records it read are freed in the middle of the heap, where glibc keeps them resident
     /// (it trims only the heap's top on its own). Measured at idle on the testbed (9 domains):
-    /// 0.6 MiB less private memory; a trim costs well under a millisecond a collection.
+    /// 0.7 MiB less private memory (docs/performance.md).
     static func returnFreePages() {
         _ = malloc_trim(0)
     }
