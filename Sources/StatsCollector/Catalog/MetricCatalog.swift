@@ -27,7 +27,7 @@ public enum MetricCatalog {
 
     /// Every row that turns one field into one metric's samples.
     static let valueRows: [MetricDescriptor] =
-        bulkStatsRows + cpuStatsRows
+        bulkStatsRows + cpuStatsRows + inventoryRows + [memoryStatsPeriod]
         + jobRows(fieldPrefix: jobPrefix, metricPrefix: "libvirt_domain_job_", subject: "Active job")
         + jobRows(
             fieldPrefix: completedJobPrefix, metricPrefix: "libvirt_domain_completed_job_",

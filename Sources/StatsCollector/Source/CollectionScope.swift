@@ -19,6 +19,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     case metadata
     case pools
     case events
+    case inventory
 
     /// What the part collects, for `--help` and the README.
     public var help: String {
@@ -40,6 +41,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
             "OpenStack metadata, the configured metadata labels, and disk and interface details from the domain XML (virDomainGetXMLDesc)."
         case .pools: "Storage pools: state and sizes (virConnectListAllStoragePools, virStoragePoolGetInfo)."
         case .events: "Domain events as counters (virConnectDomainEventRegisterAny)."
+        case .inventory:
+            "Autostart, persistent and managed-save flags of each domain (six filtered virConnectListAllDomains per collection)."
         }
     }
 
@@ -59,7 +62,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .memory: 1 << 8
         case .dirtyrate: 1 << 9
         case .kvm: 1 << 10
-        case .cpustats, .jobs, .metadata, .pools, .events: nil
+        case .cpustats, .jobs, .metadata, .pools, .events, .inventory: nil
         }
     }
 
@@ -78,6 +81,8 @@ public struct CollectionScope: Sendable, Equatable {
     public var excludePattern: String?
     /// The labels of `libvirt_domain_metadata_info`, read with the `metadata` part.
     public var metadataLabels: [MetadataLabel]
+    /// Whether domains that do not run (defined, shut off) appear at all.
+    public var inactiveDomains: Bool
 
     /// Everything, every domain.
     public static let everything = CollectionScope(parts: Set(CollectorPart.allCases))
@@ -85,12 +90,13 @@ public struct CollectionScope: Sendable, Equatable {
     /// Creates a scope.
     public init(
         parts: Set<CollectorPart>, includePattern: String? = nil, excludePattern: String? = nil,
-        metadataLabels: [MetadataLabel] = []
+        metadataLabels: [MetadataLabel] = [], inactiveDomains: Bool = true
     ) {
         self.parts = parts
         self.includePattern = includePattern
         self.excludePattern = excludePattern
         self.metadataLabels = metadataLabels
+        self.inactiveDomains = inactiveDomains
     }
 
     /// The bulk parts whose groups libvirt gathers without the domain's job, so without entering

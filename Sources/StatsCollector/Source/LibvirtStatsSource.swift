@@ -131,7 +131,9 @@ public actor LibvirtStatsSource: StatsSource {
     }
 
     public func fetchStats() async throws(CollectionError) -> StatsBatch {
-        var records = try await statsWithoutMonitor().filter { filter.admits($0.name) }
+        var records = try await statsWithoutMonitor().filter {
+            filter.admits($0.name) && (scope.inactiveDomains || $0.isActive)
+        }
         // A connection opened after an outage may reach another daemon: learn what it supports again.
         if connections.generation != connectionGeneration {
             connectionGeneration = connections.generation
@@ -143,6 +145,7 @@ public actor LibvirtStatsSource: StatsSource {
         // The pools are read beside the domains' calls, so a pool that does not answer delays no domain.
         let readsPools = scope.parts.contains(.pools)
         async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
+        async let inventory = scope.parts.contains(.inventory) ? readInventory() : (nil, [])
         let names = Set(records.map(\.nameKey))
         completeness.keep(only: names)
         facts.keep(only: names)
@@ -158,7 +161,13 @@ public actor LibvirtStatsSource: StatsSource {
         var batch = await withPerDomainStats(records, incomplete: incomplete)
         let (poolStats, poolErrors) = await pools
         batch.pools = poolStats
-        batch.errors = monitor.errors + batch.errors + poolErrors
+        let (listing, inventoryErrors) = await inventory
+        if let listing {
+            for index in batch.domains.indices {
+                batch.domains[index].parameters += listing.parameters(for: batch.domains[index].nameKey)
+            }
+        }
+        batch.errors = monitor.errors + batch.errors + poolErrors + inventoryErrors
         return batch
     }
 
@@ -179,7 +188,7 @@ public actor LibvirtStatsSource: StatsSource {
             break
         }
         let listing = try await callWithoutMonitor("virConnectListAllDomains") { connection throws(LibvirtError) in
-            try connection.domainNames()
+            try connection.domainNames(filter: [])
         }
         guard case .finished(.success(let names)) = listing else {
             throw CollectionError(
@@ -198,7 +207,7 @@ public actor LibvirtStatsSource: StatsSource {
     /// One call for every domain, on a connection of its own, while fewer than two such calls are
     /// in flight. A connection that could not be had because every one is busy counts as a call
     /// that did not answer.
-    private func callWithoutMonitor<Value: Sendable>(
+    func callWithoutMonitor<Value: Sendable>(
         _ function: String, _ body: @escaping @Sendable (any LibvirtConnection) throws(LibvirtError) -> Value
     ) async throws(CollectionError) -> CallOutcome<Result<Value, LibvirtError>> {
         guard callsWithoutMonitor.count < Self.callsWithoutMonitorInFlight else {

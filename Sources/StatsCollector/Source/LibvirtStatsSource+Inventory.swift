@@ -1,0 +1,31 @@
+extension LibvirtStatsSource {
+    /// The listing's filters' view of every domain (``DomainInventory``), read in one call without
+    /// monitor; `nil` with the error when it failed or did not answer in time, and the flags are
+    /// then absent for this collection.
+    func readInventory() async -> (DomainInventory?, [CollectionError]) {
+        let call = "virConnectListAllDomains"
+        let outcome: CallOutcome<Result<DomainInventory, LibvirtError>>
+        do {
+            outcome = try await callWithoutMonitor(call) { connection throws(LibvirtError) in
+                try DomainInventory.read(from: connection)
+            }
+        } catch {
+            return (nil, [error])
+        }
+        switch outcome {
+        case .finished(.success(let inventory)):
+            return (inventory, [])
+        case .finished(.failure(let error)):
+            return (nil, [error.collectionError()])
+        case .overran, .notStarted:
+            return (
+                nil,
+                [
+                    CollectionError(
+                        call: call, reason: CollectionError.deadlineExceeded,
+                        message: "the filtered listings (autostart, persistent, managed save) took longer than \(runner.deadline)")
+                ]
+            )
+        }
+    }
+}
