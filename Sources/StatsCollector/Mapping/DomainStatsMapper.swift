@@ -27,9 +27,9 @@ struct DomainStatsMapper {
 
     /// Maps one domain's record.
     ///
-    /// Of a domain that is not running, only its state (and the last completed job that stopped it)
-    /// is mapped: libvirt's other numbers for it are configuration and image sizes, and its CPU
-    /// times are libvirtd's own (seen with libvirt 9.0), so they would mislead.
+    /// Of a domain that is not running, only its state, its inventory flags (and the last completed
+    /// job that stopped it) are mapped: libvirt's other numbers for it are configuration and image
+    /// sizes, and its CPU times are libvirtd's own (seen with libvirt 9.0), so they would mislead.
     mutating func add(_ domain: DomainStats) {
         append(
             MetricCatalog.domainInfo, labels: [Label("domain", domain.name), Label("uuid", domain.uuid)], .unsigned(1))
@@ -37,6 +37,7 @@ struct DomainStatsMapper {
         if domain.state != nil, !domain.isActive {
             parameters.removeAll {
                 !$0.field.hasPrefix("state.") && !$0.field.hasPrefix(MetricCatalog.completedJobPrefix)
+                    && !$0.field.hasPrefix(MetricCatalog.InventoryFields.prefix)
             }
         }
         addFields(parameters, ofDomain: domain.name)
