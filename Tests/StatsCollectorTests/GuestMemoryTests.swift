@@ -31,7 +31,8 @@ import Testing
         #expect(exposition.value("libvirt_domain_memory_used_bytes", ["domain": "driver"]) == 8_388_608, "8 MiB")
         #expect(exposition.value("libvirt_domain_memory_used_bytes", ["domain": "nodriver"]) == nil)
         #expect(exposition.value("libvirt_domain_memory_used_bytes", ["domain": "oldguest"]) == nil, "no usable")
-        #expect(exposition.value("libvirt_domain_memory_stats_last_update_timestamp_seconds", ["domain": "nodriver"]) == 0)
+        #expect(
+            exposition.value("libvirt_domain_memory_stats_last_update_timestamp_seconds", ["domain": "nodriver"]) == 0)
     }
 
     @Test func aUsableAboveAvailableGivesNothingRatherThanANegativeUse() {
@@ -66,7 +67,8 @@ import Testing
     }
 
     @Test func thePeriodIsReportedForRunningDomainsOnly() {
-        let facts = DomainFacts(xml: Self.xml("<memballoon model='virtio'><stats period='10'/></memballoon>"), uuid: "u")
+        let facts = DomainFacts(
+            xml: Self.xml("<memballoon model='virtio'><stats period='10'/></memballoon>"), uuid: "u")
         let running = Self.domain("d", [:])
         let period = facts.parameters(for: running).first { $0.field == MetricCatalog.memoryStatsPeriodField }
         #expect(period?.value == .llong(10))

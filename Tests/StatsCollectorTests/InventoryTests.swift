@@ -33,7 +33,8 @@ import Testing
             .managedSave: ["saved"], .noManagedSave: ["web", "tmp"],
         ]
         return ScriptedConnection(
-            onBulkStats: { _, _ in [runningDomain("web"), runningDomain("tmp"), shutOff("saved"), runningDomain("new")] },
+            onBulkStats: { _, _ in [runningDomain("web"), runningDomain("tmp"), shutOff("saved"), runningDomain("new")]
+            },
             onListFiltered: { filter throws(LibvirtError) in
                 if failing {
                     throw LibvirtError(function: "virConnectListAllDomains", code: .noSupport, origin: 0, message: "no")
@@ -45,7 +46,8 @@ import Testing
     private static func flags(_ batch: StatsBatch, _ name: String) -> [String: TypedValue] {
         let record = batch.domains.first { $0.name == name }
         let fields = record?.parameters.filter { $0.field.hasPrefix(MetricCatalog.InventoryFields.prefix) } ?? []
-        return Dictionary(uniqueKeysWithValues: fields.map { ($0.field.dropFirst("inventory.".count).description, $0.value) })
+        return Dictionary(
+            uniqueKeysWithValues: fields.map { ($0.field.dropFirst("inventory.".count).description, $0.value) })
     }
 
     @Test func eachFlagComesFromItsTwoListingsWithSixCallsWhateverTheDomains() async throws {

@@ -36,7 +36,8 @@ extension MetricCatalog {
         // balloon
         field(
             "balloon.current", "libvirt_domain_info_memory_usage_bytes", .gauge, .kibibytesToBytes,
-            "Host view: memory currently assigned to the domain, its maximum less what the balloon holds (QEMU's query-balloon actual); needs no guest statistics."),
+            "Host view: memory currently assigned to the domain, its maximum less what the balloon holds (QEMU's query-balloon actual); needs no guest statistics."
+        ),
         field(
             "balloon.maximum", "libvirt_domain_info_maximum_memory_bytes", .gauge, .kibibytesToBytes,
             "Maximum memory the domain may be given."),
@@ -54,22 +55,28 @@ extension MetricCatalog {
             "Guest view: page faults in the guest served without disk IO (its pgfault)."),
         field(
             "balloon.unused", "libvirt_domain_memory_stats_unused_bytes", .gauge, .kibibytesToBytes,
-            "Guest view: memory the guest leaves entirely unused (its MemFree): page cache not included, so low on any busy guest."),
+            "Guest view: memory the guest leaves entirely unused (its MemFree): page cache not included, so low on any busy guest."
+        ),
         field(
             "balloon.available", "libvirt_domain_memory_stats_available_bytes", .gauge, .kibibytesToBytes,
-            "Guest view: the memory the guest's kernel manages (its MemTotal): RAM less what it reserves at boot and what the balloon holds."),
+            "Guest view: the memory the guest's kernel manages (its MemTotal): RAM less what it reserves at boot and what the balloon holds."
+        ),
         field(
             "balloon.usable", "libvirt_domain_memory_stats_usable_bytes", .gauge, .kibibytesToBytes,
-            "Guest view: memory the guest could give new work without swapping, reclaimable caches included (its MemAvailable)."),
+            "Guest view: memory the guest could give new work without swapping, reclaimable caches included (its MemAvailable)."
+        ),
         field(
             "balloon.rss", "libvirt_domain_memory_stats_rss_bytes", .gauge, .kibibytesToBytes,
-            "Host view: resident memory of the domain's QEMU process: the guest pages it touched plus QEMU's own; needs no guest statistics."),
+            "Host view: resident memory of the domain's QEMU process: the guest pages it touched plus QEMU's own; needs no guest statistics."
+        ),
         field(
             "balloon.disk_caches", "libvirt_domain_memory_stats_disk_cache_bytes", .gauge, .kibibytesToBytes,
-            "Guest view: memory the guest uses for file and disk caches (its Cached and Buffers), which it can reclaim."),
+            "Guest view: memory the guest uses for file and disk caches (its Cached and Buffers), which it can reclaim."
+        ),
         field(
             "balloon.last-update", "libvirt_domain_memory_stats_last_update_timestamp_seconds", .gauge,
-            "Unix time (host clock) at which QEMU last received the guest's memory statistics; 0 before the first report or without a balloon driver. It stays put without a stats period (libvirt_domain_memory_stats_period_seconds 0)."),
+            "Unix time (host clock) at which QEMU last received the guest's memory statistics; 0 before the first report or without a balloon driver. It stays put without a stats period (libvirt_domain_memory_stats_period_seconds 0)."
+        ),
         field(
             "balloon.hugetlb_pgalloc", "libvirt_domain_memory_stats_hugetlb_page_allocations_total", .counter,
             "Huge page allocations in the guest."),

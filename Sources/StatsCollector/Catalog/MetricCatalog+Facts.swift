@@ -39,7 +39,8 @@ extension MetricCatalog {
     /// read-write connection).
     static let memoryStatsPeriod = field(
         memoryStatsPeriodField, "libvirt_domain_memory_stats_period_seconds", .gauge,
-        "Period at which QEMU asks the guest's balloon driver for memory statistics, from the running domain's XML (<memballoon><stats period>); 0 when none is set, and the libvirt_domain_memory_stats_* values then date from the guest's boot. Absent without a balloon device.")
+        "Period at which QEMU asks the guest's balloon driver for memory statistics, from the running domain's XML (<memballoon><stats period>); 0 when none is set, and the libvirt_domain_memory_stats_* values then date from the guest's boot. Absent without a balloon device."
+    )
 
     /// Details of a disk (`<disk>`), as labels of `libvirt_domain_block_info`.
     enum DiskFacts {

@@ -23,7 +23,9 @@ extension LibvirtStatsSource {
                 [
                     CollectionError(
                         call: call, reason: CollectionError.deadlineExceeded,
-                        message: "the filtered listings (autostart, persistent, managed save) took longer than \(runner.deadline)")
+                        message:
+                            "the filtered listings (autostart, persistent, managed save) took longer than \(runner.deadline)"
+                    )
                 ]
             )
         }
