@@ -42,10 +42,6 @@ struct DomainInventory: Sendable {
         return DomainInventory(listings: listings)
     }
 
-    private init(listings: [Listing]) {
-        self.listings = listings
-    }
-
     /// The flag fields of the domain called `name`: 1 or 0 for each flag whose listings name it.
     func parameters(for name: ExactText) -> [TypedParameter] {
         zip(Self.flags, listings).compactMap { flag, listing in
