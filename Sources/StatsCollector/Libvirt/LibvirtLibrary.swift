@@ -3,9 +3,9 @@ import Glibc
 import PromFormat
 import Synchronization
 
-/// ``LibvirtAPI`` on the real libvirt C library. This file is the only one that imports libvirt's
-/// C API: it holds every raw pointer, copies what libvirt returns into Swift values, and frees
-/// libvirt's memory before each method returns.
+/// ``LibvirtAPI`` on the real libvirt C library. The files of this folder are the only ones that
+/// import libvirt's C API: they hold every raw pointer, copy what libvirt returns into Swift
+/// values, and free libvirt's memory before each method returns.
 public struct LibvirtLibrary: LibvirtAPI {
     /// Creates the library's entry point; libvirt's event loop starts on first use.
     public init() {}
@@ -42,7 +42,8 @@ extension LibvirtLibrary {
     /// a `Mutex`; and the connection is closed only in `deinit`, when no call can be running,
     /// since every call holds a reference to this object.
     final class Connection: LibvirtConnection, @unchecked Sendable {
-        private let connection: OpaquePointer
+        /// The `virConnectPtr`; the calls of other files of this folder use it too.
+        let connection: OpaquePointer
         private let closeWatch = CloseWatch()
         private let domains = Mutex<[ExactText: DomainHandle]>([:])
         private let pools = Mutex<[ExactText: PoolHandle]>([:])
@@ -396,11 +397,11 @@ extension LibvirtLibrary {
             return handle
         }
 
-        private func name(of domain: OpaquePointer?) -> String {
+        func name(of domain: OpaquePointer?) -> String {
             virDomainGetName(domain).map { String(cString: $0) } ?? ""
         }
 
-        private func uuid(of domain: OpaquePointer?) -> String {
+        func uuid(of domain: OpaquePointer?) -> String {
             var uuid = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
             guard virDomainGetUUIDString(domain, &uuid) == 0 else { return "" }
             return String(decoding: uuid.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -595,7 +596,7 @@ private final class EventSink: Sendable {
 }
 
 /// Copies libvirt's typed parameters into Swift values, before libvirt frees them.
-private enum TypedParameters {
+enum TypedParameters {
     /// Copies every parameter, skipping empty slots and types newer than this code.
     static func copy(_ parameters: UnsafeBufferPointer<virTypedParameter>) -> [TypedParameter] {
         var result: [TypedParameter] = []
@@ -667,7 +668,7 @@ public final class TypedParameterCopyBench {
 /// Runs one libvirt call that signals failure with a negative result, and turns a failure into a
 /// ``LibvirtError`` read on this thread right after the call.
 @discardableResult
-private func call(_ function: String, _ body: () -> Int32) throws(LibvirtError) -> Int32 {
+func call(_ function: String, _ body: () -> Int32) throws(LibvirtError) -> Int32 {
     virResetLastError()
     let result = body()
     guard result >= 0 else { throw lastError(function) }
@@ -675,7 +676,7 @@ private func call(_ function: String, _ body: () -> Int32) throws(LibvirtError) 
 }
 
 /// Runs one libvirt call that signals failure with a null pointer; see ``call(_:_:)-(_,()->Int32)``.
-private func call<Pointer>(_ function: String, _ body: () -> Pointer?) throws(LibvirtError) -> Pointer {
+func call<Pointer>(_ function: String, _ body: () -> Pointer?) throws(LibvirtError) -> Pointer {
     virResetLastError()
     guard let result = body() else { throw lastError(function) }
     return result

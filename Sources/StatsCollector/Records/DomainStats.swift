@@ -83,6 +83,8 @@ public struct StatsBatch: Sendable {
     public var jobStatsAvailable: Bool?
     /// The storage pools that answered; `nil` when the source reads none (a fixture).
     public var pools: [StoragePoolStats]?
+    /// The host's stats; `nil` when the source reads none (a fixture, or the host part off).
+    public var host: HostStats?
 
     /// Creates a batch.
     public init(

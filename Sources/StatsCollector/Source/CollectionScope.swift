@@ -18,6 +18,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     case jobs
     case metadata
     case pools
+    case host
     case events
     case inventory
 
@@ -40,6 +41,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .metadata:
             "OpenStack metadata, the configured metadata labels, and disk and interface details from the domain XML (virDomainGetXMLDesc)."
         case .pools: "Storage pools: state and sizes (virConnectListAllStoragePools, virStoragePoolGetInfo)."
+        case .host:
+            "The host's CPUs, NUMA cells, free memory and huge pages, and the vCPUs and memory its domains are given (virConnectGetCapabilities once per connection, virNodeGetCPUMap, virNodeGetCellsFreeMemory, virNodeGetFreePages, virConnectGetAllDomainStats for inactive domains)."
         case .events: "Domain events as counters (virConnectDomainEventRegisterAny)."
         case .inventory:
             "Autostart, persistent and managed-save flags of each domain (six filtered virConnectListAllDomains per collection)."
@@ -62,7 +65,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .memory: 1 << 8
         case .dirtyrate: 1 << 9
         case .kvm: 1 << 10
-        case .cpustats, .jobs, .metadata, .pools, .events, .inventory: nil
+        case .cpustats, .jobs, .metadata, .pools, .host, .events, .inventory: nil
         }
     }
 

@@ -50,6 +50,7 @@ public actor LibvirtStatsSource: StatsSource {
     private let filter: DomainFilter
     private let callsWithoutMonitor = RunningCalls()
     private let poolReader: StoragePoolReader
+    private let hostReader: HostReader
     var plan = MonitorCallPlan()
 
     /// Domains whose per-domain calls run at the same time, each on a connection of its own: a few,
@@ -105,6 +106,7 @@ public actor LibvirtStatsSource: StatsSource {
         self.statsConnections = ConnectionPool(
             uri: uri, api: api, maximumConnections: self.statsCalls.pool.maximumThreads)
         self.poolReader = StoragePoolReader(runner: runner)
+        self.hostReader = HostReader(runner: runner)
     }
 
     /// Entries kept per domain across fetches, summed over every table, for tests that they stay
@@ -140,11 +142,14 @@ public actor LibvirtStatsSource: StatsSource {
             capabilities = CallCapabilities()
             completedJobs.removeAll()
             await poolReader.reset()
+            await hostReader.reset()
             logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
         }
         // The pools are read beside the domains' calls, so a pool that does not answer delays no domain.
         let readsPools = scope.parts.contains(.pools)
         async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
+        let readsHost = scope.parts.contains(.host)
+        async let host = readsHost ? hostReader.read(from: connections) : nil
         async let inventory = scope.parts.contains(.inventory) ? readInventory() : (nil, [])
         let names = Set(records.map(\.nameKey))
         completeness.keep(only: names)
@@ -161,13 +166,22 @@ public actor LibvirtStatsSource: StatsSource {
         var batch = await withPerDomainStats(records, incomplete: incomplete)
         let (poolStats, poolErrors) = await pools
         batch.pools = poolStats
+        var hostErrors: [CollectionError] = []
+        if let (hostStats, inactiveDomains, errors) = await host {
+            batch.host = hostStats
+            batch.host?.running = HostStats.Allocation(summing: records.filter(\.isActive))
+            batch.host?.inactive = inactiveDomains.flatMap {
+                HostStats.Allocation(summing: $0.filter { filter.admits($0.name) })
+            }
+            hostErrors = errors
+        }
         let (listing, inventoryErrors) = await inventory
         if let listing {
             for index in batch.domains.indices {
                 batch.domains[index].parameters += listing.parameters(for: batch.domains[index].nameKey)
             }
         }
-        batch.errors = monitor.errors + batch.errors + poolErrors + inventoryErrors
+        batch.errors = monitor.errors + batch.errors + poolErrors + hostErrors + inventoryErrors
         return batch
     }
 

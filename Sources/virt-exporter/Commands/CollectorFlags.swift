@@ -32,6 +32,8 @@ struct CollectorFlags: ParsableArguments {
     var metadata: Bool?
     @Flag(name: .customLong("collector.pools"), inversion: .prefixedNo, help: .init(CollectorPart.pools.help))
     var pools: Bool?
+    @Flag(name: .customLong("collector.host"), inversion: .prefixedNo, help: .init(CollectorPart.host.help))
+    var host: Bool?
     @Flag(name: .customLong("collector.events"), inversion: .prefixedNo, help: .init(CollectorPart.events.help))
     var events: Bool?
     @Flag(name: .customLong("collector.inventory"), inversion: .prefixedNo, help: .init(CollectorPart.inventory.help))
@@ -64,7 +66,7 @@ struct CollectorFlags: ParsableArguments {
         [
             .cpu: cpu, .balloon: balloon, .vcpu: vcpu, .interface: interface, .block: block, .perf: perf,
             .iothread: iothread, .memory: memory, .dirtyrate: dirtyrate, .kvm: kvm, .cpustats: cpustats, .jobs: jobs,
-            .metadata: metadata, .pools: pools, .events: events, .inventory: inventory,
+            .metadata: metadata, .pools: pools, .host: host, .events: events, .inventory: inventory,
         ]
     }
 
