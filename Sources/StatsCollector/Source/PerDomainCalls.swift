@@ -34,10 +34,11 @@ struct PerDomainCalls: OptionSet, Sendable {
     /// Makes these calls for `domain`, one after the other; `hasStateOnly` says whether its bulk
     /// record needs the fallback. The domain XML is read once, for the fallback and the facts.
     /// With `completedJobs`, the last completed job is taken from there while no job runs and
-    /// nothing said it changed, and kept there when read.
+    /// nothing said it changed, and kept there when read. The fallback's calls named in `skipping`
+    /// (refused as unsupported earlier on this connection) are not made.
     func make(
         for domain: String, hasStateOnly: Bool, on connection: any LibvirtConnection,
-        completedJobs: CompletedJobCache? = nil
+        completedJobs: CompletedJobCache? = nil, skipping: Set<String> = []
     ) -> Answers {
         var answers = Answers()
         func add(_ body: () throws(LibvirtError) -> [TypedParameter]) {
@@ -56,7 +57,8 @@ struct PerDomainCalls: OptionSet, Sendable {
             }
         }
         if needsFallback, let xml = answers.xml {
-            answers.parameters += Self.fallbackStats(of: domain, xml: xml, on: connection, failures: &answers.failures)
+            answers.parameters += Self.fallbackStats(
+                of: domain, xml: xml, on: connection, skipping: skipping, failures: &answers.failures)
         }
         if contains(.cpuStats) { add { () throws(LibvirtError) in try Self.cpuStats(of: domain, on: connection) } }
         var jobRuns = false
@@ -148,11 +150,13 @@ struct PerDomainCalls: OptionSet, Sendable {
     /// that fails (a driver without that API, such as bhyve's without memory statistics) adds its
     /// failure to `failures` and costs only its own numbers.
     private static func fallbackStats(
-        of domain: String, xml: String, on connection: any LibvirtConnection, failures: inout [LibvirtError]
+        of domain: String, xml: String, on connection: any LibvirtConnection, skipping: Set<String>,
+        failures: inout [LibvirtError]
     ) -> [TypedParameter] {
         typealias Catalog = MetricCatalog
         var result: [TypedParameter] = []
-        func attempt<Value>(_ body: () throws(LibvirtError) -> Value) -> Value? {
+        func attempt<Value>(_ function: String, _ body: () throws(LibvirtError) -> Value) -> Value? {
+            guard !skipping.contains(function) else { return nil }
             do {
                 return try body()
             } catch {
@@ -160,7 +164,8 @@ struct PerDomainCalls: OptionSet, Sendable {
                 return nil
             }
         }
-        if let info = attempt({ () throws(LibvirtError) in try connection.info(ofDomain: domain) }) {
+        if let info = attempt("virDomainGetInfo", { () throws(LibvirtError) in try connection.info(ofDomain: domain) })
+        {
             result += [
                 .init(field: Catalog.InfoFallback.cpuTime, value: .ullong(info.cpuTime)),
                 .init(field: Catalog.InfoFallback.memory, value: .ullong(info.memory)),
@@ -168,7 +173,9 @@ struct PerDomainCalls: OptionSet, Sendable {
                 .init(field: Catalog.InfoFallback.virtualCPUs, value: .uint(info.virtualCPUs)),
             ]
         }
-        let memory = attempt { () throws(LibvirtError) in try connection.memoryStats(ofDomain: domain) } ?? [:]
+        let memory =
+            attempt("virDomainMemoryStats") { () throws(LibvirtError) in try connection.memoryStats(ofDomain: domain) }
+            ?? [:]
         for (tag, value) in memory.sorted(by: { $0.key < $1.key }) {
             if let field = Catalog.memoryStatFallback[tag] { result.append(.init(field: field, value: .ullong(value))) }
         }
@@ -183,7 +190,9 @@ struct PerDomainCalls: OptionSet, Sendable {
                     .init(field: Catalog.field(Catalog.BlockFallback.path, index: index), value: .string(source)))
             }
             let counters =
-                attempt { () throws(LibvirtError) in try connection.blockStats(ofDomain: domain, disk: disk.target) }
+                attempt("virDomainBlockStats") { () throws(LibvirtError) in
+                    try connection.blockStats(ofDomain: domain, disk: disk.target)
+                }
                 ?? [:]
             for counter in BlockCounter.allCases {
                 guard let value = counters[counter], let pattern = Catalog.BlockFallback.counters[counter] else {
@@ -197,7 +206,8 @@ struct PerDomainCalls: OptionSet, Sendable {
             result.append(
                 .init(field: Catalog.field(Catalog.InterfaceFallback.name, index: index), value: .string(target)))
             let counters =
-                attempt { () throws(LibvirtError) in try connection.interfaceStats(ofDomain: domain, interface: target)
+                attempt("virDomainInterfaceStats") { () throws(LibvirtError) in
+                    try connection.interfaceStats(ofDomain: domain, interface: target)
                 }
                 ?? [:]
             for counter in InterfaceCounter.allCases {
