@@ -60,7 +60,7 @@ extension CatalogDocument {
         shows the age next to the period. The period is read from the live domain XML (with the
         `metadata` part) when the domain starts or its devices change, and at least every 10
         minutes: a period set with `virsh dommemstat --period N --live` shows within that time (libvirt
-    9.0 sends no domain event for it; seen on the testbed).
+        9.0 sends no domain event for it; seen on the testbed).
         Setting it needs a read-write connection; the exporter only reports it.
 
         """
