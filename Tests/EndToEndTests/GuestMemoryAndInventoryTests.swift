@@ -32,7 +32,7 @@ extension EndToEnd {
             defer {
                 for domain in Self.balloonDomains {
                     _ = try? Testbed.virsh(["destroy", domain])
-                    _ = try? Testbed.virsh(["undefine", domain])
+                    _ = try? Testbed.virsh(["undefine", domain, "--managed-save"])
                 }
             }
             try Testbed.run(script, [])
@@ -67,6 +67,19 @@ extension EndToEnd {
 
             let promtool = try Command.run("/usr/bin/promtool", ["check", "metrics"], input: reply.body)
             #expect(promtool.status == 0, "promtool check metrics: \(promtool.output)")
+
+            // The other two flags for real, on these throwaway domains: autostart, and a managed save.
+            try Testbed.virsh(["autostart", "vx-nodriver"])
+            try Testbed.virsh(["managedsave", "vx-noperiod"])
+            let (saved, _) = try Self.scrape(exporter) { exposition in
+                exposition.value("libvirt_domain_managed_save", ["domain": "vx-noperiod"]) == 1
+                    && exposition.value("libvirt_domain_autostart", ["domain": "vx-nodriver"]) == 1
+            }
+            #expect(saved.value("libvirt_domain_managed_save", ["domain": "vx-noperiod"]) == 1)
+            #expect(saved.value("libvirt_domain_info_state", ["domain": "vx-noperiod"]) == 5)
+            #expect(saved.value("libvirt_domain_memory_stats_period_seconds", ["domain": "vx-noperiod"]) == nil)
+            #expect(saved.value("libvirt_domain_autostart", ["domain": "vx-nodriver"]) == 1)
+            #expect(saved.value("libvirt_domain_autostart", ["domain": "vx-1"]) == 0)
         }
 
         /// The shut-off vx-off is persistent, not autostarted, without managed save, and every
