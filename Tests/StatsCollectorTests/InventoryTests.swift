@@ -8,14 +8,18 @@ import Testing
 /// The inventory flags (autostart, persistent, managed save) from the listing's own filters, and
 /// the choice to leave inactive domains out, on scripted libvirt calls.
 @Suite struct InventoryTests {
-    private static func source(_ connection: ScriptedConnection, scope: CollectionScope = .everything) throws
+    /// Every part but the host's, whose own listing (of inactive domains) these tests do not count.
+    private static let domainParts = Set(CollectorPart.allCases).subtracting([.host])
+
+    private static func source(_ connection: ScriptedConnection, scope: CollectionScope? = nil) throws
         -> LibvirtStatsSource
     {
         let runner = LibvirtCallRunner(
             pool: BlockingCallPool(name: "inventory-tests", maximumThreads: 4), deadline: .seconds(5),
             logger: Logger(label: "inventory-tests"))
         return try LibvirtStatsSource(
-            uri: "scripted:///", api: ScriptedLibvirt(connection), runner: runner, scope: scope,
+            uri: "scripted:///", api: ScriptedLibvirt(connection), runner: runner,
+            scope: scope ?? CollectionScope(parts: domainParts),
             logger: Logger(label: "inventory-tests"))
     }
 
@@ -75,17 +79,23 @@ import Testing
         #expect(mapper.unmappedFields.isEmpty, "\(mapper.unmappedFields)")
     }
 
-    @Test func aFailedListingCostsTheFlagsAloneAndIsCounted() async throws {
-        let batch = try await Self.source(Self.host(failing: true)).fetchStats()
+    @Test func aFailedListingCostsTheFlagsAloneAndIsCountedOnceWhenUnsupported() async throws {
+        let connection = Self.host(failing: true)
+        let source = try Self.source(connection)
+        let batch = try await source.fetchStats()
         #expect(batch.domains.count == 4)
         #expect(batch.domains.allSatisfy { Self.flags(batch, $0.name).isEmpty })
+        #expect(batch.errors.allSatisfy { $0.isExpected }, "unsupported: expected on this driver")
+        let next = try await source.fetchStats()
+        #expect(next.errors.isEmpty, "not asked again on this connection: \(next.errors)")
+        #expect(connection.log.filter { $0.hasPrefix("virConnectListAllDomains ") }.count == 1)
         #expect(batch.domains.first { $0.name == "web" }?.parameters.contains { $0.field == "cpu.time" } == true)
         #expect(batch.errors.map(\.call) == ["virConnectListAllDomains"], "\(batch.errors)")
     }
 
     @Test func thePartOffMakesNoListing() async throws {
         let connection = Self.host()
-        var parts = Set(CollectorPart.allCases)
+        var parts = Self.domainParts
         parts.remove(.inventory)
         let batch = try await Self.source(connection, scope: CollectionScope(parts: parts)).fetchStats()
         #expect(connection.count("virConnectListAllDomains") == 0)
@@ -95,7 +105,7 @@ import Testing
     @Test func inactiveDomainsCanBeLeftOut() async throws {
         let shown = try await Self.source(Self.host()).fetchStats()
         #expect(shown.domains.map(\.name).contains("saved"))
-        let scope = CollectionScope(parts: Set(CollectorPart.allCases), inactiveDomains: false)
+        let scope = CollectionScope(parts: Self.domainParts, inactiveDomains: false)
         let hidden = try await Self.source(Self.host(), scope: scope).fetchStats()
         #expect(hidden.domains.map(\.name).sorted() == ["new", "tmp", "web"])
     }

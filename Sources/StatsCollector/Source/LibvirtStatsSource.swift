@@ -42,6 +42,8 @@ public actor LibvirtStatsSource: StatsSource {
     private var connectionGeneration = 0
     var noWait = true
     var capabilities = CallCapabilities()
+    /// Whether the driver refused the listing's filters as unsupported: asked once per connection.
+    var inventoryUnsupported = false
     var completeness = StatsCompleteness()
     private var lastIncomplete: Set<ExactText> = []
     var facts = DomainFactsCache()
@@ -142,6 +144,7 @@ public actor LibvirtStatsSource: StatsSource {
             capabilities = CallCapabilities()
             completedJobs.removeAll()
             await poolReader.reset()
+            inventoryUnsupported = false
             await hostReader.reset()
             logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
         }
@@ -150,7 +153,8 @@ public actor LibvirtStatsSource: StatsSource {
         async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
         let readsHost = scope.parts.contains(.host)
         async let host = readsHost ? hostReader.read(from: connections) : nil
-        async let inventory = scope.parts.contains(.inventory) ? readInventory() : (nil, [])
+        let readsInventory = scope.parts.contains(.inventory) && !inventoryUnsupported
+        async let inventory = readsInventory ? readInventory() : (nil, [])
         let names = Set(records.map(\.nameKey))
         completeness.keep(only: names)
         facts.keep(only: names)
