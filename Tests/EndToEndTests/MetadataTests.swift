@@ -109,7 +109,7 @@ extension EndToEnd {
             for (function, stats) in [("virConnectGetAllDomainStats", everyDomain), ("virDomainListGetStats", batches)]
             {
                 // The host part's own call for inactive domains' definitions (INACTIVE |
-                // ENFORCE_STATS, groups vcpu and balloon) is not the domains' bulk call.
+                // NOWAIT, groups vcpu and balloon) is not the domains' bulk call.
                 let calls = lines.filter { $0.contains("\(function):") && !$0.contains("flags=0x20000002") }
                 #expect(!calls.isEmpty, "\(function) is called")
                 #expect(calls.allSatisfy { $0.contains("stats=\(stats),") }, "\(calls.prefix(3))")
