@@ -15,7 +15,8 @@ actor HostReader {
     private var topology: HostTopology??
     private var unsupported: Set<String> = []
 
-    /// The stats groups whose fields ``HostStats/Allocation`` sums: vcpu and balloon.
+    /// The stats groups whose fields ``HostStats/Allocation`` sums: vcpu and balloon (pinned in
+    /// `CLibvirt.h`).
     static let allocationGroups: UInt32 = (1 << 3) | (1 << 2)
 
     init(runner: LibvirtCallRunner) {

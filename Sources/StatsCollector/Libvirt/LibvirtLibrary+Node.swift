@@ -1,6 +1,7 @@
 import CLibvirt
 import Glibc
 
+/// The calls about the host itself (``LibvirtNodeCalls``).
 extension LibvirtLibrary.Connection {
     func capabilitiesXML() throws(LibvirtError) -> String {
         let xml = try call("virConnectGetCapabilities") { virConnectGetCapabilities(connection) }
@@ -50,14 +51,6 @@ extension LibvirtLibrary.Connection {
             virConnectGetAllDomainStats(connection, groups, &records, flags)
         }
         defer { virDomainStatsRecordListFree(records) }
-        guard let records else { return [] }
-        return (0..<Int(count)).compactMap { index in
-            records[index].map { record in
-                DomainStats(
-                    name: name(of: record.pointee.dom), uuid: uuid(of: record.pointee.dom),
-                    parameters: TypedParameters.copy(
-                        UnsafeBufferPointer(start: record.pointee.params, count: Int(record.pointee.nparams))))
-            }
-        }
+        return copy(records, count: count)
     }
 }

@@ -54,7 +54,8 @@ extension DomainStats {
     }
 
     /// Whether the domain has a running QEMU (or other hypervisor) process: running, blocked,
-    /// paused, shutting down or suspended by power management.
+    /// paused, shutting down or suspended by power management (`virDomainState` codes, pinned in
+    /// `CLibvirt.h`).
     public var isActive: Bool {
         [1, 2, 3, 4, 7].contains(state)
     }

@@ -52,7 +52,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     /// Whether the part is on unless `--collector.disable-defaults` is given.
     public var isDefault: Bool { true }
 
-    /// The bulk call's stats group (`virDomainStatsTypes`), for the bulk parts.
+    /// The bulk call's stats group (`virDomainStatsTypes`), for the bulk parts; pinned against
+    /// libvirt's headers in `CLibvirt.h`.
     var bulkGroup: UInt32? {
         switch self {
         case .cpu: 1 << 1

@@ -24,7 +24,7 @@ extension LibvirtStatsSource {
     /// left out, and asked alone once more after the others if that call returned meanwhile. The
     /// members of a batch that overran are asked again at once, each alone, but for the one the
     /// call still waits for: a healthy domain that shared a batch with a QEMU that hung misses no
-    /// collection.
+    /// collection. So is a domain whose answer lacks fields its last complete record had.
     func addStatsWithMonitor(to records: inout [DomainStats]) async -> StatsWithMonitorOutcome {
         guard let groups = scope.statsGroupsWithMonitor else { return StatsWithMonitorOutcome() }
         let running = records.filter(\.isActive).map(\.name)
@@ -43,12 +43,12 @@ extension LibvirtStatsSource {
                 let retries = record(result, into: &answers, errors: &errors)
                 if wave == 0 { again += retries }
             }
+            if wave == 0 { again += partlyAnswered(records, answers: answers).map { [$0] } }
             calls = again
         }
         for index in records.indices {
             guard let answer = answers[records[index].nameKey] else { continue }
-            records[index].parameters.removeAll { !CollectionScope.isFieldWithoutMonitor($0.field) }
-            records[index].parameters += answer.parameters.filter { !CollectionScope.isFieldWithoutMonitor($0.field) }
+            records[index] = Self.merging(answer, into: records[index])
         }
         var outcome = StatsWithMonitorOutcome(errors: errors)
         for domain in running where answers[ExactText(domain)] == nil {
@@ -66,6 +66,27 @@ extension LibvirtStatsSource {
             }
         }
         return outcome
+    }
+
+    /// `record` with its fields of the groups that enter the monitor replaced by `answer`'s.
+    private static func merging(_ answer: DomainStats, into record: DomainStats) -> DomainStats {
+        var merged = record
+        merged.parameters.removeAll { !CollectionScope.isFieldWithoutMonitor($0.field) }
+        merged.parameters += answer.parameters.filter { !CollectionScope.isFieldWithoutMonitor($0.field) }
+        return merged
+    }
+
+    /// The domains whose answer lacks fields their last complete record had: with `NOWAIT`,
+    /// libvirt leaves out what needs a domain's job while another client (another exporter, a
+    /// `virsh domstats`, a cloud agent) holds it, which takes milliseconds. Asked again at once,
+    /// alone, they answer whole; a domain that stays partial is judged by its control interface.
+    private func partlyAnswered(_ records: [DomainStats], answers: [ExactText: DomainStats]) -> [String] {
+        records.compactMap { record in
+            guard let answer = answers[record.nameKey],
+                completeness.lacksFieldsOfItsBaseline(Self.merging(answer, into: record))
+            else { return nil }
+            return record.name
+        }
     }
 
     /// Takes one call's result: its domains' records into `answers`, its failure into `errors`,

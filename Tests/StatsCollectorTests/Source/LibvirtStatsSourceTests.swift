@@ -81,6 +81,27 @@ import Testing
         }
     }
 
+    /// Another client (a second exporter, `virsh domstats`, a cloud agent) holds a domain's job for
+    /// a moment: libvirt's `NOWAIT` answer for it lacks the fields that need the job. It is asked
+    /// again alone at once and comes whole: not flagged, not thinned, and its baseline intact.
+    @Test func aDomainAnsweredPartlyIsAskedAgainAloneAtOnce() async throws {
+        let connection = ScriptedConnection(
+            onBulkStats: { _, _ in [runningDomain("web"), runningDomain("db")] },
+            onDomainStats: { names, _, earlier in
+                names.map { earlier == 1 && $0 == "db" ? runningDomain($0, partial: true) : runningDomain($0) }
+            })
+        let (source, _) = try Self.source(ScriptedLibvirt(connection))
+        _ = try await source.fetchStats()
+        let batch = try await source.fetchStats()
+        let db = try #require(batch.domains.first { $0.name == "db" })
+        #expect(db.parameters.contains { $0.field == "balloon.rss" }, "whole, from the call that asked it alone")
+        #expect(batch.incompleteDomains.isEmpty)
+        #expect(
+            connection.log.filter { $0.hasPrefix("virDomainListGetStats") }
+                == ["virDomainListGetStats web,db", "virDomainListGetStats web,db", "virDomainListGetStats db"])
+        #expect(connection.count("virDomainGetControlInfo") == 2, "only the first records, which have no baseline")
+    }
+
     /// A libvirtd that answers the listing but not the stats call is up; one that answers neither
     /// is hung: the fetch fails as stale, and no third call is made while two wait.
     @Test func theListingTellsAHungLibvirtdFromBusyWorkers() async throws {
