@@ -20,6 +20,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     case pools
     case host
     case events
+    case inventory
 
     /// What the part collects, for `--help` and the README.
     public var help: String {
@@ -43,6 +44,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .host:
             "The host's CPUs, NUMA cells, free memory and huge pages, and the vCPUs and memory its domains are given (virConnectGetCapabilities once per connection, virNodeGetCPUMap, virNodeGetCellsFreeMemory, virNodeGetFreePages, virConnectGetAllDomainStats for inactive domains)."
         case .events: "Domain events as counters (virConnectDomainEventRegisterAny)."
+        case .inventory:
+            "Autostart, persistent and managed-save flags of each domain (six filtered virConnectListAllDomains per collection)."
         }
     }
 
@@ -63,7 +66,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .memory: 1 << 8
         case .dirtyrate: 1 << 9
         case .kvm: 1 << 10
-        case .cpustats, .jobs, .metadata, .pools, .host, .events: nil
+        case .cpustats, .jobs, .metadata, .pools, .host, .events, .inventory: nil
         }
     }
 
@@ -82,6 +85,8 @@ public struct CollectionScope: Sendable, Equatable {
     public var excludePattern: String?
     /// The labels of `libvirt_domain_metadata_info`, read with the `metadata` part.
     public var metadataLabels: [MetadataLabel]
+    /// Whether domains that do not run (defined, shut off) appear at all.
+    public var inactiveDomains: Bool
 
     /// Everything, every domain.
     public static let everything = CollectionScope(parts: Set(CollectorPart.allCases))
@@ -89,12 +94,13 @@ public struct CollectionScope: Sendable, Equatable {
     /// Creates a scope.
     public init(
         parts: Set<CollectorPart>, includePattern: String? = nil, excludePattern: String? = nil,
-        metadataLabels: [MetadataLabel] = []
+        metadataLabels: [MetadataLabel] = [], inactiveDomains: Bool = true
     ) {
         self.parts = parts
         self.includePattern = includePattern
         self.excludePattern = excludePattern
         self.metadataLabels = metadataLabels
+        self.inactiveDomains = inactiveDomains
     }
 
     /// The bulk parts whose groups libvirt gathers without the domain's job, so without entering

@@ -13,12 +13,15 @@ struct CollectorChoices: Equatable {
     var excludePattern: String?
     /// `collector.metadata-labels`: the labels of `libvirt_domain_metadata_info`.
     var metadataLabels: [MetadataLabel] = []
+    /// `collector.inactive-domains`: whether defined domains that do not run appear.
+    var inactiveDomains = true
 
     /// What to collect.
     var scope: CollectionScope {
         CollectionScope(
             parts: Set(CollectorPart.allCases.filter { parts[$0] ?? (!disableDefaults && $0.isDefault) }),
-            includePattern: includePattern, excludePattern: excludePattern, metadataLabels: metadataLabels)
+            includePattern: includePattern, excludePattern: excludePattern, metadataLabels: metadataLabels,
+            inactiveDomains: inactiveDomains)
     }
 
     /// Choices are equal when they collect the same: switching a part on that is on by default
