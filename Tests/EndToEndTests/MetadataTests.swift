@@ -108,7 +108,9 @@ extension EndToEnd {
             let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
             for (function, stats) in [("virConnectGetAllDomainStats", everyDomain), ("virDomainListGetStats", batches)]
             {
-                let calls = lines.filter { $0.contains("\(function):") }
+                // The host part's own call for inactive domains' definitions (INACTIVE |
+                // NOWAIT, groups vcpu and balloon) is not the domains' bulk call.
+                let calls = lines.filter { $0.contains("\(function):") && !$0.contains("flags=0x20000002") }
                 #expect(!calls.isEmpty, "\(function) is called")
                 #expect(calls.allSatisfy { $0.contains("stats=\(stats),") }, "\(calls.prefix(3))")
             }

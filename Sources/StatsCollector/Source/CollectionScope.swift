@@ -21,6 +21,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     case host
     case guest
     case events
+    case inventory
 
     /// What the part collects, for `--help` and the README.
     public var help: String {
@@ -46,6 +47,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .guest:
             "What the guests' QEMU agents report (host name, OS, file systems), read by the separate virt-exporter guest-agent process and handed over in its report file; off by default."
         case .events: "Domain events as counters (virConnectDomainEventRegisterAny)."
+        case .inventory:
+            "Autostart, persistent and managed-save flags of each domain (six filtered virConnectListAllDomains per collection)."
         }
     }
 
@@ -67,7 +70,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .memory: 1 << 8
         case .dirtyrate: 1 << 9
         case .kvm: 1 << 10
-        case .cpustats, .jobs, .metadata, .pools, .host, .guest, .events: nil
+        case .cpustats, .jobs, .metadata, .pools, .host, .guest, .events, .inventory: nil
         }
     }
 
@@ -86,6 +89,9 @@ public struct CollectionScope: Sendable, Equatable {
     public var excludePattern: String?
     /// The labels of `libvirt_domain_metadata_info`, read with the `metadata` part.
     public var metadataLabels: [MetadataLabel]
+    /// Whether domains that do not run (defined, shut off) appear at all.
+    public var inactiveDomains: Bool
+
     /// The file `virt-exporter guest-agent` writes its report to, which the guest part reads.
     public var guestReportPath: String = CollectionScope.defaultGuestReportPath
 
@@ -100,12 +106,13 @@ public struct CollectionScope: Sendable, Equatable {
     /// Creates a scope.
     public init(
         parts: Set<CollectorPart>, includePattern: String? = nil, excludePattern: String? = nil,
-        metadataLabels: [MetadataLabel] = []
+        metadataLabels: [MetadataLabel] = [], inactiveDomains: Bool = true
     ) {
         self.parts = parts
         self.includePattern = includePattern
         self.excludePattern = excludePattern
         self.metadataLabels = metadataLabels
+        self.inactiveDomains = inactiveDomains
     }
 
     /// The bulk parts whose groups libvirt gathers without the domain's job, so without entering

@@ -13,6 +13,8 @@ struct CollectorChoices: Equatable {
     var excludePattern: String?
     /// `collector.metadata-labels`: the labels of `libvirt_domain_metadata_info`.
     var metadataLabels: [MetadataLabel] = []
+    /// `collector.inactive-domains`: whether defined domains that do not run appear.
+    var inactiveDomains = true
     /// `collector.guest-report-file`: the guest agent's report, for the guest part.
     var guestReportPath = CollectionScope.defaultGuestReportPath
 
@@ -20,7 +22,8 @@ struct CollectorChoices: Equatable {
     var scope: CollectionScope {
         var scope = CollectionScope(
             parts: Set(CollectorPart.allCases.filter { parts[$0] ?? (!disableDefaults && $0.isDefault) }),
-            includePattern: includePattern, excludePattern: excludePattern, metadataLabels: metadataLabels)
+            includePattern: includePattern, excludePattern: excludePattern, metadataLabels: metadataLabels,
+            inactiveDomains: inactiveDomains)
         scope.guestReportPath = guestReportPath
         return scope
     }
