@@ -11,11 +11,11 @@ import Testing
 @Suite struct LibvirtStatsSourceTests {
     private static let deadline = Duration.milliseconds(200)
 
-    /// Every part but the host's and the inventory's, whose calls have tests of their own
+    /// The default parts but the host's and the inventory's, whose calls have tests of their own
     /// (`HostTests`, `InventoryTests`) and would take connections and call time from the domains'
     /// calls these tests count.
     private static let domainParts = CollectionScope(
-        parts: Set(CollectorPart.allCases).subtracting([.host, .inventory]))
+        parts: CollectionScope.defaults.parts.subtracting([.host, .inventory]))
 
     private static func source(
         _ api: ScriptedLibvirt, gate: DomainCallGate = DomainCallGate(), scope: CollectionScope = domainParts

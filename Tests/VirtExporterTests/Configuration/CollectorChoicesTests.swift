@@ -8,12 +8,14 @@ import Testing
         try ExporterConfiguration.resolved(arguments, file: json).collectors.scope
     }
 
-    @Test func everyPartIsOnByDefault() throws {
-        #expect(try scope([]) == .everything)
+    @Test func theDefaultPartsAreOnAndTheGuestPartIsNot() throws {
+        #expect(try scope([]) == .defaults)
     }
 
     @Test func flagsSwitchPartsOverTheFileAndDisableDefaultsKeepsOnlyThoseNamed() throws {
-        #expect(try scope(["--no-collector.kvm"]).parts == Set(CollectorPart.allCases).subtracting([.kvm]))
+        #expect(
+            try scope(["--no-collector.kvm"]).parts
+                == Set(CollectorPart.allCases.filter(\.isDefault)).subtracting([.kvm]))
         #expect(
             try scope(["--collector.disable-defaults", "--collector.jobs", "--collector.cpu"]).parts == [.jobs, .cpu])
         let file = #"{"collector": {"disable-defaults": true, "block": true, "balloon": true}}"#
