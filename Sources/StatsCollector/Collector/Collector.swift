@@ -102,6 +102,7 @@ public actor Collector {
             outcome.pools = batch.pools ?? []
             outcome.host = batch.host
             outcome.guest = batch.guest
+            outcome.callTimings = batch.callTimings
             let names = Set(batch.domains.map(\.nameKey))
             eventCounts.keep(only: names, collectionStarted: collectionStarted)
             loggedJobErrors = loggedJobErrors.filter { names.contains($0.key) }

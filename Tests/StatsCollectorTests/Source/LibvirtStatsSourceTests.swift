@@ -98,11 +98,13 @@ import Testing
         let db = try #require(batch.domains.first { $0.name == "db" })
         #expect(db.parameters.contains { $0.field == "balloon.rss" }, "whole, from the call that asked it alone")
         #expect(batch.incompleteDomains.isEmpty)
+        let calls = connection.log.filter { $0.hasPrefix("virDomainListGetStats") }
+        #expect(calls.count == 5, "\(calls)")
+        #expect(calls.first == "virDomainListGetStats web,db")
         #expect(
-            connection.log.filter { $0.hasPrefix("virDomainListGetStats") } == [
-                "virDomainListGetStats web,db", "virDomainListGetStats web", "virDomainListGetStats db",
-                "virDomainListGetStats web,db", "virDomainListGetStats db",
-            ], "first records are asked twice, having nothing to be compared with")
+            Set(calls.dropFirst().prefix(2)) == ["virDomainListGetStats web", "virDomainListGetStats db"],
+            "first records are asked twice, having nothing to be compared with")
+        #expect(calls.suffix(2) == ["virDomainListGetStats web,db", "virDomainListGetStats db"])
         #expect(connection.count("virDomainGetControlInfo") == 2, "only the first records, which have no baseline")
     }
 
