@@ -36,7 +36,9 @@ struct VirtExporterCommand: AsyncParsableCommand {
         commandName: "virt-exporter",
         abstract: "Prometheus exporter for libvirt hosts.",
         version: ExporterVersion.description,
-        subcommands: [ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self, PartsCommand.self, CollectOnceCommand.self],
+        subcommands: [
+            ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self, PartsCommand.self, CollectOnceCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self)
 }
 

@@ -72,7 +72,7 @@ enum PartsDocument {
             """
         for entry in entries {
             let cells = [
-                "`\(entry.part)`", entry.isDefault ? "on" : "off", entry.libvirtCost, codeList(entry.families),
+                entry.part, entry.isDefault ? "on" : "off", entry.libvirtCost, codeList(entry.families),
             ]
             text += "| " + cells.joined(separator: " | ") + " |\n"
         }

@@ -62,7 +62,9 @@ public struct MetricSelection: Sendable {
         if derivesMetrics {
             // Later gauges read earlier ones (the ETA reads a transfer rate): walk back.
             for derived in MetricCatalog.derivedMetrics.reversed()
-            where read.contains(derived.descriptor.metric) || Self.selects(derived.descriptor.metric, parts, include, exclude) {
+            where read.contains(derived.descriptor.metric)
+                || Self.selects(derived.descriptor.metric, parts, include, exclude)
+            {
                 kept.insert(derived, at: 0)
                 read.formUnion(derived.inputs)
                 if case .metric(let clock) = derived.clock { read.insert(clock) }

@@ -58,14 +58,16 @@ public struct StatsPipeline: Sendable {
         plans = FieldPlans(selection: selection)
         otherDerivedMetrics =
             derivesMetrics
-            ? DerivedMetricsEngine(metrics: selection.derivedMetrics.filter { !JobSeries.isJobFamily($0.descriptor.metric) })
+            ? DerivedMetricsEngine(
+                metrics: selection.derivedMetrics.filter { !JobSeries.isJobFamily($0.descriptor.metric) })
             : nil
     }
 
     /// A new engine for one domain's job gauges.
     private var jobDerivedMetrics: DerivedMetricsEngine? {
         derivesMetrics
-            ? DerivedMetricsEngine(metrics: selection.derivedMetrics.filter { JobSeries.isJobFamily($0.descriptor.metric) })
+            ? DerivedMetricsEngine(
+                metrics: selection.derivedMetrics.filter { JobSeries.isJobFamily($0.descriptor.metric) })
             : nil
     }
 

@@ -71,9 +71,11 @@ enum ConfigFile {
             case .metricsExclude:
                 configuration.collectors.selection.metricsExclude = try CollectorChoices.pattern(value, from: origin)
             case .blockDeviceInclude:
-                configuration.collectors.selection.blockDeviceInclude = try CollectorChoices.pattern(value, from: origin)
+                configuration.collectors.selection.blockDeviceInclude = try CollectorChoices.pattern(
+                    value, from: origin)
             case .blockDeviceExclude:
-                configuration.collectors.selection.blockDeviceExclude = try CollectorChoices.pattern(value, from: origin)
+                configuration.collectors.selection.blockDeviceExclude = try CollectorChoices.pattern(
+                    value, from: origin)
             case .interfaceDeviceInclude:
                 configuration.collectors.selection.interfaceDeviceInclude = try CollectorChoices.pattern(
                     value, from: origin)
