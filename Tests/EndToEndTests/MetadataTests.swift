@@ -85,12 +85,22 @@ extension EndToEnd {
             #expect(removed.samples("libvirt_domain_openstack_info", ["domain": Self.domain]).isEmpty)
         }
 
-        /// The stats groups the bulk call asks for, read from libvirt's own debug log of the
-        /// exporter's process: 0 (every group) by default, the state group and the block group only
-        /// with `--collector.disable-defaults --collector.block`.
-        @Test(arguments: [([], "0x0"), (["--collector.disable-defaults", "--collector.block"], "0x21")])
-        func theCollectorPartsChangeWhatTheBulkCallAsksFor(flags: [String], stats: String) throws {
+        /// The stats groups the bulk calls ask for, read from libvirt's own debug log of the
+        /// exporter's process. The call for every domain (virConnectGetAllDomainStats) asks for the
+        /// groups gathered without the QEMU monitor: state, interface, perf, memory (0x151), or the
+        /// state alone (0x1). The calls for running domains (virDomainListGetStats) ask for the
+        /// others: 0 (every group the driver has) with every part on; by default all but the kvm
+        /// (vm) and dirtyrate groups (0xae: cpu-total, balloon, vcpu, block, iothread); the block
+        /// group alone (0x20) with `--collector.disable-defaults --collector.block`.
+        @Test(arguments: [
+            (["every"], "0x151", "0x0"), ([], "0x151", "0xae"),
+            (["--collector.disable-defaults", "--collector.block"], "0x1", "0x20"),
+        ])
+        func theCollectorPartsChangeWhatTheBulkCallsAskFor(
+            flags: [String], withoutMonitor: String, withMonitor: String
+        ) throws {
             let uri = try #require(Testbed.uri)
+            let flags = flags == ["every"] ? try Testbed.everyPartFlags() : flags
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("vx-libvirt-\(UUID()).log")
             defer { try? FileManager.default.removeItem(at: log) }
             let exporter = try ExporterProcess(
@@ -99,14 +109,18 @@ extension EndToEnd {
             try exporter.waitUntilReady()
             let metrics = ParsedExposition(try HTTPReply.fetch(port: exporter.port, path: "/metrics").text)
             _ = exporter.terminate()
-            let calls = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").filter {
-                $0.contains("virConnectGetAllDomainStats:")
+            let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+            for (call, stats) in [
+                ("virConnectGetAllDomainStats:", withoutMonitor), ("virDomainListGetStats:", withMonitor),
+            ] {
+                let calls = lines.filter { $0.contains(call) }
+                #expect(!calls.isEmpty, "\(call) called")
+                #expect(
+                    calls.allSatisfy { $0.contains("stats=\(stats),") }, "\(calls.prefix(3))")
             }
-            #expect(!calls.isEmpty)
-            #expect(calls.allSatisfy { $0.contains("stats=\(stats),") }, "\(calls.prefix(3))")
             let domain = try #require(try Testbed.runningDomains().first)
-            let vcpu = metrics.samples("libvirt_domain_vcpu_time_seconds_total", ["domain": domain])
-            #expect(vcpu.isEmpty == !flags.isEmpty, "the vcpu group is there only when asked for")
+            let vcpu = metrics.samples("libvirt_domain_vcpu_maximum", ["domain": domain])
+            #expect(vcpu.isEmpty == (withMonitor == "0x20"), "the vcpu group is there only when asked for")
             #expect(!metrics.samples("libvirt_domain_block_stats_read_bytes_total", ["domain": domain]).isEmpty)
         }
     }
