@@ -15,9 +15,9 @@ case $ACTION in up | down) ;; *) die "usage: shape.sh up|down [DOMAIN=vx-budget-
 [[ $DOMAIN =~ ^[A-Za-z0-9_.-]+$ ]] || die "DOMAIN must be letters, digits, '.', '_' or '-', got '$DOMAIN'"
 [ "$(id -u)" = 0 ] || die "shape.sh must run as root (it creates tap devices)"
 vsh uri >/dev/null 2>&1 || die "cannot connect to $URI; run scripts/testbed/up.sh first"
-# Tap names: at most 15 characters, unique per domain name.
+# Tap names: at most 15 characters, unique per domain name, vxtap* so that down.sh removes them too.
 TAG=$(printf '%s' "$DOMAIN" | md5sum | cut -c1-6)
-TAPS=("vxs${TAG}a" "vxs${TAG}b")
+TAPS=("vxtap${TAG}a" "vxtap${TAG}b")
 DISKS=("$TB/images/$DOMAIN-a.qcow2" "$TB/images/$DOMAIN-b.qcow2")
 
 if [ "$ACTION" = down ]; then
