@@ -53,6 +53,7 @@ extension CollectorPart {
     /// an info series to the part of its first field.
     public static func owner(of descriptor: MetricDescriptor) -> CollectorPart? {
         if let part = subpart(ofFamily: descriptor.metric) { return part }
+        if MetricCatalog.hostMetrics.contains(descriptor) { return .host }
         if let derived = MetricCatalog.derivedMetrics.first(where: { $0.descriptor.metric == descriptor.metric }) {
             let part = rowsByMetric[derived.inputs[0]].flatMap(owner(of:))
             return part?.parent ?? part
@@ -79,6 +80,9 @@ extension CollectorPart {
             return "virDomainGetJobStats per running domain (active and completed job); every second during a job"
         case .metadata: return "virDomainGetXMLDesc per domain"
         case .pools: return "virConnectListAllStoragePools, then virStoragePoolGetInfo and its XML per pool"
+        case .host:
+            return "virConnectGetCapabilities once per connection; virNodeGetCPUMap, virNodeGetCellsFreeMemory,"
+                + " virNodeGetFreePages and virConnectGetAllDomainStats of the inactive domains per collection"
         case .events: return "one event callback (virConnectDomainEventRegisterAny); no call per collection"
         default: return ""
         }

@@ -16,7 +16,7 @@ public protocol LibvirtAPI: Sendable {
 }
 
 /// One open libvirt connection. libvirt's connections may be used from several threads at once.
-public protocol LibvirtConnection: AnyObject, Sendable {
+public protocol LibvirtConnection: AnyObject, Sendable, LibvirtNodeCalls {
     /// Whether the connection is still usable: not closed by libvirt and answering keepalive
     /// (`virConnectIsAlive` and the close callback).
     var isAlive: Bool { get }

@@ -8,7 +8,7 @@
 ///
 /// The patterns apply to the families whose names begin with `libvirt_domain` (the domain
 /// families, the compatibility mode's `libvirt_domains_number`) or `libvirt_storage_pool_`;
-/// `libvirt_up` and the exporter's own `libvirt_exporter_*` always stay. Like the domain patterns,
+/// `libvirt_up`, the exporter's own `libvirt_exporter_*` and the host part's `libvirt_node_*` stay. Like the domain patterns,
 /// they must match the whole name, code point by code point.
 public struct MetricSelection: Sendable {
     /// What becomes of a family's fields.

@@ -24,6 +24,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     case jobs
     case metadata
     case pools
+    case host
     case events
 
     /// What the part collects, for `--help` and the README.
@@ -52,6 +53,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .metadata:
             "OpenStack metadata, the configured metadata labels, and disk and interface details from the domain XML (virDomainGetXMLDesc)."
         case .pools: "Storage pools: state and sizes (virConnectListAllStoragePools, virStoragePoolGetInfo)."
+        case .host:
+            "The host's CPUs, NUMA cells, free memory and huge pages, and the vCPUs and memory its domains are given (virConnectGetCapabilities once per connection, virNodeGetCPUMap, virNodeGetCellsFreeMemory, virNodeGetFreePages, virConnectGetAllDomainStats for inactive domains)."
         case .events: "Domain events as counters (virConnectDomainEventRegisterAny)."
         }
     }
@@ -77,7 +80,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         }
     }
 
-    /// The bulk call's stats group (`virDomainStatsTypes`), for the bulk parts.
+    /// The bulk call's stats group (`virDomainStatsTypes`), for the bulk parts; pinned against
+    /// libvirt's headers in `CLibvirt.h`.
     var bulkGroup: UInt32? {
         switch self {
         case .cpu: 1 << 1
@@ -90,7 +94,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .memory: 1 << 8
         case .dirtyrate: 1 << 9
         case .kvm: 1 << 10
-        case .cpustats, .jobs, .metadata, .pools, .events: nil
+        case .cpustats, .jobs, .metadata, .pools, .host, .events: nil
         case .cpuDetails, .vcpuDetails, .vcpuKVM, .blockTimes: nil
         }
     }

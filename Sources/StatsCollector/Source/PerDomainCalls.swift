@@ -111,9 +111,9 @@ struct PerDomainCalls: OptionSet, Sendable {
         return result
     }
 
-    /// `virDomainJobType`'s `VIR_DOMAIN_JOB_NONE`.
+    /// `virDomainJobType`'s `VIR_DOMAIN_JOB_NONE` (pinned in `CLibvirt.h`).
     private static let noJob: Int32 = 0
-    /// `virDomainJobOperation`'s `VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT`.
+    /// `virDomainJobOperation`'s `VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT` (pinned in `CLibvirt.h`).
     private static let outgoingMigration: Int64 = 5
 
     private static func activeJob(of domain: String, on connection: any LibvirtConnection) throws(LibvirtError)

@@ -32,6 +32,13 @@ struct StatsCompleteness {
         return .complete
     }
 
+    /// Whether `domain`'s record lacks fields of its last complete one; `false` for a domain
+    /// without one yet.
+    func lacksFieldsOfItsBaseline(_ domain: DomainStats) -> Bool {
+        guard domain.isActive, !domain.hasStateOnly, let baseline = baselines[domain.nameKey] else { return false }
+        return !baseline.isSubset(of: Self.shape(of: domain))
+    }
+
     /// Takes `domain`'s record as complete after its control interface was found free.
     mutating func accept(_ domain: DomainStats) {
         baselines[domain.nameKey] = Self.shape(of: domain)

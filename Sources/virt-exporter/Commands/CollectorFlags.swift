@@ -44,6 +44,8 @@ struct CollectorFlags: ParsableArguments {
     var metadata: Bool?
     @Flag(name: .customLong("collector.pools"), inversion: .prefixedNo, help: .init(CollectorPart.pools.help))
     var pools: Bool?
+    @Flag(name: .customLong("collector.host"), inversion: .prefixedNo, help: .init(CollectorPart.host.help))
+    var host: Bool?
     @Flag(name: .customLong("collector.events"), inversion: .prefixedNo, help: .init(CollectorPart.events.help))
     var events: Bool?
 
@@ -98,7 +100,7 @@ struct CollectorFlags: ParsableArguments {
             .cpu: cpu, .cpuDetails: cpuDetails, .balloon: balloon, .vcpu: vcpu, .vcpuDetails: vcpuDetails,
             .vcpuKVM: vcpuKVM, .interface: interface, .block: block, .blockTimes: blockTimes, .perf: perf,
             .iothread: iothread, .memory: memory, .dirtyrate: dirtyrate, .kvm: kvm, .cpustats: cpustats, .jobs: jobs,
-            .metadata: metadata, .pools: pools, .events: events,
+            .metadata: metadata, .pools: pools, .host: host, .events: events,
         ]
     }
 

@@ -1,8 +1,7 @@
-import PromFormat
 import TestSupport
 import Testing
 
-@testable import virt_exporter
+@testable import PromFormat
 
 /// The stored gzip member that carries the HTTP self-metrics after the snapshot's gzip.
 @Suite struct GzipStoredMemberTests {

@@ -26,10 +26,9 @@ public struct StoragePoolStats: Sendable, Equatable {
 /// `virStoragePoolGetInfo` per pool, and `virStoragePoolGetXMLDesc` only for a pool not seen
 /// before (its type does not change; it is kept by UUID).
 ///
-/// The calls run one after the other, within one budget: the runner's deadline for them all, so
-/// that pools delay a collection by at most one deadline. Each goes through a gate of its own, so
-/// a pool whose call overran gets no second call until the first returns; it is left out
-/// meanwhile. A pool whose call fails is left out and its failure returned, to be counted and
+/// The calls run one after the other, within one budget (``BudgetedCalls``): pools delay a
+/// collection by at most one deadline, and a pool whose call overran gets no second call until
+/// the first returns; it is left out meanwhile. A pool whose call fails is left out and its failure returned, to be counted and
 /// logged; the other pools and the domains are unaffected.
 actor StoragePoolReader {
     private let runner: LibvirtCallRunner
@@ -50,9 +49,11 @@ actor StoragePoolReader {
 
     /// The pools that answered, and the failures of those that did not.
     func read(from connections: ConnectionPool) async -> (pools: [StoragePoolStats], errors: [CollectionError]) {
-        let end = ContinuousClock.now + runner.deadline
+        let calls = BudgetedCalls(runner: runner, gate: gate)
         var errors: [CollectionError] = []
-        let listed = await call(Self.listKey, "virConnectListAllStoragePools", until: end, errors: &errors) {
+        let listed = await calls.call(
+            Self.listKey, "virConnectListAllStoragePools", subject: "listing the storage pools", errors: &errors
+        ) {
             () throws(LibvirtError) in
             try connections.withConnection { connection throws(LibvirtError) in try connection.storagePools() }
         }
@@ -63,8 +64,8 @@ actor StoragePoolReader {
         for identity in listed {
             let name = identity.name
             guard
-                let info = await call(
-                    name, "virStoragePoolGetInfo", until: end, errors: &errors,
+                let info = await calls.call(
+                    name, "virStoragePoolGetInfo", subject: "storage pool \"\(name)\"", errors: &errors,
                     { () throws(LibvirtError) in
                         try connections.withConnection { connection throws(LibvirtError) in
                             try connection.storagePoolInfo(named: name)
@@ -72,8 +73,8 @@ actor StoragePoolReader {
                     })
             else { continue }
             if types[identity.uuid] == nil,
-                let xml = await call(
-                    name, "virStoragePoolGetXMLDesc", until: end, errors: &errors,
+                let xml = await calls.call(
+                    name, "virStoragePoolGetXMLDesc", subject: "storage pool \"\(name)\"", errors: &errors,
                     { () throws(LibvirtError) in
                         try connections.withConnection { connection throws(LibvirtError) in
                             try connection.storagePoolXMLDescription(named: name)
@@ -86,44 +87,5 @@ actor StoragePoolReader {
             pools.append(StoragePoolStats(identity: identity, type: types[identity.uuid], info: info))
         }
         return (pools, errors)
-    }
-
-    /// One call about `key` (a pool's name, or the listing), with what is left of the budget;
-    /// `nil` when it failed (the failure goes into `errors`), overran, or was skipped.
-    private func call<Value: Sendable>(
-        _ key: String, _ function: String, until end: ContinuousClock.Instant, errors: inout [CollectionError],
-        _ body: @escaping @Sendable () throws(LibvirtError) -> Value
-    ) async -> Value? {
-        let subject = key == Self.listKey ? "listing the storage pools" : "storage pool \"\(key)\""
-        let left = end - ContinuousClock.now
-        guard left > .zero else {
-            errors.append(
-                CollectionError(
-                    call: function, reason: CollectionError.deadlineExceeded,
-                    message: "\(subject): no time left within \(runner.deadline)"))
-            return nil
-        }
-        switch await gate.call(key, function, on: runner, deadline: left, body) {
-        case .success(.finished(.success(let value))):
-            return value
-        case .success(.finished(.failure(let error))):
-            var failure = error.collectionError()
-            failure.message = "\(subject): \(error.message)"
-            errors.append(failure)
-        case .success(.overran):
-            errors.append(
-                CollectionError(
-                    call: function, reason: CollectionError.deadlineExceeded,
-                    message: "\(subject) did not answer within \(left)"))
-        case .success(.notStarted):
-            errors.append(
-                CollectionError(
-                    call: function, reason: CollectionError.noThread,
-                    message: "\(subject): no call thread was free within \(left)"))
-        case .failure:
-            // An earlier call about it has not returned: it is left out meanwhile, as documented.
-            break
-        }
-        return nil
     }
 }

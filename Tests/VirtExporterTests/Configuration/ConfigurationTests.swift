@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StatsCollector
+import TestSupport
 import Testing
 
 @testable import virt_exporter
@@ -35,8 +36,7 @@ import Testing
     }
 
     @Test func theExampleConfigSetsEveryKeyToItsDefault() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("config.example.json")
+        let url = Fixtures.repositoryRoot.appendingPathComponent("config.example.json")
         var configuration = ExporterConfiguration()
         try ConfigFile.apply(fileAt: url.path, to: &configuration)
         #expect(configuration == ExporterConfiguration())

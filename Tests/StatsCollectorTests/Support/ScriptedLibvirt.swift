@@ -92,6 +92,8 @@ final class ScriptedConnection: LibvirtConnection {
     let onWatch: @Sendable (_ earlierCalls: Int) throws(LibvirtError) -> [LibvirtError]
     /// The script of the storage pool calls.
     let pools: ScriptedPools
+    /// The script of the calls about the host.
+    let node: ScriptedNode
     private let alive = Atomic<Bool>(true)
     private let calls = Mutex<[String]>([])
     private let bulkGroups = Mutex<[UInt32]>([])
@@ -110,7 +112,8 @@ final class ScriptedConnection: LibvirtConnection {
         },
         onXML: @escaping @Sendable (String) throws(LibvirtError) -> String = { _ in "<domain/>" },
         onWatch: @escaping @Sendable (Int) throws(LibvirtError) -> [LibvirtError] = { _ in [] },
-        pools: ScriptedPools = ScriptedPools()
+        pools: ScriptedPools = ScriptedPools(),
+        node: ScriptedNode = ScriptedNode()
     ) {
         self.onWatch = onWatch
         self.onBulkStats = onBulkStats
@@ -131,6 +134,7 @@ final class ScriptedConnection: LibvirtConnection {
         self.onJobStats = onJobStats
         self.onXML = onXML
         self.pools = pools
+        self.node = node
     }
 
     /// Hands `event` to every handler registered with `watchDomainEvents`, as libvirt's event loop would.
@@ -251,6 +255,20 @@ final class ScriptedConnection: LibvirtConnection {
         return try pools.onXML(name)
     }
 
+    func capabilitiesXML() throws(LibvirtError) -> String { try node.onCapabilities() }
+
+    func nodeCPUs() throws(LibvirtError) -> NodeCPUs { try node.onCPUs() }
+
+    func cellsFreeMemory(cells: Int) throws(LibvirtError) -> [UInt64] { try node.onCellsFreeMemory(cells) }
+
+    func freePages(sizes: [UInt32], cells: Int) throws(LibvirtError) -> [[UInt64]] {
+        try node.onFreePages(sizes, cells)
+    }
+
+    func inactiveDomainStats(groups: UInt32) throws(LibvirtError) -> [DomainStats] {
+        try node.onInactiveDomainStats(groups)
+    }
+
     private static func unscripted(_ function: String) -> LibvirtError {
         LibvirtError(function: function, code: .noSupport, origin: 0, message: "not in the script")
     }
@@ -266,6 +284,29 @@ struct ScriptedPools: Sendable {
     }
     /// `virStoragePoolGetXMLDesc`, by pool name.
     var onXML: @Sendable (String) throws(LibvirtError) -> String = { _ in "<pool type='dir'/>" }
+}
+
+/// The script of a connection's calls about the host; by default a host of one NUMA cell with two
+/// CPUs, 4 GiB, and no huge pages free, whose domains all run.
+struct ScriptedNode: Sendable {
+    /// `virConnectGetCapabilities`.
+    var onCapabilities: @Sendable () throws(LibvirtError) -> String = {
+        """
+        <capabilities><host><topology><cells num='1'><cell id='0'><memory unit='KiB'>4194304</memory>\
+        <pages unit='KiB' size='4'>1048576</pages><pages unit='KiB' size='2048'>0</pages>\
+        <cpus num='2'/></cell></cells></topology></host></capabilities>
+        """
+    }
+    /// `virNodeGetCPUMap`.
+    var onCPUs: @Sendable () throws(LibvirtError) -> NodeCPUs = { NodeCPUs(present: 2, online: 2) }
+    /// `virNodeGetCellsFreeMemory`, given the cells asked for.
+    var onCellsFreeMemory: @Sendable (Int) throws(LibvirtError) -> [UInt64] = { Array(repeating: 1 << 30, count: $0) }
+    /// `virNodeGetFreePages`, given the page sizes and the cells asked for.
+    var onFreePages: @Sendable ([UInt32], Int) throws(LibvirtError) -> [[UInt64]] = { sizes, cells in
+        Array(repeating: Array(repeating: 0, count: sizes.count), count: cells)
+    }
+    /// `virConnectGetAllDomainStats` for the domains that do not run, given the groups.
+    var onInactiveDomainStats: @Sendable (UInt32) throws(LibvirtError) -> [DomainStats] = { _ in [] }
 }
 
 /// A running KVM-like domain's record: its state, CPU time and, unless `partial`, the balloon and

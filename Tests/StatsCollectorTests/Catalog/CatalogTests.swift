@@ -55,7 +55,6 @@ import Testing
             "\(source): \(rows.map(\.metric).joined(separator: ", "))"
         }
         #expect(shared.isEmpty, "rows sharing a source: \(shared.joined(separator: "; "))")
-        #expect(MetricCatalog.byFieldPattern.count == rowsBySource.count)
     }
 
     @Test func kvmStatisticsAreMappedByRule() throws {

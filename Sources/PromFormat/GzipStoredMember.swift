@@ -1,11 +1,13 @@
+import CZlib
+
 /// A gzip member (RFC 1952) that stores its data uncompressed, in deflate "stored" blocks
-/// (RFC 1951 §3.2.4). It is how the small HTTP self-metrics trailer follows the snapshot's own gzip
+/// (RFC 1951 §3.2.4). It is how a small trailer (the HTTP self-metrics) follows the snapshot's own gzip
 /// member in a gzip response: decoders read concatenated members as one stream, and a stored member
 /// costs a CRC-32 over the bytes instead of a deflate stream's setup, which for a trailer of a few
 /// kilobytes costs many times more than the copy.
-enum GzipStoredMember {
+public enum GzipStoredMember {
     /// The member holding `data`.
-    static func make(_ data: [UInt8]) -> [UInt8] {
+    public static func make(_ data: [UInt8]) -> [UInt8] {
         var member: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]  // deflate, no flags, no mtime, unknown OS
         member.reserveCapacity(data.count + 32)
         var start = 0
@@ -21,17 +23,9 @@ enum GzipStoredMember {
         return member
     }
 
-    /// The CRC-32 of gzip (ISO 3309; reflected polynomial 0xEDB88320).
+    /// The CRC-32 of gzip (ISO 3309), zlib's.
     static func crc32(_ data: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in data { crc = table[Int(UInt8(truncatingIfNeeded: crc) ^ byte)] ^ (crc >> 8) }
-        return ~crc
-    }
-
-    private static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
+        data.withUnsafeBufferPointer { UInt32(CZlib.crc32(0, $0.baseAddress, uInt($0.count))) }
     }
 
     private static func littleEndian<Value: FixedWidthInteger>(_ value: Value) -> [UInt8] {
