@@ -10,6 +10,14 @@
 // Swift imports `field` as an 80-element tuple; pin the layout we rely on.
 _Static_assert(VIR_TYPED_PARAM_FIELD_LENGTH == 80, "virTypedParameter.field length changed");
 
+// DomainListFilter spells virConnectListAllDomainsFlags in Swift; pin its values to the header's.
+_Static_assert(VIR_CONNECT_LIST_DOMAINS_PERSISTENT == 1 << 2, "DomainListFilter.persistent");
+_Static_assert(VIR_CONNECT_LIST_DOMAINS_TRANSIENT == 1 << 3, "DomainListFilter.transient");
+_Static_assert(VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE == 1 << 8, "DomainListFilter.managedSave");
+_Static_assert(VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE == 1 << 9, "DomainListFilter.noManagedSave");
+_Static_assert(VIR_CONNECT_LIST_DOMAINS_AUTOSTART == 1 << 10, "DomainListFilter.autostart");
+_Static_assert(VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART == 1 << 11, "DomainListFilter.noAutostart");
+
 /// The NUL-terminated name of a typed parameter.
 static inline const char *CLibvirt_typedParameterField(const virTypedParameter *parameter) {
     return parameter->field;

@@ -41,6 +41,8 @@ extension CollectorPart {
         ("perf.", .perf), ("iothread.", .iothread), ("memory.", .memory), ("dirtyrate.", .dirtyrate), ("vm.", .kvm),
         (MetricCatalog.cpuStatsPrefix, .cpustats), (MetricCatalog.jobPrefix, .jobs),
         (MetricCatalog.completedJobPrefix, .jobs), (MetricCatalog.migrationPrefix, .jobs), ("metadata.", .metadata),
+        ("facts.", .metadata),
+        (MetricCatalog.InventoryFields.prefix, .inventory),
     ]
 
     /// Catalog rows by metric name, for the inputs of derived gauges.
@@ -84,6 +86,7 @@ extension CollectorPart {
             return "virConnectGetCapabilities once per connection; virNodeGetCPUMap, virNodeGetCellsFreeMemory,"
                 + " virNodeGetFreePages and virConnectGetAllDomainStats of the inactive domains per collection"
         case .events: return "one event callback (virConnectDomainEventRegisterAny); no call per collection"
+        case .inventory: return "six filtered virConnectListAllDomains per collection, whatever the number of domains"
         default: return ""
         }
     }

@@ -27,7 +27,7 @@ public enum MetricCatalog {
 
     /// Every row that turns one field into one metric's samples.
     static let valueRows: [MetricDescriptor] =
-        bulkStatsRows + cpuStatsRows
+        bulkStatsRows + cpuStatsRows + inventoryRows + [memoryStatsPeriod]
         + jobRows(fieldPrefix: jobPrefix, metricPrefix: "libvirt_domain_job_", subject: "Active job")
         + jobRows(
             fieldPrefix: completedJobPrefix, metricPrefix: "libvirt_domain_completed_job_",
@@ -94,7 +94,9 @@ public enum MetricCatalog {
         labels: ["call", "reason"])
     /// `libvirt_exporter_domains`.
     public static let domains = exporter(
-        "libvirt_exporter_domains", .gauge, "Domains in the last successful collection, running or not.")
+        "libvirt_exporter_domains", .gauge,
+        "Domains in the last successful collection, running or not (only running ones with --no-collector.inactive-domains)."
+    )
     /// `libvirt_exporter_unmapped_fields`.
     public static let unmappedFields = exporter(
         "libvirt_exporter_unmapped_fields", .gauge,

@@ -121,6 +121,9 @@ struct DerivedMetricsEngine {
                 case .product(_, let second):
                     guard let factor = current[second]?[labels] else { continue }
                     result = value * factor
+                case .difference(_, let subtrahend):
+                    guard let taken = current[subtrahend]?[labels] else { continue }
+                    result = value - taken
                 case .timeLeft(let pairs):
                     let pair = pairs.lazy.compactMap { pair -> (Double, Double)? in
                         guard let left = current[pair.remaining]?[labels], let pace = current[pair.rate]?[labels],

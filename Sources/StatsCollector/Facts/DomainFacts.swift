@@ -21,6 +21,9 @@ struct DomainFacts: Sendable, Equatable {
     /// Each interface's details by its target (`vnet0`), byte for byte: field suffix → value.
     let interfaces: [ExactText: [String: String]]
 
+    /// The balloon's statistics period in seconds (0: none set); `nil` without a balloon device.
+    let memoryStatsPeriod: Int64?
+
     /// Reads the XML description `xml` of the domain whose UUID is `uuid` (Nova's instance UUID is
     /// the domain's), with the configured `labels`; malformed XML gives no facts.
     init(xml: String, uuid: String, labels: [MetadataLabel] = []) {
@@ -32,6 +35,7 @@ struct DomainFacts: Sendable, Equatable {
         let devices = domain?.child("devices")
         disks = Self.byTarget(devices?.children(named: "disk") ?? [], Self.diskDetails)
         interfaces = Self.byTarget(devices?.children(named: "interface") ?? [], Self.interfaceDetails)
+        memoryStatsPeriod = devices.flatMap { Self.memoryStatsPeriod(in: $0) }
     }
 
     /// The fields these facts add to `record`: Nova's, and each disk's and interface's at the index
@@ -41,6 +45,9 @@ struct DomainFacts: Sendable, Equatable {
         for label in metadataLabels {
             let field = MetricCatalog.MetadataFacts.prefix + label.label
             result.append(TypedParameter(field: field, value: .string(label.value ?? "")))
+        }
+        if let memoryStatsPeriod, record.isActive {
+            result.append(TypedParameter(field: MetricCatalog.memoryStatsPeriodField, value: .llong(memoryStatsPeriod)))
         }
         for parameter in record.parameters where parameter.field.hasSuffix(".name") {
             guard case .string(let target) = parameter.value else { continue }
@@ -79,6 +86,14 @@ struct DomainFacts: Sendable, Equatable {
             Nova.projectID: owner?.child("project")?.attributes["uuid"],
         ]
         return values.compactMapValues { $0.flatMap { $0.isEmpty ? nil : $0 } }
+    }
+
+    /// `<memballoon model='virtio'><stats period='10'/></memballoon>`: 10; 0 without `<stats>`;
+    /// `nil` without a balloon (`model='none'`, or no element) or with a period that is no number.
+    private static func memoryStatsPeriod(in devices: XMLElementValue) -> Int64? {
+        guard let balloon = devices.child("memballoon"), balloon.attributes["model"] != "none" else { return nil }
+        guard let period = balloon.child("stats")?.attributes["period"] else { return 0 }
+        return Int64(period).flatMap { $0 >= 0 ? $0 : nil }
     }
 
     private static func byTarget(_ devices: [XMLElementValue], _ details: (XMLElementValue) -> [String: String?])

@@ -31,9 +31,10 @@ public protocol LibvirtConnection: AnyObject, Sendable, LibvirtNodeCalls {
     /// The connection keeps the handles of these domains alone.
     func domainStats(of names: [String], groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats]
 
-    /// The names of every domain, running or not (`virConnectListAllDomains`): a call that touches
-    /// no domain's QEMU, which libvirtd serves on its priority workers.
-    func domainNames() throws(LibvirtError) -> [String]
+    /// The names of the domains, running or not, that match `filter` (`virConnectListAllDomains`;
+    /// every domain when it is empty): a call that touches no domain's QEMU, which libvirtd serves
+    /// on its priority workers.
+    func domainNames(filter: DomainListFilter) throws(LibvirtError) -> [String]
 
     /// The state of the domain's control interface (`virDomainGetControlInfo`), which libvirt
     /// answers without waiting for the domain's job.

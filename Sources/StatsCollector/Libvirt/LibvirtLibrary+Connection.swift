@@ -101,9 +101,11 @@ extension LibvirtLibrary {
             }
         }
 
-        func domainNames() throws(LibvirtError) -> [String] {
+        func domainNames(filter: DomainListFilter) throws(LibvirtError) -> [String] {
             var list: UnsafeMutablePointer<OpaquePointer?>?
-            let count = try call("virConnectListAllDomains") { virConnectListAllDomains(connection, &list, 0) }
+            let count = try call("virConnectListAllDomains") {
+                virConnectListAllDomains(connection, &list, filter.rawValue)
+            }
             defer { free(list) }
             guard let list else { return [] }
             return (0..<Int(count)).compactMap { index in

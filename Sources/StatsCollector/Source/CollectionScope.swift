@@ -26,6 +26,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     case pools
     case host
     case events
+    case inventory
 
     /// What the part collects, for `--help` and the README.
     public var help: String {
@@ -56,6 +57,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .host:
             "The host's CPUs, NUMA cells, free memory and huge pages, and the vCPUs and memory its domains are given (virConnectGetCapabilities once per connection, virNodeGetCPUMap, virNodeGetCellsFreeMemory, virNodeGetFreePages, virConnectGetAllDomainStats for inactive domains)."
         case .events: "Domain events as counters (virConnectDomainEventRegisterAny)."
+        case .inventory:
+            "Autostart, persistent and managed-save flags of each domain (six filtered virConnectListAllDomains per collection)."
         }
     }
 
@@ -94,7 +97,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .memory: 1 << 8
         case .dirtyrate: 1 << 9
         case .kvm: 1 << 10
-        case .cpustats, .jobs, .metadata, .pools, .host, .events: nil
+        case .cpustats, .jobs, .metadata, .pools, .host, .events, .inventory: nil
         case .cpuDetails, .vcpuDetails, .vcpuKVM, .blockTimes: nil
         }
     }
@@ -116,6 +119,8 @@ public struct CollectionScope: Sendable, Equatable {
     public var metadataLabels: [MetadataLabel]
     /// The family and device patterns (``MetricSelection``).
     public var selection: SelectionPatterns
+    /// Whether domains that do not run (defined, shut off) appear at all.
+    public var inactiveDomains: Bool
 
     /// Everything, every domain.
     public static let everything = CollectionScope(parts: Set(CollectorPart.allCases))
@@ -123,13 +128,15 @@ public struct CollectionScope: Sendable, Equatable {
     /// Creates a scope.
     public init(
         parts: Set<CollectorPart>, includePattern: String? = nil, excludePattern: String? = nil,
-        metadataLabels: [MetadataLabel] = [], selection: SelectionPatterns = SelectionPatterns()
+        metadataLabels: [MetadataLabel] = [], inactiveDomains: Bool = true,
+        selection: SelectionPatterns = SelectionPatterns()
     ) {
         self.parts = parts
         self.includePattern = includePattern
         self.excludePattern = excludePattern
         self.metadataLabels = metadataLabels
         self.selection = selection
+        self.inactiveDomains = inactiveDomains
     }
 
     /// The bulk parts whose groups libvirt gathers without the domain's job, so without entering

@@ -34,12 +34,14 @@ extension LibvirtStatsSource {
                     let name = records[index].name
                     let hasStateOnly = records[index].hasStateOnly
                     let domainCalls = factsWanted[records[index].nameKey] != nil ? calls : calls.subtracting(.domainXML)
-                    group.addTask { [gate, runner, connections, completedJobs] in
+                    group.addTask { [gate, runner, connections, completedJobs, capabilities] in
+                        let unsupported = capabilities.unsupportedFallbackCalls
                         let outcome = await gate.call(name, PerDomainCalls.callName, on: runner) {
                             () throws(LibvirtError) in
                             try connections.withConnection { connection throws(LibvirtError) in
                                 domainCalls.make(
-                                    for: name, hasStateOnly: hasStateOnly, on: connection, completedJobs: completedJobs)
+                                    for: name, hasStateOnly: hasStateOnly, on: connection, completedJobs: completedJobs,
+                                    skipping: unsupported)
                             }
                         }
                         return (index, outcome)

@@ -24,7 +24,8 @@ extension LibvirtStatsSource {
     /// left out, and asked alone once more after the others if that call returned meanwhile. The
     /// members of a batch that overran are asked again at once, each alone, but for the one the
     /// call still waits for: a healthy domain that shared a batch with a QEMU that hung misses no
-    /// collection. So is a domain whose answer lacks fields its last complete record had.
+    /// collection. So is a domain whose answer lacks fields its last complete record had, or
+    /// that is answered for the first time.
     func addStatsWithMonitor(to records: inout [DomainStats]) async -> StatsWithMonitorOutcome {
         guard let groups = scope.statsGroupsWithMonitor else { return StatsWithMonitorOutcome() }
         let running = records.filter(\.isActive).map(\.name)
@@ -76,14 +77,15 @@ extension LibvirtStatsSource {
         return merged
     }
 
-    /// The domains whose answer lacks fields their last complete record had: with `NOWAIT`,
-    /// libvirt leaves out what needs a domain's job while another client (another exporter, a
-    /// `virsh domstats`, a cloud agent) holds it, which takes milliseconds. Asked again at once,
-    /// alone, they answer whole; a domain that stays partial is judged by its control interface.
+    /// The domains whose answer lacks fields their last complete record had, and those answered
+    /// for the first time: with `NOWAIT`, libvirt leaves out what needs a domain's job while
+    /// another client (another exporter, a `virsh domstats`, a cloud agent) holds it, which takes
+    /// milliseconds, and a first record has nothing to be compared with. Asked again at once,
+    /// alone, they answer whole; a domain that stays short is judged by its control interface.
     private func partlyAnswered(_ records: [DomainStats], answers: [ExactText: DomainStats]) -> [String] {
         records.compactMap { record in
             guard let answer = answers[record.nameKey],
-                completeness.lacksFieldsOfItsBaseline(Self.merging(answer, into: record))
+                completeness.mayBePartial(Self.merging(answer, into: record))
             else { return nil }
             return record.name
         }

@@ -42,6 +42,8 @@ public actor LibvirtStatsSource: StatsSource {
     private var connectionGeneration = 0
     var noWait = true
     var capabilities = CallCapabilities()
+    /// Whether the driver refused the listing's filters as unsupported: asked once per connection.
+    var inventoryUnsupported = false
     var completeness = StatsCompleteness()
     private var lastIncomplete: Set<ExactText> = []
     var facts = DomainFactsCache()
@@ -133,13 +135,16 @@ public actor LibvirtStatsSource: StatsSource {
     }
 
     public func fetchStats() async throws(CollectionError) -> StatsBatch {
-        var records = try await statsWithoutMonitor().filter { filter.admits($0.name) }
+        var records = try await statsWithoutMonitor().filter {
+            filter.admits($0.name) && (scope.inactiveDomains || $0.isActive)
+        }
         // A connection opened after an outage may reach another daemon: learn what it supports again.
         if connections.generation != connectionGeneration {
             connectionGeneration = connections.generation
             capabilities = CallCapabilities()
             completedJobs.removeAll()
             await poolReader.reset()
+            inventoryUnsupported = false
             await hostReader.reset()
             logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
         }
@@ -148,6 +153,8 @@ public actor LibvirtStatsSource: StatsSource {
         async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
         let readsHost = scope.parts.contains(.host)
         async let host = readsHost ? hostReader.read(from: connections) : nil
+        let readsInventory = scope.parts.contains(.inventory) && !inventoryUnsupported
+        async let inventory = readsInventory ? readInventory() : (nil, [])
         let names = Set(records.map(\.nameKey))
         completeness.keep(only: names)
         facts.keep(only: names)
@@ -172,7 +179,13 @@ public actor LibvirtStatsSource: StatsSource {
             }
             hostErrors = errors
         }
-        batch.errors = monitor.errors + batch.errors + poolErrors + hostErrors
+        let (listing, inventoryErrors) = await inventory
+        if let listing {
+            for index in batch.domains.indices {
+                batch.domains[index].parameters += listing.parameters(for: batch.domains[index].nameKey)
+            }
+        }
+        batch.errors = monitor.errors + batch.errors + poolErrors + hostErrors + inventoryErrors
         return batch
     }
 
@@ -193,7 +206,7 @@ public actor LibvirtStatsSource: StatsSource {
             break
         }
         let listing = try await callWithoutMonitor("virConnectListAllDomains") { connection throws(LibvirtError) in
-            try connection.domainNames()
+            try connection.domainNames(filter: [])
         }
         guard case .finished(.success(let names)) = listing else {
             throw CollectionError(
@@ -212,7 +225,7 @@ public actor LibvirtStatsSource: StatsSource {
     /// One call for every domain, on a connection of its own, while fewer than two such calls are
     /// in flight. A connection that could not be had because every one is busy counts as a call
     /// that did not answer.
-    private func callWithoutMonitor<Value: Sendable>(
+    func callWithoutMonitor<Value: Sendable>(
         _ function: String, _ body: @escaping @Sendable (any LibvirtConnection) throws(LibvirtError) -> Value
     ) async throws(CollectionError) -> CallOutcome<Result<Value, LibvirtError>> {
         guard callsWithoutMonitor.count < Self.callsWithoutMonitorInFlight else {

@@ -32,10 +32,11 @@ struct StatsCompleteness {
         return .complete
     }
 
-    /// Whether `domain`'s record lacks fields of its last complete one; `false` for a domain
-    /// without one yet.
-    func lacksFieldsOfItsBaseline(_ domain: DomainStats) -> Bool {
-        guard domain.isActive, !domain.hasStateOnly, let baseline = baselines[domain.nameKey] else { return false }
+    /// Whether `domain`'s record may lack what needs its job: it lacks fields of its last complete
+    /// record, or it is the domain's first, which nothing can be compared with.
+    func mayBePartial(_ domain: DomainStats) -> Bool {
+        guard domain.isActive, !domain.hasStateOnly else { return false }
+        guard let baseline = baselines[domain.nameKey] else { return true }
         return !baseline.isSubset(of: Self.shape(of: domain))
     }
 

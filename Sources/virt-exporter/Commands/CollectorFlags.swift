@@ -48,6 +48,15 @@ struct CollectorFlags: ParsableArguments {
     var host: Bool?
     @Flag(name: .customLong("collector.events"), inversion: .prefixedNo, help: .init(CollectorPart.events.help))
     var events: Bool?
+    @Flag(name: .customLong("collector.inventory"), inversion: .prefixedNo, help: .init(CollectorPart.inventory.help))
+    var inventory: Bool?
+
+    @Flag(
+        name: .customLong("collector.inactive-domains"), inversion: .prefixedNo,
+        help:
+            "Show defined domains that do not run (default: on). Off leaves them out altogether, for hosts where migrations leave stale definitions behind."
+    )
+    var inactiveDomains: Bool?
 
     @Flag(
         name: .customLong("collector.disable-defaults"),
@@ -100,13 +109,14 @@ struct CollectorFlags: ParsableArguments {
             .cpu: cpu, .cpuDetails: cpuDetails, .balloon: balloon, .vcpu: vcpu, .vcpuDetails: vcpuDetails,
             .vcpuKVM: vcpuKVM, .interface: interface, .block: block, .blockTimes: blockTimes, .perf: perf,
             .iothread: iothread, .memory: memory, .dirtyrate: dirtyrate, .kvm: kvm, .cpustats: cpustats, .jobs: jobs,
-            .metadata: metadata, .pools: pools, .host: host, .events: events,
+            .metadata: metadata, .pools: pools, .host: host, .events: events, .inventory: inventory,
         ]
     }
 
     /// Applies the flags given over `choices`.
     func apply(to choices: inout CollectorChoices) throws(ConfigurationError) {
         if disableDefaults { choices.disableDefaults = true }
+        if let inactiveDomains { choices.inactiveDomains = inactiveDomains }
         for (part, choice) in switched {
             if let choice { choices.parts[part] = choice }
         }

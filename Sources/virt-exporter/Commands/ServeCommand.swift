@@ -232,7 +232,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let collectorService = CollectorService(
             collector: collector, jobPoller: jobPoller, eventHub: eventHub, countsEvents: scope.parts.contains(.events),
-            interval: configuration.collectorInterval)
+            interval: configuration.collectorInterval, afterCollection: MallocArenas.returnFreePages)
         let group = ServiceGroup(
             configuration: .init(
                 services: [

@@ -17,13 +17,15 @@ struct CollectorChoices: Equatable {
     /// `collector.metrics-include` and `-exclude`, `collector.block.device-include` and `-exclude`,
     /// `collector.interface.device-include` and `-exclude`.
     var selection = SelectionPatterns()
+    /// `collector.inactive-domains`: whether defined domains that do not run appear.
+    var inactiveDomains = true
 
     /// What to collect.
     var scope: CollectionScope {
         CollectionScope(
             parts: Set(CollectorPart.allCases.filter { parts[$0] ?? (!disableDefaults && $0.isDefault) }),
             includePattern: includePattern, excludePattern: excludePattern, metadataLabels: metadataLabels,
-            selection: selection)
+            inactiveDomains: inactiveDomains, selection: selection)
     }
 
     /// Checks that every part of a group that is switched on has its group on: `vcpu-kvm` without

@@ -33,6 +33,7 @@ enum ConfigFile {
         case interfaceDeviceExclude = "collector.interface.device-exclude"
         case compatKumina = "compat.kumina"
         case metadataLabels = "collector.metadata-labels"
+        case inactiveDomains = "collector.inactive-domains"
         case logLevel = "log.level"
 
         /// Checks `value`'s type and sets this key in `configuration`; `origin` names the key in errors.
@@ -85,6 +86,7 @@ enum ConfigFile {
             case .compatKumina: configuration.compatibility.kumina = try value.bool(origin)
             case .metadataLabels:
                 configuration.collectors.metadataLabels = try CollectorChoices.metadataLabels(value, from: origin)
+            case .inactiveDomains: configuration.collectors.inactiveDomains = try value.bool(origin)
             case .logLevel: try configuration.setLogLevel(value.string(origin), from: origin)
             }
         }

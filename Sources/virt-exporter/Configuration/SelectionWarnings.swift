@@ -25,6 +25,13 @@ enum SelectionWarnings {
             "LibvirtDomainPausedOnIOError",
             ["libvirt_domain_events_total", "libvirt_domain_info_state", "libvirt_domain_info_state_reason"]
         ),
+        (
+            "LibvirtBalloonStatsStale",
+            [
+                "libvirt_domain_info_state", "libvirt_domain_memory_stats_last_update_timestamp_seconds",
+                "libvirt_domain_memory_stats_period_seconds",
+            ]
+        ),
     ]
 
     /// Catalog rows by metric name.

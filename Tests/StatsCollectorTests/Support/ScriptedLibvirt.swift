@@ -81,6 +81,9 @@ final class ScriptedConnection: LibvirtConnection {
             -> [DomainStats]
     /// The script of `virConnectListAllDomains`; by default the names of ``onBulkStats``' records.
     let onListDomains: @Sendable () throws(LibvirtError) -> [String]
+    /// The script of `virConnectListAllDomains` with a filter; by default every domain of
+    /// ``onListDomains`` is persistent, without autostart and without managed save.
+    let onListFiltered: @Sendable (DomainListFilter) throws(LibvirtError) -> [String]
     /// The script of `virDomainGetControlInfo`.
     let onControlInfo: @Sendable (String) throws(LibvirtError) -> DomainControlInfo
     /// The script of the job stats calls: the domain, and whether the completed job is asked.
@@ -104,6 +107,7 @@ final class ScriptedConnection: LibvirtConnection {
         onBulkStats: @escaping @Sendable (Bool, Int) throws(LibvirtError) -> [DomainStats],
         onDomainStats: (@Sendable ([String], Bool, Int) throws(LibvirtError) -> [DomainStats])? = nil,
         onListDomains: (@Sendable () throws(LibvirtError) -> [String])? = nil,
+        onListFiltered: (@Sendable (DomainListFilter) throws(LibvirtError) -> [String])? = nil,
         onControlInfo: @escaping @Sendable (String) throws(LibvirtError) -> DomainControlInfo = { _ in
             DomainControlInfo(state: .ok, stateTime: .zero)
         },
@@ -129,6 +133,11 @@ final class ScriptedConnection: LibvirtConnection {
             self.onListDomains = onListDomains
         } else {
             self.onListDomains = { () throws(LibvirtError) in try onBulkStats(false, 0).map(\.name) }
+        }
+        let listAll = self.onListDomains
+        self.onListFiltered = { filter throws(LibvirtError) in
+            if let onListFiltered { return try onListFiltered(filter) }
+            return [.persistent, .noAutostart, .noManagedSave].contains(filter) ? try listAll() : []
         }
         self.onControlInfo = onControlInfo
         self.onJobStats = onJobStats
@@ -183,9 +192,9 @@ final class ScriptedConnection: LibvirtConnection {
     /// The `stats` argument of every call for a batch of domains so far.
     var batchGroupsAsked: [UInt32] { batchGroups.withLock { $0 } }
 
-    func domainNames() throws(LibvirtError) -> [String] {
-        _ = record("virConnectListAllDomains")
-        return try onListDomains()
+    func domainNames(filter: DomainListFilter) throws(LibvirtError) -> [String] {
+        _ = record(filter.isEmpty ? "virConnectListAllDomains" : "virConnectListAllDomains \(filter.rawValue)")
+        return try filter.isEmpty ? onListDomains() : onListFiltered(filter)
     }
 
     func controlInfo(ofDomain name: String) throws(LibvirtError) -> DomainControlInfo {
@@ -211,7 +220,7 @@ final class ScriptedConnection: LibvirtConnection {
     func maxDowntime(ofDomain name: String) throws(LibvirtError) -> UInt64 { 300 }
 
     func info(ofDomain name: String) throws(LibvirtError) -> DomainInfo {
-        throw Self.unscripted("virDomainGetInfo")
+        DomainInfo(maximumMemory: 65536, memory: 65536, virtualCPUs: 1, cpuTime: 2_000_000_000)
     }
 
     func memoryStats(ofDomain name: String) throws(LibvirtError) -> [Int32: UInt64] {

@@ -73,6 +73,19 @@ import Testing
         #expect(try scope(["--no-collector.balloon"], file: file).parts == [.block], "flags win over the file")
     }
 
+    @Test func inactiveDomainsAreShownUnlessTheFlagOrTheFileSaysOtherwise() throws {
+        #expect(try scope([]).inactiveDomains)
+        #expect(try !scope(["--no-collector.inactive-domains"]).inactiveDomains)
+        let file = #"{"collector": {"inactive-domains": false}}"#
+        #expect(try !scope([], file: file).inactiveDomains)
+        #expect(try scope(["--collector.inactive-domains"], file: file).inactiveDomains, "flags win over the file")
+        #expect {
+            try scope([], file: #"{"collector": {"inactive-domains": "no"}}"#)
+        } throws: { error in
+            "\(error)".contains("\"collector.inactive-domains\" must be true or false, got a string")
+        }
+    }
+
     @Test func domainPatternsAreCheckedAndNamed() throws {
         let chosen = try scope(["--collector.domain-include", "web-.*", "--collector.domain-exclude", "web-test"])
         #expect(chosen.includePattern == "web-.*")
