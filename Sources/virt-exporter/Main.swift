@@ -38,6 +38,7 @@ struct VirtExporterCommand: AsyncParsableCommand {
         version: ExporterVersion.description,
         subcommands: [
             ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self, PartsCommand.self, CollectOnceCommand.self,
+            GuestAgentCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 }

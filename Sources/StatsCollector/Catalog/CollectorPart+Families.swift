@@ -56,6 +56,7 @@ extension CollectorPart {
     public static func owner(of descriptor: MetricDescriptor) -> CollectorPart? {
         if let part = subpart(ofFamily: descriptor.metric) { return part }
         if MetricCatalog.hostMetrics.contains(descriptor) { return .host }
+        if MetricCatalog.guestMetrics.contains(descriptor) { return .guest }
         if let derived = MetricCatalog.derivedMetrics.first(where: { $0.descriptor.metric == descriptor.metric }) {
             let part = rowsByMetric[derived.inputs[0]].flatMap(owner(of:))
             return part?.parent ?? part
@@ -86,6 +87,10 @@ extension CollectorPart {
             return "virConnectGetCapabilities once per connection; virNodeGetCPUMap, virNodeGetCellsFreeMemory,"
                 + " virNodeGetFreePages and virConnectGetAllDomainStats of the inactive domains per collection"
         case .events: return "one event callback (virConnectDomainEventRegisterAny); no call per collection"
+        case .guest:
+            return
+                "nothing in the exporter: it reads the report file of virt-exporter guest-agent, a process of its own"
+                + " that asks each running guest's agent (virDomainGetGuestInfo) on a read-write connection"
         case .inventory: return "six filtered virConnectListAllDomains per collection, whatever the number of domains"
         default: return ""
         }

@@ -7,12 +7,12 @@ import PromFormat
 public enum MetricCatalog {
     /// Every metric, exporter self-metrics first, then domain metrics: bulk stats in libvirt's group
     /// order, per-CPU stats, job stats, info series, the rule-named KVM statistics as templates,
-    /// derived gauges and domain events; then the storage pools, the host, and the two families of the
+    /// derived gauges and domain events; then the storage pools, the host, the guest agents' reports, and the two families of the
     /// compatibility mode with Debian's exporter.
     public static let all: [MetricDescriptor] =
         exporterMetrics + healthMetrics + [domainInfo, domainStatsComplete] + valueRows + infoSeries.map(\.descriptor)
         + [metadataInfo] + KVMStatRule.all.flatMap(\.templates) + derivedMetrics.map(\.descriptor) + eventMetrics
-        + poolMetrics + hostMetrics + Kumina.rows
+        + poolMetrics + hostMetrics + guestMetrics + Kumina.rows
 
     /// Field-name prefix of the numbers from `virDomainGetCPUStats`: `cpustats.<n>.cpu_time` for
     /// host CPU `<n>`, `cpustats.cpu_time` for the total.

@@ -104,6 +104,7 @@ public actor Collector {
             outcome.jobStatsAvailable = batch.jobStatsAvailable
             outcome.pools = batch.pools ?? []
             outcome.host = batch.host
+            outcome.guest = batch.guest
             let names = Set(batch.domains.map(\.nameKey))
             eventCounts.keep(only: names, collectionStarted: collectionStarted)
             loggedJobErrors = loggedJobErrors.filter { names.contains($0.key) }
@@ -223,6 +224,7 @@ public actor Collector {
         if outcome.reachedLibvirt {
             trailer += StoragePoolFamilies.families(of: outcome.pools)
             if let host = outcome.host { trailer += HostFamilies.families(of: host) }
+            if let guest = outcome.guest { trailer += GuestFamilies.families(of: guest) }
             if let events = eventCounts.family { trailer.append(events) }
         }
         trailer.removeAll { !selection.renders($0.name) }

@@ -22,13 +22,16 @@ final class ConnectionPool: Sendable {
     private let uri: String
     private let api: any LibvirtAPI
     private let maximumConnections: Int
+    private let readWrite: Bool
     private let state = Mutex(State())
 
-    /// Creates a pool that opens at most `maximumConnections` connections to `uri`.
-    init(uri: String, api: any LibvirtAPI, maximumConnections: Int) {
+    /// Creates a pool that opens at most `maximumConnections` connections to `uri`, read-only
+    /// unless `readWrite` (the guest agent's process alone).
+    init(uri: String, api: any LibvirtAPI, maximumConnections: Int, readWrite: Bool = false) {
         self.uri = uri
         self.api = api
         self.maximumConnections = maximumConnections
+        self.readWrite = readWrite
     }
 
     /// How many times the pool opened a connection while it had none: each one starts a new
@@ -68,7 +71,7 @@ final class ConnectionPool: Sendable {
         }
         try reserved.get()
         do {
-            return try api.openReadOnly(uri: uri)
+            return try readWrite ? api.openReadWrite(uri: uri) : api.openReadOnly(uri: uri)
         } catch {
             state.withLock { $0.lent -= 1 }
             throw error

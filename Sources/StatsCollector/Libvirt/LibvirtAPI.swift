@@ -13,10 +13,14 @@ public protocol LibvirtAPI: Sendable {
     /// (`virConnectSetKeepAlive`, 5 s interval, 3 missed answers) and watches for the connection
     /// closing (`virConnectRegisterCloseCallback`). The connection closes when the returned object goes.
     func openReadOnly(uri: String) throws(LibvirtError) -> any LibvirtConnection
+
+    /// Opens `uri` read-write (`virConnectOpen`), as ``openReadOnly(uri:)`` otherwise. Only the
+    /// guest agent's process does: a read-write connection can change every domain.
+    func openReadWrite(uri: String) throws(LibvirtError) -> any LibvirtConnection
 }
 
 /// One open libvirt connection. libvirt's connections may be used from several threads at once.
-public protocol LibvirtConnection: AnyObject, Sendable, LibvirtNodeCalls {
+public protocol LibvirtConnection: AnyObject, Sendable, LibvirtNodeCalls, LibvirtGuestCalls {
     /// Whether the connection is still usable: not closed by libvirt and answering keepalive
     /// (`virConnectIsAlive` and the close callback).
     var isAlive: Bool { get }

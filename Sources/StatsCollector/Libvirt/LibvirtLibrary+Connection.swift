@@ -20,8 +20,11 @@ extension LibvirtLibrary {
         /// The event IDs registered or refused for good on this connection, and the sink they share.
         let registering = Mutex<(settled: Set<Int32>, sink: EventSink?)>(([], nil))
 
-        init(uri: String) throws(LibvirtError) {
-            connection = try call("virConnectOpenReadOnly") { virConnectOpenReadOnly(uri) }
+        init(uri: String, readOnly: Bool) throws(LibvirtError) {
+            connection =
+                readOnly
+                ? try call("virConnectOpenReadOnly") { virConnectOpenReadOnly(uri) }
+                : try call("virConnectOpen") { virConnectOpen(uri) }
             // Keepalive needs a remote (RPC) connection; local drivers such as test:/// refuse it, harmlessly.
             _ = try? call("virConnectSetKeepAlive") { virConnectSetKeepAlive(connection, 5, 3) }
             // Passed unretained, without a free callback: drivers that do not keep close callbacks

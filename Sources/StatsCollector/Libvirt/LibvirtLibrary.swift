@@ -15,7 +15,12 @@ public struct LibvirtLibrary: LibvirtAPI {
 
     public func openReadOnly(uri: String) throws(LibvirtError) -> any LibvirtConnection {
         _ = Self.eventLoop
-        return try Connection(uri: uri)
+        return try Connection(uri: uri, readOnly: true)
+    }
+
+    public func openReadWrite(uri: String) throws(LibvirtError) -> any LibvirtConnection {
+        _ = Self.eventLoop
+        return try Connection(uri: uri, readOnly: false)
     }
 
     /// libvirt's default event loop on a thread of its own, for keepalive, the close callback and

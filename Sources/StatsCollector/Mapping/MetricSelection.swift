@@ -76,7 +76,7 @@ public struct MetricSelection: Sendable {
             [
                 MetricCatalog.domainInfo, MetricCatalog.metadataInfo, MetricCatalog.domainStatsComplete,
                 MetricCatalog.domainEvents, MetricCatalog.Kumina.stateCode, MetricCatalog.Kumina.domainsNumber,
-            ] + MetricCatalog.poolMetrics
+            ] + MetricCatalog.poolMetrics + MetricCatalog.guestMetrics
         unrendered = readOnlyFamilies.union(
             outsidePlans.map(\.metric).filter { !Self.selects($0, parts, include, exclude) })
     }

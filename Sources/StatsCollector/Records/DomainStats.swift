@@ -86,6 +86,8 @@ public struct StatsBatch: Sendable {
     public var pools: [StoragePoolStats]?
     /// The host's stats; `nil` when the source reads none (a fixture, or the host part off).
     public var host: HostStats?
+    /// The guest agents' report; `nil` when the guest part is off.
+    public var guest: GuestReportView?
 
     /// Creates a batch.
     public init(

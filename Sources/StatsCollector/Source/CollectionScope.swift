@@ -25,6 +25,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     case metadata
     case pools
     case host
+    case guest
     case events
     case inventory
 
@@ -56,6 +57,8 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .pools: "Storage pools: state and sizes (virConnectListAllStoragePools, virStoragePoolGetInfo)."
         case .host:
             "The host's CPUs, NUMA cells, free memory and huge pages, and the vCPUs and memory its domains are given (virConnectGetCapabilities once per connection, virNodeGetCPUMap, virNodeGetCellsFreeMemory, virNodeGetFreePages, virConnectGetAllDomainStats for inactive domains)."
+        case .guest:
+            "What the guests' QEMU agents report (host name, OS, file systems), read by the separate virt-exporter guest-agent process and handed over in its report file; off by default."
         case .events: "Domain events as counters (virConnectDomainEventRegisterAny)."
         case .inventory:
             "Autostart, persistent and managed-save flags of each domain (six filtered virConnectListAllDomains per collection)."
@@ -64,10 +67,11 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
 
     /// Whether the part is on unless `--collector.disable-defaults` is given. Off by default: the
     /// families few read that would multiply a fleet's series (per vCPU, per disk) or cost libvirtd
-    /// a QEMU monitor command for numbers outside any dashboard (`kvm`, `dirtyrate`).
+    /// a QEMU monitor command for numbers outside any dashboard (`kvm`, `dirtyrate`), and the guest
+    /// agents' report, which needs a process of its own with a read-write connection.
     public var isDefault: Bool {
         switch self {
-        case .cpuDetails, .vcpuDetails, .vcpuKVM, .blockTimes, .kvm, .dirtyrate: false
+        case .cpuDetails, .vcpuDetails, .vcpuKVM, .blockTimes, .kvm, .dirtyrate, .guest: false
         default: true
         }
     }
@@ -97,7 +101,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .memory: 1 << 8
         case .dirtyrate: 1 << 9
         case .kvm: 1 << 10
-        case .cpustats, .jobs, .metadata, .pools, .host, .events, .inventory: nil
+        case .cpustats, .jobs, .metadata, .pools, .host, .guest, .events, .inventory: nil
         case .cpuDetails, .vcpuDetails, .vcpuKVM, .blockTimes: nil
         }
     }
@@ -122,8 +126,16 @@ public struct CollectionScope: Sendable, Equatable {
     /// Whether domains that do not run (defined, shut off) appear at all.
     public var inactiveDomains: Bool
 
+    /// The file `virt-exporter guest-agent` writes its report to, which the guest part reads.
+    public var guestReportPath: String = CollectionScope.defaultGuestReportPath
+
+    /// Where the guest agent's systemd unit has it write its report.
+    public static let defaultGuestReportPath = "/run/virt-exporter-guest-agent/guest-info.json"
+
     /// Everything, every domain.
     public static let everything = CollectionScope(parts: Set(CollectorPart.allCases))
+    /// The parts on by default, every domain.
+    public static let defaults = CollectionScope(parts: Set(CollectorPart.allCases.filter(\.isDefault)))
 
     /// Creates a scope.
     public init(

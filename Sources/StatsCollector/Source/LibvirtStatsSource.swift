@@ -89,7 +89,7 @@ public actor LibvirtStatsSource: StatsSource {
     public init(
         uri: String, api: any LibvirtAPI = LibvirtLibrary(), runner: LibvirtCallRunner,
         statsCalls: LibvirtCallRunner? = nil, gate: DomainCallGate = DomainCallGate(),
-        scope: CollectionScope = .everything, logger: Logger
+        scope: CollectionScope = .defaults, logger: Logger
     ) throws {
         self.uri = uri
         self.scope = scope
@@ -170,14 +170,20 @@ public actor LibvirtStatsSource: StatsSource {
         var batch = await withPerDomainStats(records, incomplete: incomplete)
         let (poolStats, poolErrors) = await pools
         batch.pools = poolStats
-        var hostErrors: [CollectionError] = []
+        var sideErrors: [CollectionError] = []
         if let (hostStats, inactiveDomains, errors) = await host {
             batch.host = hostStats
             batch.host?.running = HostStats.Allocation(summing: records.filter(\.isActive))
             batch.host?.inactive = inactiveDomains.flatMap {
                 HostStats.Allocation(summing: $0.filter { filter.admits($0.name) })
             }
-            hostErrors = errors
+            sideErrors = errors
+        }
+        if scope.parts.contains(.guest) {
+            let running = Set(records.filter(\.isActive).map(\.nameKey))
+            let (view, error) = GuestReportView.read(scope.guestReportPath, running: running)
+            batch.guest = view
+            if let error { sideErrors.append(error) }
         }
         let (listing, inventoryErrors) = await inventory
         if let listing {
@@ -185,7 +191,7 @@ public actor LibvirtStatsSource: StatsSource {
                 batch.domains[index].parameters += listing.parameters(for: batch.domains[index].nameKey)
             }
         }
-        batch.errors = monitor.errors + batch.errors + poolErrors + hostErrors + inventoryErrors
+        batch.errors = monitor.errors + batch.errors + poolErrors + sideErrors + inventoryErrors
         return batch
     }
 

@@ -46,6 +46,14 @@ struct CollectorFlags: ParsableArguments {
     var pools: Bool?
     @Flag(name: .customLong("collector.host"), inversion: .prefixedNo, help: .init(CollectorPart.host.help))
     var host: Bool?
+    @Flag(name: .customLong("collector.guest"), inversion: .prefixedNo, help: .init(CollectorPart.guest.help))
+    var guest: Bool?
+    @Option(
+        name: .customLong("collector.guest-report-file"),
+        help:
+            "The report file virt-exporter guest-agent writes, which the guest part reads. (default: \(CollectionScope.defaultGuestReportPath))"
+    )
+    var guestReportFile: String?
     @Flag(name: .customLong("collector.events"), inversion: .prefixedNo, help: .init(CollectorPart.events.help))
     var events: Bool?
     @Flag(name: .customLong("collector.inventory"), inversion: .prefixedNo, help: .init(CollectorPart.inventory.help))
@@ -109,7 +117,7 @@ struct CollectorFlags: ParsableArguments {
             .cpu: cpu, .cpuDetails: cpuDetails, .balloon: balloon, .vcpu: vcpu, .vcpuDetails: vcpuDetails,
             .vcpuKVM: vcpuKVM, .interface: interface, .block: block, .blockTimes: blockTimes, .perf: perf,
             .iothread: iothread, .memory: memory, .dirtyrate: dirtyrate, .kvm: kvm, .cpustats: cpustats, .jobs: jobs,
-            .metadata: metadata, .pools: pools, .host: host, .events: events, .inventory: inventory,
+            .metadata: metadata, .pools: pools, .host: host, .guest: guest, .events: events, .inventory: inventory,
         ]
     }
 
@@ -136,6 +144,10 @@ struct CollectorFlags: ParsableArguments {
         ]
         for (pattern, flag, key) in patterns {
             if let pattern { choices.selection[keyPath: key] = try CollectorChoices.checked(pattern, from: flag) }
+        }
+        if let guestReportFile {
+            choices.guestReportPath = try CollectorChoices.checkedPath(
+                guestReportFile, from: "--collector.guest-report-file")
         }
     }
 }

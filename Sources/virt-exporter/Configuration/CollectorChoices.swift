@@ -19,13 +19,17 @@ struct CollectorChoices: Equatable {
     var selection = SelectionPatterns()
     /// `collector.inactive-domains`: whether defined domains that do not run appear.
     var inactiveDomains = true
+    /// `collector.guest-report-file`: the guest agent's report, for the guest part.
+    var guestReportPath = CollectionScope.defaultGuestReportPath
 
     /// What to collect.
     var scope: CollectionScope {
-        CollectionScope(
+        var scope = CollectionScope(
             parts: Set(CollectorPart.allCases.filter { parts[$0] ?? (!disableDefaults && $0.isDefault) }),
             includePattern: includePattern, excludePattern: excludePattern, metadataLabels: metadataLabels,
             inactiveDomains: inactiveDomains, selection: selection)
+        scope.guestReportPath = guestReportPath
+        return scope
     }
 
     /// Checks that every part of a group that is switched on has its group on: `vcpu-kvm` without
@@ -91,6 +95,15 @@ struct CollectorChoices: Equatable {
             labels.append(label)
         }
         return labels
+    }
+
+    /// A config file's or flag's file name: absolute, so that it does not depend on the directory
+    /// the exporter starts in.
+    static func checkedPath(_ path: String, from origin: String) throws(ConfigurationError) -> String {
+        guard path.hasPrefix("/") else {
+            throw ConfigurationError("\(origin): must be an absolute path, got \"\(path)\"")
+        }
+        return path
     }
 
     /// `pattern`, after checking that it compiles.

@@ -33,7 +33,7 @@ import Testing
         #expect(HostTopology.bytes(of: "18446744073709551615", unit: "KiB") == nil, "an overflow gives no number")
     }
 
-    private static func source(_ connection: ScriptedConnection, scope: CollectionScope = .everything) throws
+    private static func source(_ connection: ScriptedConnection, scope: CollectionScope = .defaults) throws
         -> LibvirtStatsSource
     {
         let runner = LibvirtCallRunner(

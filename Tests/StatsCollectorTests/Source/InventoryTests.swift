@@ -8,8 +8,8 @@ import Testing
 /// The inventory flags (autostart, persistent, managed save) from the listing's own filters, and
 /// the choice to leave inactive domains out, on scripted libvirt calls.
 @Suite struct InventoryTests {
-    /// Every part but the host's, whose own listing (of inactive domains) these tests do not count.
-    private static let domainParts = Set(CollectorPart.allCases).subtracting([.host])
+    /// The default parts but the host's, whose own listing (of inactive domains) these tests do not count.
+    private static let domainParts = CollectionScope.defaults.parts.subtracting([.host])
 
     private static func source(_ connection: ScriptedConnection, scope: CollectionScope? = nil) throws
         -> LibvirtStatsSource

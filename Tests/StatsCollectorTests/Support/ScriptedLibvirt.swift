@@ -66,6 +66,10 @@ final class ScriptedLibvirt: LibvirtAPI {
         opened.add(1, ordering: .relaxed)
         return try onOpen()
     }
+
+    func openReadWrite(uri: String) throws(LibvirtError) -> any LibvirtConnection {
+        try openReadOnly(uri: uri)
+    }
 }
 
 /// One scripted connection.
@@ -97,6 +101,8 @@ final class ScriptedConnection: LibvirtConnection {
     let pools: ScriptedPools
     /// The script of the calls about the host.
     let node: ScriptedNode
+    /// The script of `virDomainGetGuestInfo`; by default the guest has no agent configured.
+    let onGuestInfo: @Sendable (String) throws(LibvirtError) -> [TypedParameter]
     private let alive = Atomic<Bool>(true)
     private let calls = Mutex<[String]>([])
     private let bulkGroups = Mutex<[UInt32]>([])
@@ -117,8 +123,14 @@ final class ScriptedConnection: LibvirtConnection {
         onXML: @escaping @Sendable (String) throws(LibvirtError) -> String = { _ in "<domain/>" },
         onWatch: @escaping @Sendable (Int) throws(LibvirtError) -> [LibvirtError] = { _ in [] },
         pools: ScriptedPools = ScriptedPools(),
-        node: ScriptedNode = ScriptedNode()
+        node: ScriptedNode = ScriptedNode(),
+        onGuestInfo: @escaping @Sendable (String) throws(LibvirtError) -> [TypedParameter] = { _ throws(LibvirtError) in
+            throw LibvirtError(
+                function: "virDomainGetGuestInfo", code: .argumentUnsupported, origin: 10,
+                message: "QEMU guest agent is not configured")
+        }
     ) {
+        self.onGuestInfo = onGuestInfo
         self.onWatch = onWatch
         self.onBulkStats = onBulkStats
         if let onDomainStats {
@@ -262,6 +274,15 @@ final class ScriptedConnection: LibvirtConnection {
     func storagePoolXMLDescription(named name: String) throws(LibvirtError) -> String {
         _ = record("virStoragePoolGetXMLDesc \(name)")
         return try pools.onXML(name)
+    }
+
+    func guestInfo(ofDomain name: String) throws(LibvirtError) -> [TypedParameter] {
+        _ = record("virDomainGetGuestInfo \(name)")
+        return try onGuestInfo(name)
+    }
+
+    func runningDomainNames() throws(LibvirtError) -> [String] {
+        try onBulkStats(false, 0).filter(\.isActive).map(\.name)
     }
 
     func capabilitiesXML() throws(LibvirtError) -> String { try node.onCapabilities() }

@@ -9,7 +9,9 @@ import Testing
     }
 
     /// The parts a fleet cannot afford by default (README, "What each part costs in series").
-    static let offByDefault: Set<CollectorPart> = [.cpuDetails, .vcpuDetails, .vcpuKVM, .blockTimes, .dirtyrate, .kvm]
+    static let offByDefault: Set<CollectorPart> = [
+        .cpuDetails, .vcpuDetails, .vcpuKVM, .blockTimes, .dirtyrate, .kvm, .guest,
+    ]
 
     @Test func theExpensiveRarelyReadPartsAreOffByDefaultAndOneFlagAway() throws {
         let defaults = try scope([]).parts

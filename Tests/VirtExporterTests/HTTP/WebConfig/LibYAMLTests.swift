@@ -1,4 +1,5 @@
 import Foundation
+import StatsCollector
 import Testing
 
 @testable import virt_exporter
