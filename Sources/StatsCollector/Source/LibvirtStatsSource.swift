@@ -102,9 +102,10 @@ public actor LibvirtStatsSource: StatsSource {
                 deadline: runner.deadline, logger: logger)
         self.gate = gate
         self.logger = logger
-        // Room for the per-domain calls, the calls for every domain and the storage pools' call at once.
+        // Room for the per-domain calls, the calls for every domain (the inventory's listings among
+        // them), the storage pools' call and the host's call at once.
         self.connections = ConnectionPool(
-            uri: uri, api: api, maximumConnections: Self.concurrentDomains + Self.callsWithoutMonitorInFlight + 1)
+            uri: uri, api: api, maximumConnections: Self.concurrentDomains + Self.callsWithoutMonitorInFlight + 2)
         self.statsConnections = ConnectionPool(
             uri: uri, api: api, maximumConnections: self.statsCalls.pool.maximumThreads)
         self.poolReader = StoragePoolReader(runner: runner)

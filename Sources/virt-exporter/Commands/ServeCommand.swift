@@ -196,7 +196,7 @@ struct ServeCommand: AsyncParsableCommand {
         let gate = DomainCallGate()
         let libvirtLogger = Logger(label: "virt-exporter.libvirt")
         let collectionCalls = LibvirtCallRunner(
-            pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 6),
+            pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 7),
             deadline: LibvirtStatsSource.callDeadline(forInterval: configuration.collectorInterval),
             logger: libvirtLogger)
         let scope = configuration.collectors.scope
