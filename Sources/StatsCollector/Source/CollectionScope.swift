@@ -1,14 +1,20 @@
 /// One part of what the exporter collects, switched by `--[no-]collector.<name>` and the config key
-/// `collector.<name>`: a stats group of the bulk call, or a per-domain call. Turning a bulk group
-/// off takes it out of the `virConnectGetAllDomainStats` call, so libvirtd does less work.
+/// `collector.<name>`: a stats group of the bulk call, a per-domain call, or some families of a
+/// group (``parent``) that are off by default because few read them. Turning a bulk group off takes
+/// it out of the `virConnectGetAllDomainStats` call, so libvirtd does less work; turning a part of
+/// a group off saves its mapping, rendering and bytes, not libvirtd's work.
 ///
 /// The state group is always collected: whether a domain runs decides everything else.
 public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     case cpu
+    case cpuDetails = "cpu-details"
     case balloon
     case vcpu
+    case vcpuDetails = "vcpu-details"
+    case vcpuKVM = "vcpu-kvm"
     case interface
     case block
+    case blockTimes = "block-times"
     case perf
     case iothread
     case memory
@@ -26,17 +32,24 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     /// What the part collects, for `--help` and the README.
     public var help: String {
         switch self {
-        case .cpu: "CPU time (bulk group cpu-total)."
+        case .cpu: "CPU time and its rate (bulk group cpu-total)."
+        case .cpuDetails:
+            "CPU time in user and kernel mode and their rates, haltpoll times, cache monitors (of the cpu part)."
         case .balloon: "Memory and balloon statistics (bulk group balloon)."
-        case .vcpu: "Per-vCPU state and times (bulk group vcpu)."
+        case .vcpu: "vCPU counts and per-vCPU wait and delay ratios (bulk group vcpu)."
+        case .vcpuDetails:
+            "Per-vCPU state, halted flag, run, wait and delay times, and usage ratio (of the vcpu part)."
+        case .vcpuKVM:
+            "Per-vCPU KVM statistics, vcpu.<n>.* (of the vcpu part: libvirt 9.0 sends them with the vcpu group)."
         case .interface: "Network interface counters (bulk group interface)."
-        case .block: "Block device counters and sizes (bulk group block)."
+        case .block: "Block device counters, sizes and their rates and latencies (bulk group block)."
+        case .blockTimes: "Block device read, write and flush time counters and flush requests (of the block part)."
         case .perf: "perf event counters (bulk group perf)."
         case .iothread: "IOThread polling settings (bulk group iothread)."
         case .memory: "Memory bandwidth and cache monitors (bulk group memory)."
         case .dirtyrate: "Dirty page rate (bulk group dirtyrate)."
         case .kvm:
-            "KVM's own statistics of the VM, vm.* (bulk group vm); libvirt 9.0 sends the per-vCPU ones, vcpu.<n>.*, with the vcpu group."
+            "KVM's own statistics of the VM, vm.* (bulk group vm); the per-vCPU ones are the vcpu-kvm part."
         case .cpustats: "CPU time per host CPU (virDomainGetCPUStats)."
         case .jobs: "Active and completed job stats and the job poller (virDomainGetJobStats)."
         case .metadata:
@@ -52,9 +65,27 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         }
     }
 
-    /// Whether the part is on unless `--collector.disable-defaults` is given: every one but the
-    /// guest agents' report, which needs a process of its own with a read-write connection.
-    public var isDefault: Bool { self != .guest }
+    /// Whether the part is on unless `--collector.disable-defaults` is given. Off by default: the
+    /// families few read that would multiply a fleet's series (per vCPU, per disk) or cost libvirtd
+    /// a QEMU monitor command for numbers outside any dashboard (`kvm`, `dirtyrate`), and the guest
+    /// agents' report, which needs a process of its own with a read-write connection.
+    public var isDefault: Bool {
+        switch self {
+        case .cpuDetails, .vcpuDetails, .vcpuKVM, .blockTimes, .kvm, .dirtyrate, .guest: false
+        default: true
+        }
+    }
+
+    /// The part whose group brings this part's families, for the parts that are some of a group's
+    /// families; `nil` for the others.
+    public var parent: CollectorPart? {
+        switch self {
+        case .cpuDetails: .cpu
+        case .vcpuDetails, .vcpuKVM: .vcpu
+        case .blockTimes: .block
+        default: nil
+        }
+    }
 
     /// The bulk call's stats group (`virDomainStatsTypes`), for the bulk parts; pinned against
     /// libvirt's headers in `CLibvirt.h`.
@@ -71,6 +102,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .dirtyrate: 1 << 9
         case .kvm: 1 << 10
         case .cpustats, .jobs, .metadata, .pools, .host, .guest, .events, .inventory: nil
+        case .cpuDetails, .vcpuDetails, .vcpuKVM, .blockTimes: nil
         }
     }
 
@@ -89,6 +121,8 @@ public struct CollectionScope: Sendable, Equatable {
     public var excludePattern: String?
     /// The labels of `libvirt_domain_metadata_info`, read with the `metadata` part.
     public var metadataLabels: [MetadataLabel]
+    /// The family and device patterns (``MetricSelection``).
+    public var selection: SelectionPatterns
     /// Whether domains that do not run (defined, shut off) appear at all.
     public var inactiveDomains: Bool
 
@@ -106,12 +140,14 @@ public struct CollectionScope: Sendable, Equatable {
     /// Creates a scope.
     public init(
         parts: Set<CollectorPart>, includePattern: String? = nil, excludePattern: String? = nil,
-        metadataLabels: [MetadataLabel] = [], inactiveDomains: Bool = true
+        metadataLabels: [MetadataLabel] = [], inactiveDomains: Bool = true,
+        selection: SelectionPatterns = SelectionPatterns()
     ) {
         self.parts = parts
         self.includePattern = includePattern
         self.excludePattern = excludePattern
         self.metadataLabels = metadataLabels
+        self.selection = selection
         self.inactiveDomains = inactiveDomains
     }
 

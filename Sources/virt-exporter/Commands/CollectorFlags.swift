@@ -1,19 +1,31 @@
 import ArgumentParser
 import StatsCollector
 
-/// `--[no-]collector.<part>` for each part of the collection, `--collector.disable-defaults`, and
-/// the domain patterns.
+/// `--[no-]collector.<part>` for each part of the collection, `--collector.disable-defaults`, the
+/// domain patterns, and the family and device patterns.
 struct CollectorFlags: ParsableArguments {
     @Flag(name: .customLong("collector.cpu"), inversion: .prefixedNo, help: .init(CollectorPart.cpu.help))
     var cpu: Bool?
+    @Flag(
+        name: .customLong("collector.cpu-details"), inversion: .prefixedNo, help: .init(CollectorPart.cpuDetails.help))
+    var cpuDetails: Bool?
     @Flag(name: .customLong("collector.balloon"), inversion: .prefixedNo, help: .init(CollectorPart.balloon.help))
     var balloon: Bool?
     @Flag(name: .customLong("collector.vcpu"), inversion: .prefixedNo, help: .init(CollectorPart.vcpu.help))
     var vcpu: Bool?
+    @Flag(
+        name: .customLong("collector.vcpu-details"), inversion: .prefixedNo,
+        help: .init(CollectorPart.vcpuDetails.help))
+    var vcpuDetails: Bool?
+    @Flag(name: .customLong("collector.vcpu-kvm"), inversion: .prefixedNo, help: .init(CollectorPart.vcpuKVM.help))
+    var vcpuKVM: Bool?
     @Flag(name: .customLong("collector.interface"), inversion: .prefixedNo, help: .init(CollectorPart.interface.help))
     var interface: Bool?
     @Flag(name: .customLong("collector.block"), inversion: .prefixedNo, help: .init(CollectorPart.block.help))
     var block: Bool?
+    @Flag(
+        name: .customLong("collector.block-times"), inversion: .prefixedNo, help: .init(CollectorPart.blockTimes.help))
+    var blockTimes: Bool?
     @Flag(name: .customLong("collector.perf"), inversion: .prefixedNo, help: .init(CollectorPart.perf.help))
     var perf: Bool?
     @Flag(name: .customLong("collector.iothread"), inversion: .prefixedNo, help: .init(CollectorPart.iothread.help))
@@ -69,10 +81,41 @@ struct CollectorFlags: ParsableArguments {
         help: "Collect no domain whose whole name matches this regular expression.")
     var excludePattern: String?
 
+    @Option(
+        name: .customLong("collector.metrics-include"),
+        help: "Export only the domain and pool families whose whole name matches this regular expression.")
+    var metricsInclude: String?
+
+    @Option(
+        name: .customLong("collector.metrics-exclude"),
+        help: "Export no domain or pool family whose whole name matches this regular expression.")
+    var metricsExclude: String?
+
+    @Option(
+        name: .customLong("collector.block.device-include"),
+        help: "Export only the disks whose whole target (vda) or source path matches this regular expression.")
+    var blockDeviceInclude: String?
+
+    @Option(
+        name: .customLong("collector.block.device-exclude"),
+        help: "Export no disk whose whole target (vda) or source path matches this regular expression.")
+    var blockDeviceExclude: String?
+
+    @Option(
+        name: .customLong("collector.interface.device-include"),
+        help: "Export only the NICs whose whole target (vnet0) matches this regular expression.")
+    var interfaceDeviceInclude: String?
+
+    @Option(
+        name: .customLong("collector.interface.device-exclude"),
+        help: "Export no NIC whose whole target (vnet0) matches this regular expression.")
+    var interfaceDeviceExclude: String?
+
     /// The parts switched by flag, by part.
     private var switched: [CollectorPart: Bool?] {
         [
-            .cpu: cpu, .balloon: balloon, .vcpu: vcpu, .interface: interface, .block: block, .perf: perf,
+            .cpu: cpu, .cpuDetails: cpuDetails, .balloon: balloon, .vcpu: vcpu, .vcpuDetails: vcpuDetails,
+            .vcpuKVM: vcpuKVM, .interface: interface, .block: block, .blockTimes: blockTimes, .perf: perf,
             .iothread: iothread, .memory: memory, .dirtyrate: dirtyrate, .kvm: kvm, .cpustats: cpustats, .jobs: jobs,
             .metadata: metadata, .pools: pools, .host: host, .guest: guest, .events: events, .inventory: inventory,
         ]
@@ -90,6 +133,17 @@ struct CollectorFlags: ParsableArguments {
         }
         if let excludePattern {
             choices.excludePattern = try CollectorChoices.checked(excludePattern, from: "--collector.domain-exclude")
+        }
+        let patterns: [(String?, String, WritableKeyPath<SelectionPatterns, String?>)] = [
+            (metricsInclude, "--collector.metrics-include", \.metricsInclude),
+            (metricsExclude, "--collector.metrics-exclude", \.metricsExclude),
+            (blockDeviceInclude, "--collector.block.device-include", \.blockDeviceInclude),
+            (blockDeviceExclude, "--collector.block.device-exclude", \.blockDeviceExclude),
+            (interfaceDeviceInclude, "--collector.interface.device-include", \.interfaceDeviceInclude),
+            (interfaceDeviceExclude, "--collector.interface.device-exclude", \.interfaceDeviceExclude),
+        ]
+        for (pattern, flag, key) in patterns {
+            if let pattern { choices.selection[keyPath: key] = try CollectorChoices.checked(pattern, from: flag) }
         }
         if let guestReportFile {
             choices.guestReportPath = try CollectorChoices.checkedPath(

@@ -11,11 +11,11 @@ import Testing
 @Suite struct LibvirtStatsSourceTests {
     private static let deadline = Duration.milliseconds(200)
 
-    /// The default parts but the host's and the inventory's, whose calls have tests of their own
-    /// (`HostTests`, `InventoryTests`) and would take connections and call time from the domains'
-    /// calls these tests count.
+    /// Every part but the host's, the inventory's and the guests' report, whose calls have tests of
+    /// their own (`HostTests`, `InventoryTests`, the guest tests) and would take connections and call
+    /// time from the domains' calls these tests count.
     private static let domainParts = CollectionScope(
-        parts: CollectionScope.defaults.parts.subtracting([.host, .inventory]))
+        parts: Set(CollectorPart.allCases).subtracting([.host, .inventory, .guest]))
 
     private static func source(
         _ api: ScriptedLibvirt, gate: DomainCallGate = DomainCallGate(), scope: CollectionScope = domainParts
