@@ -18,7 +18,8 @@ struct CollectOnceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collect-once",
         abstract:
-            "Collect once (or --collections times) and write the rendered /metrics body to stdout, for profiling.")
+            "Collect once (or --collections times) and write the rendered /metrics body to stdout, for profiling.",
+        discussion: CollectorFlags.partsHelp)
 
     @Option(
         name: .customLong("libvirt.uri"), help: "libvirt connection URI, opened read-only. (default: qemu:///system)")

@@ -7,7 +7,8 @@ import StatsCollector
 /// Collects from libvirt on a loop and serves the latest snapshot over HTTP until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Collect from libvirt and serve /metrics (the default command).")
+        commandName: "serve", abstract: "Collect from libvirt and serve /metrics (the default command).",
+        discussion: CollectorFlags.partsHelp)
 
     @Option(name: .customLong("config.file"), help: "JSON config file; flags override its keys.")
     var configFile: String?
