@@ -11,10 +11,9 @@ import Testing
     /// tests of their own and would share the pools' deadline on a loaded machine.
     private static let scope = CollectionScope(parts: CollectionScope.defaults.parts.subtracting([.host, .inventory]))
 
-    private static func runner() -> LibvirtCallRunner {
+    private static func runner(deadline: Duration = .seconds(2)) -> LibvirtCallRunner {
         LibvirtCallRunner(
-            pool: BlockingCallPool(name: "pool-tests", maximumThreads: 6), deadline: .seconds(2),
-            logger: logger)
+            pool: BlockingCallPool(name: "pool-tests", maximumThreads: 6), deadline: deadline, logger: logger)
     }
 
     private static let identities = [
@@ -100,8 +99,10 @@ import Testing
         stuck.open()
         let store = SnapshotStore()
         let source = try LibvirtStatsSource(
-            uri: "scripted:///", api: ScriptedLibvirt(Self.connection(stuck: stuck)), runner: Self.runner(),
-            scope: Self.scope, logger: Self.logger)
+            uri: "scripted:///", api: ScriptedLibvirt(Self.connection(stuck: stuck)),
+            // Nothing waits here (the stuck pool is let go): a long deadline, so that a loaded
+            // machine cannot run the pools' budget out before the failing pool is read.
+            runner: Self.runner(deadline: .seconds(20)), scope: Self.scope, logger: Self.logger)
         let collector = Collector(
             source: source, store: store, exporterVersion: "1", libvirtVersion: "9.0.0", logger: Self.logger)
         await collector.collectOnce()
