@@ -285,8 +285,9 @@ public actor LibvirtStatsSource: StatsSource {
 
     /// The running domains whose records lack stats: those `unanswered` by the calls for the groups
     /// that enter the monitor, and those whose records lack fields their last complete one had and
-    /// whose control interface is busy (asked through the gate: a stuck domain may keep even that
-    /// call waiting, so it gets no second one while the first is in flight).
+    /// whose control interface is busy, or was free but the fields were there the time before
+    /// (``StatsCompleteness/accept(_:)``; the control interface is asked through the gate: a stuck
+    /// domain may keep even that call waiting, so it gets no second one while the first is in flight).
     private func incompleteDomains(of records: [DomainStats], unanswered: Set<ExactText>) async -> Set<ExactText> {
         var incomplete = unanswered
         for record in records
@@ -300,11 +301,11 @@ public actor LibvirtStatsSource: StatsSource {
                     try connection.controlInfo(ofDomain: name)
                 }
             }
-            if case .success(.finished(.success(let info))) = outcome, StatsCompleteness.isFree(info) {
-                completeness.accept(record)
-            } else {
-                incomplete.insert(record.nameKey)
-            }
+            let isFree =
+                if case .success(.finished(.success(let info))) = outcome { StatsCompleteness.isFree(info) } else {
+                    false
+                }
+            if !isFree || !completeness.accept(record) { incomplete.insert(record.nameKey) }
         }
         return incomplete
     }

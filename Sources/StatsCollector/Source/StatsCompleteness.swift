@@ -8,8 +8,9 @@ import PromFormat
 /// domain's record is compared with the fields of its last complete one (their names with the
 /// indices taken out). A record with at least those is complete. A record with fewer, or the
 /// first one of a domain, is judged by the domain's control interface
-/// (`virDomainGetControlInfo`, which libvirt answers without the job): free means complete, and
-/// the record becomes the new baseline (a device was removed); busy means incomplete.
+/// (`virDomainGetControlInfo`, which libvirt answers without the job): busy means incomplete; free
+/// means complete for a first record, and for a record with fewer fields when the one before had
+/// the same (a device was removed: it becomes the new baseline), else incomplete once.
 struct StatsCompleteness {
     /// What ``judge(_:)`` found.
     enum Verdict: Equatable {
@@ -20,6 +21,9 @@ struct StatsCompleteness {
     }
 
     private var baselines: [ExactText: Set<Int>] = [:]
+    /// The shape of a record that lacked fields of its baseline although the domain's control
+    /// interface was free: taken as the new baseline when the next record has it too.
+    private var candidates: [ExactText: Set<Int>] = [:]
 
     /// Judges one domain's record; a complete one becomes the domain's baseline.
     mutating func judge(_ domain: DomainStats) -> Verdict {
@@ -29,6 +33,7 @@ struct StatsCompleteness {
             return .askControlInterface
         }
         baselines[domain.nameKey] = shape
+        candidates[domain.nameKey] = nil
         return .complete
     }
 
@@ -40,18 +45,30 @@ struct StatsCompleteness {
         return !baseline.isSubset(of: Self.shape(of: domain))
     }
 
-    /// Takes `domain`'s record as complete after its control interface was found free.
-    mutating func accept(_ domain: DomainStats) {
-        baselines[domain.nameKey] = Self.shape(of: domain)
+    /// Judges `domain`'s record after its control interface was found free: a domain's first
+    /// record is taken as complete; one with fewer fields than the domain's last complete record
+    /// only when the record before had the same fields (a device was removed), since once may be
+    /// another client holding the domain's job at the moment it was read. Returns whether the
+    /// record is complete.
+    mutating func accept(_ domain: DomainStats) -> Bool {
+        let shape = Self.shape(of: domain)
+        guard baselines[domain.nameKey] != nil, candidates[domain.nameKey] != shape else {
+            baselines[domain.nameKey] = shape
+            candidates[domain.nameKey] = nil
+            return true
+        }
+        candidates[domain.nameKey] = shape
+        return false
     }
 
     /// Forgets the domains not in `names`, which are gone.
     mutating func keep(only names: Set<ExactText>) {
         baselines = baselines.filter { names.contains($0.key) }
+        candidates = candidates.filter { names.contains($0.key) }
     }
 
     /// Domains with a baseline, for tests that per-domain state stays bounded.
-    var retainedDomainCount: Int { baselines.count }
+    var retainedDomainCount: Int { baselines.count + candidates.count }
 
     /// Whether a control interface in `info`'s state lets every stats group be read.
     static func isFree(_ info: DomainControlInfo) -> Bool {
