@@ -11,11 +11,15 @@ struct DerivedMetric: Sendable {
         case ratio(numerator: String, denominator: String)
         /// `first` × `second` of the current values.
         case product(String, String)
-        /// `remaining` / the value of the derived metric `rate`, for the first pair that has both:
-        /// the time left at the current pace.
-        case timeLeft([(remaining: String, rate: String)])
+        /// `remaining` / (the value of the derived metric `rate` − `outpacedBy`, where the series
+        /// has it), for the first pair that has both: the time left at the current pace, net of
+        /// what is re-dirtied meanwhile; none while `outpacedBy` is as fast as `rate`.
+        case timeLeft([(remaining: String, rate: String)], outpacedBy: String?)
         /// 1 while `remaining` shrinks from one value of `iteration` to the next, 0 while it grows.
         case shrinking(remaining: String, iteration: String)
+        /// The number of `iteration`s since `remaining`, read at the start of one, last fell by at
+        /// least ``DerivedMetricsEngine/newLowMargin`` below the lowest such value so far.
+        case passesWithoutNewLow(remaining: String, iteration: String)
     }
 
     /// Where a rate's time comes from.
@@ -46,8 +50,12 @@ struct DerivedMetric: Sendable {
         case .ratioOfIncreases(let counter, let per): source = "increase(\(counter)) / increase(\(per))"
         case .ratio(let numerator, let denominator): source = "\(numerator) / \(denominator)"
         case .product(let first, let second): source = "\(first) * \(second)"
-        case .timeLeft(let pairs): source = pairs.map { "\($0.remaining) / \($0.rate)" }.joined(separator: ", else ")
+        case .timeLeft(let pairs, let outpacedBy):
+            let less = outpacedBy.map { " - \($0)" } ?? ""
+            source = pairs.map { "\($0.remaining) / (\($0.rate)\(less))" }.joined(separator: ", else ")
         case .shrinking(let remaining, let iteration): source = "\(remaining) across \(iteration)"
+        case .passesWithoutNewLow(let remaining, let iteration):
+            source = "\(iteration) since \(remaining) at a pass's start last fell 10% below its low"
         }
         descriptor = MetricDescriptor(metric: metric, type: .gauge, help: help, source: source, labels: labels)
         switch formula {
@@ -55,10 +63,12 @@ struct DerivedMetric: Sendable {
         case .ratioOfIncreases(let counter, let per): inputs = [counter, per]
         case .ratio(let numerator, let denominator): inputs = [numerator, denominator]
         case .product(let first, let second): inputs = [first, second]
-        case .timeLeft(let pairs): inputs = pairs.flatMap { [$0.remaining, $0.rate] }
-        case .shrinking(let remaining, let iteration): inputs = [remaining, iteration]
+        case .timeLeft(let pairs, let outpacedBy):
+            inputs = pairs.flatMap { [$0.remaining, $0.rate] } + (outpacedBy.map { [$0] } ?? [])
+        case .shrinking(let remaining, let iteration), .passesWithoutNewLow(let remaining, let iteration):
+            inputs = [remaining, iteration]
         }
-        if case .timeLeft(let pairs) = formula {
+        if case .timeLeft(let pairs, _) = formula {
             primaryInputs = pairs.map(\.remaining)
         } else {
             primaryInputs = [inputs[0]]
