@@ -43,9 +43,11 @@ netns_exists() { ip netns list 2>/dev/null | grep -qE "^$1( |$)"; }
 daemon_pid() {
     local pid
     pid=$(cat "$(host_dir "$1")/libvirtd.pid" 2>/dev/null) || return 1
-    [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = libvirtd ] && echo "$pid"
+    [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = libvirtd ] && ! process_gone "$pid" && echo "$pid"
 }
 answers() { hvsh "$1" uri >/dev/null 2>&1; }
+# process_gone PID: it exited (a zombie counts: this machine's init may never reap it)
+process_gone() { [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 
 host_up() {
     local host=$1 index=$2 dir
@@ -87,6 +89,9 @@ EOF
         mount --bind '$dir/cache' /var/cache/libvirt
         mount --bind '$dir/log' /var/log/libvirt
         hostname '$host'
+        # close inherited descriptors (beyond stdio): a caller that waits for its pipes or
+        # sockets to close, as Foundation's Process does, would otherwise wait for libvirtd
+        for fd in \$(ls /proc/\$\$/fd); do [ \$fd -gt 2 ] && eval \"exec \$fd>&-\" 2>/dev/null; done
         exec libvirtd -d --pid-file '$dir/libvirtd.pid'" </dev/null >/dev/null 2>&1 ||
         die "libvirtd of $host did not start (log: $dir/log/libvirtd.log)"
     wait_for 30 "libvirtd of $host to answer" answers "$host" ||
@@ -123,7 +128,7 @@ hosts_down() {
         fi
         if pid=$(daemon_pid "$host"); then
             kill "$pid" 2>/dev/null || true
-            wait_for 15 "libvirtd of $host (pid $pid) to exit" sh -c "! kill -0 $pid 2>/dev/null" ||
+            wait_for 15 "libvirtd of $host (pid $pid) to exit" process_gone "$pid" ||
                 kill -9 "$pid" 2>/dev/null || true
         fi
         # a QEMU that outlived its libvirtd (it was stopped by a signal) still runs in the namespace
