@@ -125,7 +125,9 @@ import Testing
         // The collector ran 5 s later, but the job's own clock moved 2 s: rates use the job's.
         let second = engine.derive(from: job(elapsed: 3, processed: 500, remaining: 500, iteration: 2), at: 5)
         #expect(Self.value(second, "libvirt_domain_job_data_transfer_bytes_per_second", Self.web) == 200)
-        // 500 bytes left at 200 bytes/s sent, of which 40 bytes/s are dirtied again: 500 / 160 s.
+        // 500 bytes left at 200 bytes/s sent: 2.5 s for this pass; the guest dirties 40 bytes/s
+        // again, so the passes to come resend 40 × 500 / 200 = 100 bytes, and 20 % of each pass
+        // after that: 100 / (200 − 40) = 0.625 s more.
         #expect(Self.value(second, "libvirt_domain_job_eta_seconds", Self.web) == 3.125)
         #expect(Self.value(second, "libvirt_domain_job_converging", Self.web) == 1)
 
@@ -152,21 +154,25 @@ import Testing
         ])
     }
 
-    /// The plateau seen on the testbed (1 MiB/s, a guest rewriting 24 MiB): the guest dirties
-    /// memory as fast as it is sent, so there is no ETA, however little is left in this pass.
-    @Test func noEtaWhileTheGuestDirtiesMemoryAsFastAsItIsSent() {
-        var engine = DerivedMetricsEngine()
-        _ = engine.derive(
-            from: Self.migration(elapsed: 50, processed: 50e6, remaining: 2e6, iteration: 3, dirtyPages: 258), at: 0)
-        let outpaced = engine.derive(
-            from: Self.migration(elapsed: 51, processed: 51.05e6, remaining: 1e6, iteration: 3, dirtyPages: 258), at: 1)
-        #expect(Self.value(outpaced, "libvirt_domain_job_data_transfer_bytes_per_second", Self.web) == 1.05e6)
-        #expect(Self.value(outpaced, "libvirt_domain_job_eta_seconds", Self.web) == nil, "258 pages/s ≥ 1.05 MB/s")
-        let gaining = engine.derive(
-            from: Self.migration(elapsed: 52, processed: 52.1e6, remaining: 0.5e6, iteration: 3, dirtyPages: 128),
-            at: 2)
-        let eta = try? #require(Self.value(gaining, "libvirt_domain_job_eta_seconds", Self.web))
-        #expect(abs((eta ?? 0) - 0.5e6 / (1.05e6 - 128 * 4096)) < 1e-9)
+    /// The plateau seen on the testbed (1 MiB/s, a guest rewriting 24 MiB): the passes to come
+    /// keep the ETA far away even as this pass ends, and where the guest dirties memory as fast as
+    /// it is sent there is none.
+    @Test func theEtaCountsThePassesToComeAndVanishesWhileOutpaced() {
+        var steady = DerivedMetricsEngine()
+        _ = steady.derive(
+            from: Self.migration(elapsed: 30, processed: 30e6, remaining: 24e6, iteration: 3, dirtyPages: 230), at: 0)
+        let end = steady.derive(
+            from: Self.migration(elapsed: 52, processed: 53.1e6, remaining: 1e6, iteration: 3, dirtyPages: 230),
+            at: 22)
+        let pace = 23.1e6 / 22
+        let dirty = 230.0 * 4096
+        let eta = Self.value(end, "libvirt_domain_job_eta_seconds", Self.web)
+        #expect(abs((eta ?? 0) - (1e6 / pace + dirty * 24e6 / (pace * (pace - dirty)))) < 1e-6)
+        #expect((eta ?? 0) > 100, "1 MB left in this pass, but each pass resends 90 %: \(eta ?? 0) s")
+        let outpaced = steady.derive(
+            from: Self.migration(elapsed: 53, processed: 54.1e6, remaining: 0.1e6, iteration: 3, dirtyPages: 258),
+            at: 23)
+        #expect(Self.value(outpaced, "libvirt_domain_job_eta_seconds", Self.web) == nil, "258 pages/s ≥ 1 MB/s sent")
     }
 
     /// Feeds one remaining-memory value per pass (read at its start) and returns the stalled-pass

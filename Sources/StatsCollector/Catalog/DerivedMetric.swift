@@ -11,10 +11,14 @@ struct DerivedMetric: Sendable {
         case ratio(numerator: String, denominator: String)
         /// `first` × `second` of the current values.
         case product(String, String)
-        /// `remaining` / (the value of the derived metric `rate` − `outpacedBy`, where the series
-        /// has it), for the first pair that has both: the time left at the current pace, net of
-        /// what is re-dirtied meanwhile; none while `outpacedBy` is as fast as `rate`.
-        case timeLeft([(remaining: String, rate: String)], outpacedBy: String?)
+        /// `remaining` / the value of the derived metric `rate`, for the first pair that has both:
+        /// the time left at the current pace. Where the series has a positive `redirtied.rate`
+        /// (memory the guest dirties again per second, d), the passes still to come are added: the
+        /// next one resends what is dirtied during this one, d × (its `redirtied.remaining` at the
+        /// start of this `redirtied.pass`, R₀) / rate (b), and each later one d / b of the one
+        /// before, so d × R₀ / (b × (b − d)) in all; none while d ≥ b, as no pass ever shrinks.
+        case timeLeft(
+            [(remaining: String, rate: String)], redirtied: (rate: String, remaining: String, pass: String)?)
         /// 1 while `remaining` shrinks from one value of `iteration` to the next, 0 while it grows.
         case shrinking(remaining: String, iteration: String)
         /// The number of `iteration`s since `remaining`, read at the start of one, last fell by at
@@ -50,9 +54,9 @@ struct DerivedMetric: Sendable {
         case .ratioOfIncreases(let counter, let per): source = "increase(\(counter)) / increase(\(per))"
         case .ratio(let numerator, let denominator): source = "\(numerator) / \(denominator)"
         case .product(let first, let second): source = "\(first) * \(second)"
-        case .timeLeft(let pairs, let outpacedBy):
-            let less = outpacedBy.map { " - \($0)" } ?? ""
-            source = pairs.map { "\($0.remaining) / (\($0.rate)\(less))" }.joined(separator: ", else ")
+        case .timeLeft(let pairs, let redirtied):
+            let more = redirtied.map { " + passes to come at \($0.rate)" } ?? ""
+            source = pairs.map { "\($0.remaining) / \($0.rate)" }.joined(separator: ", else ") + more
         case .shrinking(let remaining, let iteration): source = "\(remaining) across \(iteration)"
         case .passesWithoutNewLow(let remaining, let iteration):
             source = "\(iteration) since \(remaining) at a pass's start last fell 10% below its low"
@@ -63,8 +67,8 @@ struct DerivedMetric: Sendable {
         case .ratioOfIncreases(let counter, let per): inputs = [counter, per]
         case .ratio(let numerator, let denominator): inputs = [numerator, denominator]
         case .product(let first, let second): inputs = [first, second]
-        case .timeLeft(let pairs, let outpacedBy):
-            inputs = pairs.flatMap { [$0.remaining, $0.rate] } + (outpacedBy.map { [$0] } ?? [])
+        case .timeLeft(let pairs, let redirtied):
+            inputs = pairs.flatMap { [$0.remaining, $0.rate] } + (redirtied.map { [$0.rate, $0.remaining, $0.pass] } ?? [])
         case .shrinking(let remaining, let iteration), .passesWithoutNewLow(let remaining, let iteration):
             inputs = [remaining, iteration]
         }

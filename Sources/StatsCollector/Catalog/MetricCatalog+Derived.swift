@@ -146,10 +146,13 @@ extension MetricCatalog {
             .timeLeft([
                 ("libvirt_domain_job_data_remaining_bytes", "libvirt_domain_job_data_transfer_bytes_per_second"),
                 ("libvirt_domain_job_memory_remaining_bytes", "libvirt_domain_job_memory_transfer_bytes_per_second"),
-            ], outpacedBy: "libvirt_domain_job_memory_dirty_rate_bytes_per_second"),
+            ], redirtied: (
+                rate: "libvirt_domain_job_memory_dirty_rate_bytes_per_second",
+                remaining: "libvirt_domain_job_memory_remaining_bytes", pass: "libvirt_domain_job_memory_iteration"
+            )),
             labels: domain,
             help:
-                "Active job: time left at the current transfer rate less the rate at which a migrating guest dirties memory again, from its data (or, for memory-only jobs such as dumps, its memory); absent while nothing moves or the guest dirties memory as fast as it is sent."
+                "Active job: time left at the current transfer rate, from its data (or, for memory-only jobs such as dumps, its memory); for a migration, with the passes still to come over what the guest dirties again meanwhile. Absent while nothing moves or the guest dirties memory as fast as it is sent."
         ),
         DerivedMetric(
             "libvirt_domain_job_converging",

@@ -137,16 +137,31 @@ struct DerivedMetricsEngine {
                 case .product(_, let second):
                     guard let factor = current[second]?[labels] else { continue }
                     result = value * factor
-                case .timeLeft(let pairs, let outpacedBy):
-                    let lost = outpacedBy.flatMap { current[$0]?[labels] } ?? 0
+                case .timeLeft(let pairs, let redirtied):
+                    // The memory left at the start of this pass, followed even while there is no pace yet.
+                    var atPassStart: Double?
+                    if let redirtied, let memoryLeft = current[redirtied.remaining]?[labels] {
+                        atPassStart = memoryLeft
+                        if let pass = current[redirtied.pass]?[labels] {
+                            let state = Self.advance(iterations[derivedKey], number: pass, remaining: memoryLeft)
+                            nextIterations[derivedKey] = state
+                            atPassStart = state.remainingAtStart
+                        }
+                    }
                     let pair = pairs.lazy.compactMap { pair -> (Double, Double)? in
-                        guard let left = current[pair.remaining]?[labels], let pace = current[pair.rate]?[labels]
+                        guard let left = current[pair.remaining]?[labels], let pace = current[pair.rate]?[labels],
+                            pace > 0
                         else { return nil }
                         return (left, pace)
                     }.first
-                    // Nothing moves, or the guest dirties memory as fast as it is sent: no end in sight.
-                    guard let (left, pace) = pair, pace - lost > 0 else { continue }
-                    result = left / (pace - lost)
+                    guard let (left, pace) = pair else { continue }
+                    guard let redirtied, let dirty = current[redirtied.rate]?[labels], dirty > 0 else {
+                        result = left / pace
+                        break
+                    }
+                    // The guest dirties memory as fast as it is sent: no pass ever shrinks, no end in sight.
+                    guard dirty < pace else { continue }
+                    result = left / pace + dirty * (atPassStart ?? left) / (pace * (pace - dirty))
                 case .shrinking(_, let iteration):
                     guard let number = current[iteration]?[labels] else { continue }
                     let state = Self.advance(iterations[derivedKey], number: number, remaining: value)

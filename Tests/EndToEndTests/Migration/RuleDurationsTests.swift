@@ -28,7 +28,7 @@ import Testing
                 expr: |
                   deriv(libvirt_domain_job_eta_seconds[10s]) > 0
                     and libvirt_domain_job_elapsed_seconds > 10
-                    and time() - libvirt_exporter_last_collection_timestamp_seconds > 2
+                    and time() - libvirt_exporter_last_collection_timestamp_seconds > 120
                     or increase(libvirt_domain_events_total[15s]) > 0 unless x offset 15s
                     or libvirt_domain_completed_job_downtime_seconds > 1
                     or libvirt_domain_job_memory_stalled_passes >= 3
