@@ -215,6 +215,7 @@ import Testing
                 elapsed: iteration, processed: iteration, remaining: remaining, iteration: iteration, dirtyPages: 0)
             return Self.value(engine.derive(from: families, at: iteration), "libvirt_domain_job_memory_stalled_passes", Self.web)
         }
+        #expect(passes(0, 0) == nil, "pass 0 is the setup: nothing sent, nothing left")
         #expect(passes(2, 50) == 0, "counted from the first pass seen")
         #expect(passes(2, 10) == 0, "within a pass nothing changes")
         #expect(passes(5, 49) == 3, "three passes went by without a new low")

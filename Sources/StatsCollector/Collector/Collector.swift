@@ -126,9 +126,13 @@ public actor Collector {
     /// Replaces one domain's job fields with `update` and publishes a new snapshot, in which only
     /// that domain's job series and the self-metrics differ from the last one.
     ///
+    /// An update read before the last collection started is older than that collection's job
+    /// fields (a poll that was slower than the collection): it is left out, so that a job's pass
+    /// number and memory left never go back in time.
+    ///
     /// - Parameter polls: the poller's job stats calls so far, for `libvirt_exporter_job_polls_total`.
     public func apply(_ update: JobUpdate, polls: UInt64) {
-        guard let last,
+        guard let last, (update.readAt - started).inSeconds >= last.time,
             let index = last.batch.domains.firstIndex(where: { $0.nameKey == ExactText(update.domain) }),
             let output = pipeline.applyJobUpdate(domain: update.domain, parameters: update.parameters)
         else { return }

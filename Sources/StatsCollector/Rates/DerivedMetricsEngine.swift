@@ -142,7 +142,7 @@ struct DerivedMetricsEngine {
                     var atPassStart: Double?
                     if let redirtied, let memoryLeft = current[redirtied.remaining]?[labels] {
                         atPassStart = memoryLeft
-                        if let pass = current[redirtied.pass]?[labels] {
+                        if let pass = current[redirtied.pass]?[labels], pass >= 1 {
                             let state = Self.advance(iterations[derivedKey], number: pass, remaining: memoryLeft)
                             nextIterations[derivedKey] = state
                             atPassStart = state.remainingAtStart
@@ -168,7 +168,8 @@ struct DerivedMetricsEngine {
                     nextIterations[derivedKey] = state
                     result = state.verdict
                 case .passesWithoutNewLow(_, let iteration):
-                    guard let number = current[iteration]?[labels], !value.isNaN else { continue }
+                    // Pass 0 is the migration's setup: nothing sent, nothing left yet.
+                    guard let number = current[iteration]?[labels], number >= 1, !value.isNaN else { continue }
                     let state = Self.advance(lows[derivedKey], number: number, remaining: value)
                     nextLows[derivedKey] = state
                     result = state.passes

@@ -22,7 +22,7 @@ extension EndToEnd {
 
         /// A small guest at 4 MiB/s: done in a few passes within about 10 s. Once with the source's
         /// definition kept (its completed job stays there), once with `--undefinesource`, as Nova
-        /// migrates (then only the destination has it). No job alert fires, pending or firing.
+        /// migrates (then only the destination has it). No job alert fires.
         @Test func aConvergingMigrationIsWatchedEverySecondAndRaisesNoAlert() throws {
             #expect(AlertingStack.isInstalled, "scripts/lib/packages.sh's test packages include both")
             guard AlertingStack.isInstalled else { return }
@@ -35,6 +35,7 @@ extension EndToEnd {
                 durationFactor: Self.durationFactor)
             let domain = "vxm-conv"
             var alertsSeen: [String] = []
+            var pending: Set<String> = []
             for undefineSource in [false, true] {
                 try hosts.startGuest(domain, on: MigrationHosts.source, cmdline: "fill=24 dirty=2")
                 // both exporters know the domain (the source's) before the migration starts
@@ -44,8 +45,9 @@ extension EndToEnd {
                 var samples: [JobSample] = []
                 while migration.isRunning && Date().timeIntervalSince(migration.started) < 90 {
                     samples.append(try JobSample.read(source, domain: domain, since: migration.started))
-                    alertsSeen += try stack.query("ALERTS{alertname=~\"\(Self.jobAlerts)\"}").map {
-                        "\($0.labels["alertname"] ?? "") \($0.labels["alertstate"] ?? "")"
+                    for alert in try stack.query("ALERTS{alertname=~\"\(Self.jobAlerts)\"}") {
+                        let name = alert.labels["alertname"] ?? ""
+                        if alert.labels["alertstate"] == "firing" { alertsSeen.append(name) } else { pending.insert(name) }
                     }
                     Thread.sleep(forTimeInterval: 0.25)
                 }
@@ -84,10 +86,11 @@ extension EndToEnd {
             let ingested = try stack.query("count_over_time(libvirt_domain_job_memory_remaining_bytes[5m])")
             #expect(!ingested.isEmpty, "Prometheus saw the jobs")
             Thread.sleep(forTimeInterval: 12)  // the shortened `for:` of the slowest job rule, and more
-            alertsSeen += try stack.query("ALERTS{alertname=~\"\(Self.jobAlerts)\"}").map {
+            alertsSeen += try stack.query("ALERTS{alertname=~\"\(Self.jobAlerts)\",alertstate=\"firing\"}").map {
                 "\($0.labels["alertname"] ?? "")"
             }
-            #expect(alertsSeen.isEmpty, "no job alert for converging migrations: \(alertsSeen)")
+            print("E2E migration (converging): job alerts pending at some point (none may fire): \(pending.sorted())")
+            #expect(alertsSeen.isEmpty, "no job alert fires for converging migrations: \(alertsSeen)")
             #expect(webhook.notifications.isEmpty, "nothing reached the webhook")
         }
 
