@@ -213,14 +213,16 @@ import Testing
         func passes(_ iteration: Double, _ remaining: Double) -> Double? {
             let families = Self.migration(
                 elapsed: iteration, processed: iteration, remaining: remaining, iteration: iteration, dirtyPages: 0)
-            return Self.value(engine.derive(from: families, at: iteration), "libvirt_domain_job_memory_stalled_passes", Self.web)
+            return Self.value(
+                engine.derive(from: families, at: iteration), "libvirt_domain_job_memory_stalled_passes", Self.web)
         }
         #expect(passes(0, 0) == nil, "pass 0 is the setup: nothing sent, nothing left")
         #expect(passes(2, 50) == 0, "counted from the first pass seen")
         #expect(passes(2, 10) == 0, "within a pass nothing changes")
         #expect(passes(5, 49) == 3, "three passes went by without a new low")
         #expect(passes(1, 100) == 0, "a lower pass number is a new job")
-        #expect(Self.value(engine.derive(from: [:], at: 9), "libvirt_domain_job_memory_stalled_passes", Self.web) == nil)
+        #expect(
+            Self.value(engine.derive(from: [:], at: 9), "libvirt_domain_job_memory_stalled_passes", Self.web) == nil)
         #expect(engine.retainedSeriesCount == 0, "no job, no state")
     }
 

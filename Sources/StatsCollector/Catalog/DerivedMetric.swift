@@ -68,7 +68,8 @@ struct DerivedMetric: Sendable {
         case .ratio(let numerator, let denominator): inputs = [numerator, denominator]
         case .product(let first, let second): inputs = [first, second]
         case .timeLeft(let pairs, let redirtied):
-            inputs = pairs.flatMap { [$0.remaining, $0.rate] } + (redirtied.map { [$0.rate, $0.remaining, $0.pass] } ?? [])
+            inputs =
+                pairs.flatMap { [$0.remaining, $0.rate] } + (redirtied.map { [$0.rate, $0.remaining, $0.pass] } ?? [])
         case .shrinking(let remaining, let iteration), .passesWithoutNewLow(let remaining, let iteration):
             inputs = [remaining, iteration]
         }

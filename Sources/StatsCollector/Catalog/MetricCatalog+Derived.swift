@@ -143,13 +143,18 @@ extension MetricCatalog {
             help: "Active migration: memory the guest dirties per second, to compare with the transfer bandwidth."),
         DerivedMetric(
             "libvirt_domain_job_eta_seconds",
-            .timeLeft([
-                ("libvirt_domain_job_data_remaining_bytes", "libvirt_domain_job_data_transfer_bytes_per_second"),
-                ("libvirt_domain_job_memory_remaining_bytes", "libvirt_domain_job_memory_transfer_bytes_per_second"),
-            ], redirtied: (
-                rate: "libvirt_domain_job_memory_dirty_rate_bytes_per_second",
-                remaining: "libvirt_domain_job_memory_remaining_bytes", pass: "libvirt_domain_job_memory_iteration"
-            )),
+            .timeLeft(
+                [
+                    ("libvirt_domain_job_data_remaining_bytes", "libvirt_domain_job_data_transfer_bytes_per_second"),
+                    (
+                        "libvirt_domain_job_memory_remaining_bytes",
+                        "libvirt_domain_job_memory_transfer_bytes_per_second"
+                    ),
+                ],
+                redirtied: (
+                    rate: "libvirt_domain_job_memory_dirty_rate_bytes_per_second",
+                    remaining: "libvirt_domain_job_memory_remaining_bytes", pass: "libvirt_domain_job_memory_iteration"
+                )),
             labels: domain,
             help:
                 "Active job: time left at the current transfer rate, from its data (or, for memory-only jobs such as dumps, its memory); for a migration, with the passes still to come over what the guest dirties again meanwhile. Absent while nothing moves or the guest dirties memory as fast as it is sent."

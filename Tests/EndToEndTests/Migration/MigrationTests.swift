@@ -47,7 +47,11 @@ extension EndToEnd {
                     samples.append(try JobSample.read(source, domain: domain, since: migration.started))
                     for alert in try stack.query("ALERTS{alertname=~\"\(Self.jobAlerts)\"}") {
                         let name = alert.labels["alertname"] ?? ""
-                        if alert.labels["alertstate"] == "firing" { alertsSeen.append(name) } else { pending.insert(name) }
+                        if alert.labels["alertstate"] == "firing" {
+                            alertsSeen.append(name)
+                        } else {
+                            pending.insert(name)
+                        }
                     }
                     Thread.sleep(forTimeInterval: 0.25)
                 }
@@ -78,7 +82,9 @@ extension EndToEnd {
                 #expect(downtime != nil, "the completed job's downtime is there (undefinesource \(undefineSource))")
                 #expect((downtime ?? 1) < 1, "a converging migration pauses the guest briefly")
                 if undefineSource {
-                    let gone = try source.scrape(for: 10) { $0.value("libvirt_domain_info_state", ["domain": domain]) == nil }
+                    let gone = try source.scrape(for: 10) {
+                        $0.value("libvirt_domain_info_state", ["domain": domain]) == nil
+                    }
                     #expect(gone.exposition.value("libvirt_domain_completed_job_type", ["domain": domain]) == nil)
                 }
             }
@@ -101,12 +107,15 @@ extension EndToEnd {
             sourceLocation: SourceLocation = #_sourceLocation
         ) {
             var changes: [Double] = []
-            for (previous, next) in zip(samples, samples.dropFirst()) where next[keyPath: keyPath] != previous[keyPath: keyPath] {
+            for (previous, next) in zip(samples, samples.dropFirst())
+            where next[keyPath: keyPath] != previous[keyPath: keyPath] {
                 changes.append(next.time)
             }
             let gaps = zip(changes, changes.dropFirst()).map { $1 - $0 }
             #expect(changes.count >= 4, "\(what) changed \(changes.count) times", sourceLocation: sourceLocation)
-            #expect((gaps.max() ?? 0) <= 2.5, "\(what) changed at most 2.5 s apart: \(gaps)", sourceLocation: sourceLocation)
+            #expect(
+                (gaps.max() ?? 0) <= 2.5, "\(what) changed at most 2.5 s apart: \(gaps)", sourceLocation: sourceLocation
+            )
         }
     }
 }

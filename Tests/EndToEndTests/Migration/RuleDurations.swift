@@ -22,7 +22,8 @@ enum RuleDurations {
                 guard let seconds = seconds(of: value) else { return text }
                 return text[..<range.upperBound] + format(seconds, by: factor)
             }
-            if text.range(of: #"^\s*(summary|description|alert|record|severity):"#, options: .regularExpression) != nil {
+            if text.range(of: #"^\s*(summary|description|alert|record|severity):"#, options: .regularExpression) != nil
+            {
                 return text
             }
             var result = replace(#"\[(\d+(?:ms|s|m|h|d))\]"#, in: text) { "[\(format($0, by: factor))]" }

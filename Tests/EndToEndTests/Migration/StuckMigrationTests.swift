@@ -47,7 +47,8 @@ extension EndToEnd.MigrationTests {
         print(
             "E2E migration (plateau): pass starts (s, pass, MB left, stalled passes, downtime ratio) "
                 + firstStarts.map {
-                    String(format: "%.0f/%.0f/%.1f/%.0f/%.0f", $0.time, $0.pass, $0.remaining / 1e6, $0.stalled, $0.ratio)
+                    String(
+                        format: "%.0f/%.0f/%.1f/%.0f/%.0f", $0.time, $0.pass, $0.remaining / 1e6, $0.stalled, $0.ratio)
                 }.joined(separator: " "))
         print(
             "E2E migration (plateau): plateau from \(plateauBegan.map { String(format: "%.0f", $0) } ?? "-") s, "
