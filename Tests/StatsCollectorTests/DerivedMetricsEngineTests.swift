@@ -141,17 +141,38 @@ import Testing
     }
 
     private static func migration(
-        elapsed: Double, processed: Double, remaining: Double, iteration: Double, dirtyPages: Double
+        elapsed: Double, processed: Double, remaining: Double, iteration: Double, dirtyPages: Double,
+        bandwidth: Double? = nil
     ) -> [String: MetricFamily] {
-        families([
-            ("libvirt_domain_job_elapsed_seconds", web, elapsed),
-            ("libvirt_domain_job_data_processed_bytes", web, processed),
-            ("libvirt_domain_job_data_remaining_bytes", web, remaining),
-            ("libvirt_domain_job_memory_remaining_bytes", web, remaining),
-            ("libvirt_domain_job_memory_iteration", web, iteration),
-            ("libvirt_domain_job_memory_dirty_rate_pages_per_second", web, dirtyPages),
-            ("libvirt_domain_job_memory_page_size_bytes", web, 4096),
-        ])
+        families(
+            (bandwidth.map { [("libvirt_domain_job_memory_bytes_per_second", web, $0)] } ?? []) + [
+                ("libvirt_domain_job_elapsed_seconds", web, elapsed),
+                ("libvirt_domain_job_data_processed_bytes", web, processed),
+                ("libvirt_domain_job_data_remaining_bytes", web, remaining),
+                ("libvirt_domain_job_memory_remaining_bytes", web, remaining),
+                ("libvirt_domain_job_memory_iteration", web, iteration),
+                ("libvirt_domain_job_memory_dirty_rate_pages_per_second", web, dirtyPages),
+                ("libvirt_domain_job_memory_page_size_bytes", web, 4096),
+            ])
+    }
+
+    /// Two reads a few milliseconds apart can catch a burst of QEMU's sending (10 MB/s here): the
+    /// passes to come are reckoned at QEMU's own bandwidth, so the ETA still says a long time.
+    @Test func theEtaReckonsThePassesToComeAtQEMUsBandwidth() {
+        var engine = DerivedMetricsEngine()
+        func read(_ elapsed: Double, _ processed: Double, _ remaining: Double) -> Double? {
+            let families = Self.migration(
+                elapsed: elapsed, processed: processed, remaining: remaining, iteration: 4, dirtyPages: 250,
+                bandwidth: 1.067e6)
+            return Self.value(engine.derive(from: families, at: elapsed), "libvirt_domain_job_eta_seconds", Self.web)
+        }
+        _ = read(70, 70e6, 24e6)
+        _ = read(90, 91.3e6, 2e6)
+        let burst = read(90.01, 91.4e6, 1.9e6)
+        let dirty = 250.0 * 4096
+        let expected = 1.9e6 / 10e6 + dirty * 24e6 / (1.067e6 * (1.067e6 - dirty))
+        #expect(abs((burst ?? 0) - expected) < 1e-6, "\(burst ?? 0) s")
+        #expect((burst ?? 0) > 500)
     }
 
     /// The plateau seen on the testbed (1 MiB/s, a guest rewriting 24 MiB): the passes to come

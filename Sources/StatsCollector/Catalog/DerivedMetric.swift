@@ -15,10 +15,12 @@ struct DerivedMetric: Sendable {
         /// the time left at the current pace. Where the series has a positive `redirtied.rate`
         /// (memory the guest dirties again per second, d), the passes still to come are added: the
         /// next one resends what is dirtied during this one, d × (its `redirtied.remaining` at the
-        /// start of this `redirtied.pass`, R₀) / rate (b), and each later one d / b of the one
-        /// before, so d × R₀ / (b × (b − d)) in all; none while d ≥ b, as no pass ever shrinks.
+        /// start of this `redirtied.pass`, R₀) / b, with b the migration's `redirtied.bandwidth`
+        /// (else the pace), and each later one d / b of the one before, so d × R₀ / (b × (b − d))
+        /// in all; none while d ≥ b, as no pass ever shrinks.
         case timeLeft(
-            [(remaining: String, rate: String)], redirtied: (rate: String, remaining: String, pass: String)?)
+            [(remaining: String, rate: String)],
+            redirtied: (rate: String, remaining: String, pass: String, bandwidth: String)?)
         /// 1 while `remaining` shrinks from one value of `iteration` to the next, 0 while it grows.
         case shrinking(remaining: String, iteration: String)
         /// The number of `iteration`s since `remaining`, read at the start of one, last fell by at
@@ -69,7 +71,8 @@ struct DerivedMetric: Sendable {
         case .product(let first, let second): inputs = [first, second]
         case .timeLeft(let pairs, let redirtied):
             inputs =
-                pairs.flatMap { [$0.remaining, $0.rate] } + (redirtied.map { [$0.rate, $0.remaining, $0.pass] } ?? [])
+                pairs.flatMap { [$0.remaining, $0.rate] }
+                + (redirtied.map { [$0.rate, $0.remaining, $0.pass, $0.bandwidth] } ?? [])
         case .shrinking(let remaining, let iteration), .passesWithoutNewLow(let remaining, let iteration):
             inputs = [remaining, iteration]
         }

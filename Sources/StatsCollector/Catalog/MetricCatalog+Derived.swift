@@ -153,7 +153,8 @@ extension MetricCatalog {
                 ],
                 redirtied: (
                     rate: "libvirt_domain_job_memory_dirty_rate_bytes_per_second",
-                    remaining: "libvirt_domain_job_memory_remaining_bytes", pass: "libvirt_domain_job_memory_iteration"
+                    remaining: "libvirt_domain_job_memory_remaining_bytes", pass: "libvirt_domain_job_memory_iteration",
+                    bandwidth: "libvirt_domain_job_memory_bytes_per_second"
                 )),
             labels: domain,
             help:

@@ -159,9 +159,11 @@ struct DerivedMetricsEngine {
                         result = left / pace
                         break
                     }
+                    // QEMU's own bandwidth, steadier than a pace over the second between two reads.
+                    let bandwidth = current[redirtied.bandwidth]?[labels].flatMap { $0 > 0 ? $0 : nil } ?? pace
                     // The guest dirties memory as fast as it is sent: no pass ever shrinks, no end in sight.
-                    guard dirty < pace else { continue }
-                    result = left / pace + dirty * (atPassStart ?? left) / (pace * (pace - dirty))
+                    guard dirty < bandwidth else { continue }
+                    result = left / pace + dirty * (atPassStart ?? left) / (bandwidth * (bandwidth - dirty))
                 case .shrinking(_, let iteration):
                     guard let number = current[iteration]?[labels] else { continue }
                     let state = Self.advance(iterations[derivedKey], number: number, remaining: value)
