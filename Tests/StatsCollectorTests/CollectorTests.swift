@@ -156,6 +156,38 @@ extension DomainStats {
         #expect(await collector.domainsWithActiveJobs.isEmpty)
     }
 
+    /// A collection that could not read a migrating domain's job (the domain was busy with the
+    /// poller's call) keeps the last poll's job fields, so the job's series have no gap; a poll
+    /// read before the last collection started is older than its fields and is left out.
+    @Test func aBusyDomainKeepsItsLastPolledJobAndOlderPollsAreLeftOut() async throws {
+        let store = SnapshotStore()
+        func job(pass: Int64) -> [TypedParameter] {
+            [
+                .init(field: "job.type", value: .int(2)), .init(field: "job.operation", value: .int(5)),
+                .init(field: "job.memory_iteration", value: .ullong(UInt64(pass))),
+            ]
+        }
+        let state = [TypedParameter(field: "state.state", value: .int(1))]
+        let collector = collector(
+            [
+                .success(
+                    StatsBatch(domains: [DomainStats(name: "web", uuid: "u-1", parameters: state + job(pass: 2))])),
+                .success(StatsBatch(domains: [DomainStats(name: "web", uuid: "u-1", parameters: state)])),
+                .success(StatsBatch(domains: [DomainStats(name: "web", uuid: "u-1", parameters: state)])),
+            ], store: store)
+        let beforeAll = ContinuousClock.now
+        await collector.collectOnce()
+        await collector.apply(JobUpdate(domain: "web", parameters: job(pass: 3), readAt: .now), polls: 1)
+        await collector.collectOnce()
+        #expect(try snapshotText(store).value("libvirt_domain_job_memory_iteration", ["domain": "web"]) == 3)
+        await collector.apply(JobUpdate(domain: "web", parameters: job(pass: 1), readAt: beforeAll), polls: 2)
+        #expect(try snapshotText(store).value("libvirt_domain_job_memory_iteration", ["domain": "web"]) == 3)
+        await collector.collectOnce()
+        #expect(
+            try snapshotText(store).samples("libvirt_domain_job_memory_iteration").isEmpty,
+            "a poll from before the previous collection started stands in for nothing")
+    }
+
     /// A job update and the events of `cafe\u{301}` are that domain's, not those of `caf\u{E9}`.
     @Test func jobUpdatesAndEventsGoToTheDomainOfTheExactName() async throws {
         let precomposed = "caf\u{E9}"

@@ -32,6 +32,8 @@ public actor Collector {
     /// The last job update applied to each domain, so that a collection that started before it
     /// does not bring older job fields back.
     private var jobUpdates: [ExactText: JobUpdate] = [:]
+    /// When the last collection started, for the age of job updates.
+    private var lastCollectionStarted: ContinuousClock.Instant?
     private var staleSnapshots: UInt64 = 0
     private var eventCounts = DomainEventCounts()
     private let callRunners: [LibvirtCallRunner]
@@ -171,14 +173,21 @@ public actor Collector {
     }
 
     /// A job update read after this collection started has newer job fields than the collection's:
-    /// keep those. Updates of domains that are gone are forgotten.
+    /// keep those. One read after the previous collection started still stands in for the job
+    /// fields of a running domain that this collection could not read (the domain was busy with
+    /// that very poll), so that a running job's series and pass counts have no gap. Updates of
+    /// domains that are gone are forgotten.
     private func keepNewerJobFields(
         in batch: inout StatsBatch, collectedFrom collectionStarted: ContinuousClock.Instant
     ) {
-        jobUpdates = jobUpdates.filter { $0.value.readAt > collectionStarted }
+        let previousStart = lastCollectionStarted ?? collectionStarted
+        lastCollectionStarted = collectionStarted
+        jobUpdates = jobUpdates.filter { $0.value.readAt > previousStart }
         guard !jobUpdates.isEmpty else { return }
         for index in batch.domains.indices {
             guard let update = jobUpdates[batch.domains[index].nameKey] else { continue }
+            let collected = batch.domains[index].parameters.contains { JobUpdate.isJobField($0.field) }
+            guard update.readAt > collectionStarted || (!collected && batch.domains[index].isActive) else { continue }
             batch.domains[index].parameters.removeAll { JobUpdate.isJobField($0.field) }
             batch.domains[index].parameters += update.parameters
         }

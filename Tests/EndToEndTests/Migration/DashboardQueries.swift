@@ -19,9 +19,13 @@ struct DashboardQueries {
         guard let dashboard = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any],
             let panels = dashboard["panels"] as? [[String: Any]]
         else { throw HTTPTestError("cannot read \(url.path)") }
+        // As Grafana escapes a regex variable for Prometheus: a backslash before each special
+        // character, itself escaped inside PromQL's double-quoted string.
+        func escaped(_ text: String) -> String {
+            NSRegularExpression.escapedPattern(for: text).replacingOccurrences(of: "\\", with: "\\\\")
+        }
         let values = [
-            "instance": NSRegularExpression.escapedPattern(for: instance),
-            "domain": NSRegularExpression.escapedPattern(for: domain), "project": ".*", "flavor": ".*",
+            "instance": escaped(instance), "domain": escaped(domain), "project": ".*", "flavor": ".*",
             "__rate_interval": rateInterval,
         ]
         var queries: [Query] = []
