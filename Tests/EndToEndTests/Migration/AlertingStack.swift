@@ -111,6 +111,24 @@ final class AlertingStack {
         throw HTTPTestError("\(what) did not become ready on port \(port)")
     }
 
+    /// The number of series a range query over the last `seconds` returns (1 s steps), as a
+    /// Grafana panel over that window would show them.
+    func seriesCount(_ promQL: String, overLast seconds: Int) throws -> Int {
+        let end = Date().timeIntervalSince1970
+        var components = URLComponents()
+        components.queryItems = [
+            URLQueryItem(name: "query", value: promQL), URLQueryItem(name: "start", value: "\(end - Double(seconds))"),
+            URLQueryItem(name: "end", value: "\(end)"), URLQueryItem(name: "step", value: "1"),
+        ]
+        let encoded = components.percentEncodedQuery!.replacingOccurrences(of: "+", with: "%2B")
+        let reply = try HTTPReply.fetch(port: prometheusPort, path: "/api/v1/query_range?\(encoded)")
+        guard reply.status == 200,
+            let json = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any],
+            let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]]
+        else { throw HTTPTestError("query_range \(promQL): \(reply.status) \(reply.text)") }
+        return result.count
+    }
+
     /// The result vector of an instant query: each series' labels and value.
     func query(_ promQL: String) throws -> [(labels: [String: String], value: Double)] {
         var components = URLComponents()

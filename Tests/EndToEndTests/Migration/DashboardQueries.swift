@@ -46,12 +46,13 @@ struct DashboardQueries {
         self.queries = queries
     }
 
-    /// Sends every query to `stack`'s Prometheus; the queries that returned data and those that did not.
-    func run(on stack: AlertingStack) -> (withData: [Query], empty: [Query]) {
+    /// Sends every query to `stack`'s Prometheus over the last `seconds`, as the dashboard's
+    /// panels show that window; the queries that returned data and those that did not.
+    func run(on stack: AlertingStack, overLast seconds: Int = 60) -> (withData: [Query], empty: [Query]) {
         var withData: [Query] = []
         var empty: [Query] = []
         for query in queries {
-            if let result = try? stack.query(query.expr), !result.isEmpty {
+            if let count = try? stack.seriesCount(query.expr, overLast: seconds), count > 0 {
                 withData.append(query)
             } else {
                 empty.append(query)

@@ -62,7 +62,7 @@ extension EndToEnd.MigrationTests {
         let promised = samples.filter { ($0.iteration ?? 0) >= 3 }.compactMap(\.eta).filter { $0 < 30 }
         #expect(promised.isEmpty, "no ETA under 30 s while the guest dirties as fast as it is sent: \(promised)")
 
-        // The dashboard against the real Prometheus, while the migration runs.
+        // The dashboard against the real Prometheus over the last minute of the migration.
         let dashboard = try DashboardQueries(instance: "127.0.0.1:\(source.port)", domain: domain).run(on: stack)
         func metric(_ query: DashboardQueries.Query) -> String {
             query.expr.firstMatch(of: /libvirt_\w+/).map { String($0.0) } ?? query.expr
