@@ -114,14 +114,13 @@ final class AlertingStack {
     /// The number of series a range query over the last `seconds` returns (1 s steps), as a
     /// Grafana panel over that window would show them.
     func seriesCount(_ promQL: String, overLast seconds: Int) throws -> Int {
-        let end = Date().timeIntervalSince1970
-        var components = URLComponents()
-        components.queryItems = [
-            URLQueryItem(name: "query", value: promQL), URLQueryItem(name: "start", value: "\(end - Double(seconds))"),
-            URLQueryItem(name: "end", value: "\(end)"), URLQueryItem(name: "step", value: "1"),
-        ]
-        let encoded = components.percentEncodedQuery!.replacingOccurrences(of: "+", with: "%2B")
-        let reply = try HTTPReply.fetch(port: prometheusPort, path: "/api/v1/query_range?\(encoded)")
+        let end = Int(Date().timeIntervalSince1970)
+        func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }
+        let form = "query=\(encoded(promQL))&start=\(end - seconds)&end=\(end)&step=1"
+        let reply = try HTTPReply.fetch(
+            port: prometheusPort, path: "/api/v1/query_range", method: "POST",
+            headers: ["Content-Type": "application/x-www-form-urlencoded"],
+            body: form)
         guard reply.status == 200,
             let json = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any],
             let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]]

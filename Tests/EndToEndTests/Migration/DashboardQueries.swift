@@ -48,11 +48,12 @@ struct DashboardQueries {
 
     /// Sends every query to `stack`'s Prometheus over the last `seconds`, as the dashboard's
     /// panels show that window; the queries that returned data and those that did not.
-    func run(on stack: AlertingStack, overLast seconds: Int = 60) -> (withData: [Query], empty: [Query]) {
+    /// A query Prometheus refused throws.
+    func run(on stack: AlertingStack, overLast seconds: Int = 60) throws -> (withData: [Query], empty: [Query]) {
         var withData: [Query] = []
         var empty: [Query] = []
         for query in queries {
-            if let count = try? stack.seriesCount(query.expr, overLast: seconds), count > 0 {
+            if try stack.seriesCount(query.expr, overLast: seconds) > 0 {
                 withData.append(query)
             } else {
                 empty.append(query)

@@ -71,6 +71,7 @@ final class MigrationHosts {
 /// What an exporter showed of one domain's job at one moment.
 struct JobSample {
     let time: Double
+    let state: Double?
     let type: Double?
     let iteration: Double?
     let remaining: Double?
@@ -85,6 +86,7 @@ struct JobSample {
     init(_ exposition: ParsedExposition, domain: String, at time: Double) {
         let labels = ["domain": domain]
         self.time = time
+        state = exposition.value("libvirt_domain_info_state", labels)
         type = exposition.value("libvirt_domain_job_type", labels)
         iteration = exposition.value("libvirt_domain_job_memory_iteration", labels)
         remaining = exposition.value("libvirt_domain_job_memory_remaining_bytes", labels)

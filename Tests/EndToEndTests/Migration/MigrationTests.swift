@@ -43,8 +43,10 @@ extension EndToEnd {
                 let migration = try MigrationHosts.Migration(
                     domain, hosts: hosts, bandwidth: 4, undefineSource: undefineSource)
                 var samples: [JobSample] = []
+                var incoming: [JobSample] = []
                 while migration.isRunning && Date().timeIntervalSince(migration.started) < 90 {
                     samples.append(try JobSample.read(source, domain: domain, since: migration.started))
+                    incoming.append(try JobSample.read(destination, domain: domain, since: migration.started))
                     for alert in try stack.query("ALERTS{alertname=~\"\(Self.jobAlerts)\"}") {
                         let name = alert.labels["alertname"] ?? ""
                         if alert.labels["alertstate"] == "firing" {
@@ -56,6 +58,9 @@ extension EndToEnd {
                     Thread.sleep(forTimeInterval: 0.25)
                 }
                 let status = migration.wait(seconds: 5)
+                let ended = Date().timeIntervalSince(migration.started)
+                try Self.expectTheDestinationTakesOver(
+                    incoming, destination: destination, domain: domain, ended: ended, started: migration.started)
                 #expect(status == 0, "the migration completes (undefinesource \(undefineSource))")
                 let running = samples.filter(\.isRunning)
                 let duration = running.last.map(\.time) ?? 0
@@ -98,6 +103,27 @@ extension EndToEnd {
             print("E2E migration (converging): job alerts pending at some point (none may fire): \(pending.sorted())")
             #expect(alertsSeen.isEmpty, "no job alert fires for converging migrations: \(alertsSeen)")
             #expect(webhook.notifications.isEmpty, "nothing reached the webhook")
+        }
+
+        /// The destination's exporter shows the incoming domain as libvirt reports it there (its
+        /// state; no job statistics, which libvirt has only on the source, and no zeros for them),
+        /// and shows it running within two collection intervals (10 s) of the switch-over.
+        static func expectTheDestinationTakesOver(
+            _ incoming: [JobSample], destination: ExporterProcess, domain: String, ended: Double, started: Date
+        ) throws {
+            let seen = incoming.first { $0.state != nil }
+            #expect(
+                incoming.allSatisfy { $0.remaining == nil && $0.progress == nil }, "no job figures on the destination")
+            let running = try destination.scrape(every: 0.25, for: 15) {
+                $0.value("libvirt_domain_info_state", ["domain": domain]) == 1
+            }
+            let takeover = Date().timeIntervalSince(started) - ended
+            print(
+                "E2E migration (destination): incoming domain first seen \(seen.map { String(format: "%.1f", $0.time) } ?? "-") s "
+                    + "into the migration (state \(seen?.state.map { "\($0)" } ?? "-"), job type \(seen?.type.map { "\($0)" } ?? "absent")), "
+                    + "running there \(String(format: "%.1f", max(0, takeover))) s after virsh migrate returned")
+            #expect(running.exposition.value("libvirt_domain_info_state", ["domain": domain]) == 1)
+            #expect(takeover <= 10, "the destination shows the domain running within two collection intervals")
         }
 
         /// `keyPath` changed between samples at least every 2 s while the job ran (the poller reads
