@@ -121,11 +121,28 @@ final class AlertingStack {
             port: prometheusPort, path: "/api/v1/query_range", method: "POST",
             headers: ["Content-Type": "application/x-www-form-urlencoded"],
             body: form)
+        let body = reply.headers["transfer-encoding"] == "chunked" ? Self.dechunk(reply.body) : reply.body
         guard reply.status == 200,
-            let json = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any],
+            let json = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
             let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]]
         else { throw HTTPTestError("query_range \(promQL): \(reply.status) \(reply.text)") }
         return result.count
+    }
+
+    /// The payload of a body in HTTP/1.1 chunked transfer encoding (as Prometheus sends a large
+    /// answer): each chunk is its size in hex, CRLF, the bytes, CRLF; a size of 0 ends it.
+    static func dechunk(_ body: [UInt8]) -> [UInt8] {
+        var payload: [UInt8] = []
+        var index = 0
+        while let lineEnd = body[index...].firstIndex(of: UInt8(ascii: "\r")),
+            let size = Int(String(decoding: body[index..<lineEnd], as: UTF8.self).split(separator: ";")[0], radix: 16),
+            size > 0, lineEnd + 2 + size <= body.count
+        {
+            payload += body[(lineEnd + 2)..<(lineEnd + 2 + size)]
+            index = lineEnd + 2 + size + 2
+            guard index < body.count else { break }
+        }
+        return payload
     }
 
     /// The result vector of an instant query: each series' labels and value.
