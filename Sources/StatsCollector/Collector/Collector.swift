@@ -34,6 +34,8 @@ public actor Collector {
     private var jobUpdates: [ExactText: JobUpdate] = [:]
     /// When the last collection started, for the age of job updates.
     private var lastCollectionStarted: ContinuousClock.Instant?
+    /// The domains whose job fields the last collection read itself (not from a job update).
+    private var jobFieldsCollected: Set<ExactText> = []
     private var staleSnapshots: UInt64 = 0
     private var eventCounts = DomainEventCounts()
     private let callRunners: [LibvirtCallRunner]
@@ -91,6 +93,8 @@ public actor Collector {
         var batch = StatsBatch(domains: [])
         do {
             batch = try await source.fetchStats()
+            jobFieldsCollected = Set(
+                batch.domains.filter { $0.parameters.contains { JobUpdate.isJobField($0.field) } }.map(\.nameKey))
             keepNewerJobFields(in: &batch, collectedFrom: collectionStarted)
             keepCompletedJobsOfStoppedDomains(in: &batch)
             outcome.reachedLibvirt = true
@@ -128,13 +132,14 @@ public actor Collector {
     /// Replaces one domain's job fields with `update` and publishes a new snapshot, in which only
     /// that domain's job series and the self-metrics differ from the last one.
     ///
-    /// An update read before the last collection started is older than that collection's job
-    /// fields (a poll that was slower than the collection): it is left out, so that a job's pass
-    /// number and memory left never go back in time.
+    /// An update read before the last collection started is older than the job fields that
+    /// collection read of the domain, if it read any (a poll that was slower than the collection):
+    /// it is then left out, so that a job's pass number and memory left never go back in time.
     ///
     /// - Parameter polls: the poller's job stats calls so far, for `libvirt_exporter_job_polls_total`.
     public func apply(_ update: JobUpdate, polls: UInt64) {
-        guard let last, (update.readAt - started).inSeconds >= last.time,
+        guard let last,
+            (update.readAt - started).inSeconds >= last.time || !jobFieldsCollected.contains(ExactText(update.domain)),
             let index = last.batch.domains.firstIndex(where: { $0.nameKey == ExactText(update.domain) }),
             let output = pipeline.applyJobUpdate(domain: update.domain, parameters: update.parameters)
         else { return }
