@@ -24,10 +24,11 @@ let package = Package(
     ],
     targets: [
         // C libraries, found by pkg-config (glibc's malloc.h, always there, without). Each is
-        // imported only by its interop files: LibvirtLibrary.swift, LibXML.swift, Gzip.swift,
-        // MicroHTTPDServer.swift, TLSMaterial.swift and KeyedDigest.swift (GnuTLS, in HTTP/TLS/),
-        // BcryptHash.swift (libxcrypt), LibYAML.swift (libyaml: the web config file) and
-        // MallocArenas.swift (mallopt).
+        // imported only by its interop folder or files: StatsCollector/Libvirt/ (libvirt; the C
+        // values the Swift code mirrors are pinned in CLibvirt.h), StatsCollector/XML/ (libxml2),
+        // Gzip.swift and GzipStoredMember.swift (zlib), MicroHTTPDServer.swift, TLSMaterial.swift
+        // and KeyedDigest.swift (GnuTLS, in HTTP/TLS/), BcryptHash.swift (libxcrypt), LibYAML.swift
+        // (libyaml: the web config file) and MallocArenas.swift (mallopt).
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),

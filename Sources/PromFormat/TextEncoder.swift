@@ -67,6 +67,13 @@ public enum TextEncoder {
         return dropped
     }
 
+    /// Appends a series' name and labels, escaped as the format requires, for writers that render
+    /// a series' text up to its value once and its value on every scrape.
+    public static func encodeSeriesName(_ name: String, labels: [Label], into buffer: inout [UInt8]) {
+        appendUTF8(name, into: &buffer)
+        appendLabels(labels, into: &buffer)
+    }
+
     private static func appendLabels(_ labels: [Label], into buffer: inout [UInt8]) {
         guard !labels.isEmpty else { return }
         buffer.append(UInt8(ascii: "{"))

@@ -49,7 +49,7 @@ enum CatalogDocument {
             ]
             text += "| " + cells.joined(separator: " | ") + " |\n"
         }
-        return text
+        return text + memoryGuide
     }
 
     private static func formatScale(_ scale: Double) -> String {

@@ -36,7 +36,10 @@ struct VirtExporterCommand: AsyncParsableCommand {
         commandName: "virt-exporter",
         abstract: "Prometheus exporter for libvirt hosts.",
         version: ExporterVersion.description,
-        subcommands: [ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self, CollectOnceCommand.self],
+        subcommands: [
+            ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self, CollectOnceCommand.self,
+            GuestAgentCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self)
 }
 

@@ -11,6 +11,14 @@ struct CallCapabilities {
     private(set) var perCPUStats: Bool?
     /// Whether `virDomainGetJobStats` works here; `nil` until a running domain showed it.
     private(set) var jobStats: Bool?
+    /// The per-domain fallback's calls this driver refused as unsupported (bhyve has no
+    /// `virDomainMemoryStats`): not made again on this connection; the fallback's other calls are.
+    private(set) var unsupportedFallbackCalls: Set<String> = []
+
+    /// The calls of the per-domain fallback (``PerDomainCalls/perDomainFallback``).
+    static let fallbackCalls: Set<String> = [
+        "virDomainGetInfo", "virDomainMemoryStats", "virDomainBlockStats", "virDomainInterfaceStats",
+    ]
 
     /// Codes that mean the driver does not implement a call, or not with these flags.
     private static let driverUnsupportedCodes: Set<LibvirtError.Code> = [.noSupport, .argumentUnsupported]
@@ -55,6 +63,8 @@ struct CallCapabilities {
             }
             guard perCPUStats != false else { return nil }
             perCPUStats = false
+        } else if Self.fallbackCalls.contains(failure.function), Self.driverUnsupportedCodes.contains(failure.code) {
+            guard unsupportedFallbackCalls.insert(failure.function).inserted else { return nil }
         } else {
             return failure.collectionError(domain: domain)
         }

@@ -11,6 +11,8 @@ struct DerivedMetric: Sendable {
         case ratio(numerator: String, denominator: String)
         /// `first` × `second` of the current values.
         case product(String, String)
+        /// `minuend` − `subtrahend` of the current values, where the difference is not negative.
+        case difference(minuend: String, subtrahend: String)
         /// `remaining` / the value of the derived metric `rate`, for the first pair that has both:
         /// the time left at the current pace. Where the series has a positive `redirtied.rate`
         /// (memory the guest dirties again per second, d), the passes still to come are added: the
@@ -56,6 +58,7 @@ struct DerivedMetric: Sendable {
         case .ratioOfIncreases(let counter, let per): source = "increase(\(counter)) / increase(\(per))"
         case .ratio(let numerator, let denominator): source = "\(numerator) / \(denominator)"
         case .product(let first, let second): source = "\(first) * \(second)"
+        case .difference(let minuend, let subtrahend): source = "\(minuend) - \(subtrahend)"
         case .timeLeft(let pairs, let redirtied):
             let more = redirtied.map { " + passes to come at \($0.rate)" } ?? ""
             source = pairs.map { "\($0.remaining) / \($0.rate)" }.joined(separator: ", else ") + more
@@ -69,6 +72,7 @@ struct DerivedMetric: Sendable {
         case .ratioOfIncreases(let counter, let per): inputs = [counter, per]
         case .ratio(let numerator, let denominator): inputs = [numerator, denominator]
         case .product(let first, let second): inputs = [first, second]
+        case .difference(let minuend, let subtrahend): inputs = [minuend, subtrahend]
         case .timeLeft(let pairs, let redirtied):
             inputs =
                 pairs.flatMap { [$0.remaining, $0.rate] }

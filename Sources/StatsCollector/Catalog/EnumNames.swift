@@ -1,4 +1,5 @@
-/// Names for libvirt's enum codes, for info-series labels that dashboards can read.
+/// Names for libvirt's enum codes, for info-series labels that dashboards can read; the codes are
+/// pinned against libvirt's headers in `CLibvirt.h`.
 enum EnumNames {
     /// `virDomainJobType`.
     static let jobType: [Int64: String] = [

@@ -36,40 +36,47 @@ extension MetricCatalog {
         // balloon
         field(
             "balloon.current", "libvirt_domain_info_memory_usage_bytes", .gauge, .kibibytesToBytes,
-            "Memory currently assigned to the domain (the balloon's size)."),
+            "Host view: memory currently assigned to the domain, its maximum less what the balloon holds (QEMU's query-balloon actual); needs no guest statistics."
+        ),
         field(
             "balloon.maximum", "libvirt_domain_info_maximum_memory_bytes", .gauge, .kibibytesToBytes,
             "Maximum memory the domain may be given."),
         field(
             "balloon.swap_in", "libvirt_domain_memory_stats_swap_in_bytes_total", .counter, .kibibytesToBytes,
-            "Memory the guest read in from swap."),
+            "Guest view: memory the guest read in from swap (its pswpin), as of its last statistics report."),
         field(
             "balloon.swap_out", "libvirt_domain_memory_stats_swap_out_bytes_total", .counter, .kibibytesToBytes,
-            "Memory the guest wrote out to swap."),
+            "Guest view: memory the guest wrote out to swap (its pswpout), as of its last statistics report."),
         field(
             "balloon.major_fault", "libvirt_domain_memory_stats_major_fault_total", .counter,
-            "Page faults in the guest that needed disk IO."),
+            "Guest view: page faults in the guest that needed disk IO (its pgmajfault)."),
         field(
             "balloon.minor_fault", "libvirt_domain_memory_stats_minor_fault_total", .counter,
-            "Page faults in the guest served without disk IO."),
+            "Guest view: page faults in the guest served without disk IO (its pgfault)."),
         field(
             "balloon.unused", "libvirt_domain_memory_stats_unused_bytes", .gauge, .kibibytesToBytes,
-            "Memory the guest leaves entirely unused."),
+            "Guest view: memory the guest leaves entirely unused (its MemFree): page cache not included, so low on any busy guest."
+        ),
         field(
             "balloon.available", "libvirt_domain_memory_stats_available_bytes", .gauge, .kibibytesToBytes,
-            "Memory the guest sees as available."),
+            "Guest view: the memory the guest's kernel manages (its MemTotal): RAM less what it reserves at boot and what the balloon holds."
+        ),
         field(
             "balloon.usable", "libvirt_domain_memory_stats_usable_bytes", .gauge, .kibibytesToBytes,
-            "Memory the guest could use without swapping, caches included."),
+            "Guest view: memory the guest could give new work without swapping, reclaimable caches included (its MemAvailable)."
+        ),
         field(
             "balloon.rss", "libvirt_domain_memory_stats_rss_bytes", .gauge, .kibibytesToBytes,
-            "Resident memory of the domain's process on the host."),
+            "Host view: resident memory of the domain's QEMU process: the guest pages it touched plus QEMU's own; needs no guest statistics."
+        ),
         field(
             "balloon.disk_caches", "libvirt_domain_memory_stats_disk_cache_bytes", .gauge, .kibibytesToBytes,
-            "Memory the guest uses for disk caches, reclaimable at once."),
+            "Guest view: memory the guest uses for file and disk caches (its Cached and Buffers), which it can reclaim."
+        ),
         field(
             "balloon.last-update", "libvirt_domain_memory_stats_last_update_timestamp_seconds", .gauge,
-            "Unix time of the guest's last balloon statistics update."),
+            "Unix time (host clock) at which QEMU last received the guest's memory statistics; 0 before the first report or without a balloon driver. It stays put without a stats period (libvirt_domain_memory_stats_period_seconds 0)."
+        ),
         field(
             "balloon.hugetlb_pgalloc", "libvirt_domain_memory_stats_hugetlb_page_allocations_total", .counter,
             "Huge page allocations in the guest."),

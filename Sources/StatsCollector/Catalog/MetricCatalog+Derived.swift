@@ -1,7 +1,8 @@
 extension MetricCatalog {
     /// Gauges derived in the exporter from the metrics above, in the order they are computed
     /// (a metric may read one derived before it).
-    static let derivedMetrics: [DerivedMetric] = cpuRates + blockRates + interfaceRates + memoryRates + jobProgress
+    static let derivedMetrics: [DerivedMetric] =
+        cpuRates + blockRates + interfaceRates + memoryRates + [memoryUsed] + jobProgress
 
     private static let domain = ["domain"]
     private static let vcpu = ["domain", "vcpu"]
@@ -98,6 +99,17 @@ extension MetricCatalog {
             clock: .metric("libvirt_domain_memory_stats_last_update_timestamp_seconds"), labels: domain,
             help: "\(what), per second between the guest's last two statistics reports.")
     }
+
+    /// The guest's used memory as its own `free` (procps 4) computes it: MemTotal − MemAvailable.
+    private static let memoryUsed = DerivedMetric(
+        "libvirt_domain_memory_used_bytes",
+        .difference(
+            minuend: "libvirt_domain_memory_stats_available_bytes",
+            subtrahend: "libvirt_domain_memory_stats_usable_bytes"),
+        labels: domain,
+        help:
+            "Memory the guest uses as its own free (procps 4) shows it, available - usable (MemTotal - MemAvailable), as of the guest's last statistics report; absent without the balloon driver's statistics."
+    )
 
     /// Progress of the active job. Rates of the processed amounts use the job's own elapsed time.
     private static let jobProgress: [DerivedMetric] = [

@@ -31,6 +31,17 @@ extension MetricCatalog {
             "Always 1; the domain's metadata labels the config file names (collector.metadata-labels), read from its <metadata> element (absent for domains with none of them).",
         source: MetadataFacts.prefix + "<label>", labels: ["domain"])
 
+    /// Field of the balloon's statistics period in the live XML (`<memballoon><stats period='5'/>`).
+    static let memoryStatsPeriodField = "facts.memballoon.stats_period"
+
+    /// `libvirt_domain_memory_stats_period_seconds`: how often the guest's balloon driver is asked
+    /// for its memory statistics. The exporter reports it and never sets it (that takes a
+    /// read-write connection).
+    static let memoryStatsPeriod = field(
+        memoryStatsPeriodField, "libvirt_domain_memory_stats_period_seconds", .gauge,
+        "Period at which QEMU asks the guest's balloon driver for memory statistics, from the running domain's XML (<memballoon><stats period>); 0 when none is set, and the libvirt_domain_memory_stats_* values then date from the guest's boot. Absent without a balloon device."
+    )
+
     /// Details of a disk (`<disk>`), as labels of `libvirt_domain_block_info`.
     enum DiskFacts {
         /// Label name and field suffix of each detail, after `block.<n>.`.

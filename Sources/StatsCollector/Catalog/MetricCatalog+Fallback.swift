@@ -11,7 +11,8 @@ extension MetricCatalog {
         static let virtualCPUs = "vcpu.current"
     }
 
-    /// `virDomainMemoryStats` tags, by their number, as the `balloon.*` fields of the bulk call.
+    /// `virDomainMemoryStats` tags, by their number (pinned in `CLibvirt.h`), as the `balloon.*`
+    /// fields of the bulk call.
     static let memoryStatFallback: [Int32: String] = [
         0: "balloon.swap_in", 1: "balloon.swap_out", 2: "balloon.major_fault", 3: "balloon.minor_fault",
         4: "balloon.unused", 5: "balloon.available", 7: "balloon.rss", 8: "balloon.usable",

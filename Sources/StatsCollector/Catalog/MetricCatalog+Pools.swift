@@ -1,7 +1,7 @@
 /// Rows for the host's storage pools (`virConnectListAllStoragePools`, `virStoragePoolGetInfo`),
 /// named as in inovex's prometheus-libvirt-exporter, with its `storage_pool` label.
 extension MetricCatalog {
-    /// `virStoragePoolState`.
+    /// `virStoragePoolState` (pinned in `CLibvirt.h`).
     static let storagePoolStates: [Int64: String] = [
         0: "inactive", 1: "building", 2: "running", 3: "degraded", 4: "inaccessible",
     ]

@@ -7,12 +7,12 @@ import PromFormat
 public enum MetricCatalog {
     /// Every metric, exporter self-metrics first, then domain metrics: bulk stats in libvirt's group
     /// order, per-CPU stats, job stats, info series, the rule-named KVM statistics as templates,
-    /// derived gauges and domain events; then the storage pools, and the two families of the
+    /// derived gauges and domain events; then the storage pools, the host, the guest agents' reports, and the two families of the
     /// compatibility mode with Debian's exporter.
     public static let all: [MetricDescriptor] =
         exporterMetrics + healthMetrics + [domainInfo, domainStatsComplete] + valueRows + infoSeries.map(\.descriptor)
         + [metadataInfo] + KVMStatRule.all.flatMap(\.templates) + derivedMetrics.map(\.descriptor) + eventMetrics
-        + poolMetrics + Kumina.rows
+        + poolMetrics + hostMetrics + guestMetrics + Kumina.rows
 
     /// Field-name prefix of the numbers from `virDomainGetCPUStats`: `cpustats.<n>.cpu_time` for
     /// host CPU `<n>`, `cpustats.cpu_time` for the total.
@@ -27,7 +27,7 @@ public enum MetricCatalog {
 
     /// Every row that turns one field into one metric's samples.
     static let valueRows: [MetricDescriptor] =
-        bulkStatsRows + cpuStatsRows
+        bulkStatsRows + cpuStatsRows + inventoryRows + [memoryStatsPeriod]
         + jobRows(fieldPrefix: jobPrefix, metricPrefix: "libvirt_domain_job_", subject: "Active job")
         + jobRows(
             fieldPrefix: completedJobPrefix, metricPrefix: "libvirt_domain_completed_job_",
@@ -94,7 +94,9 @@ public enum MetricCatalog {
         labels: ["call", "reason"])
     /// `libvirt_exporter_domains`.
     public static let domains = exporter(
-        "libvirt_exporter_domains", .gauge, "Domains in the last successful collection, running or not.")
+        "libvirt_exporter_domains", .gauge,
+        "Domains in the last successful collection, running or not (only running ones with --no-collector.inactive-domains)."
+    )
     /// `libvirt_exporter_unmapped_fields`.
     public static let unmappedFields = exporter(
         "libvirt_exporter_unmapped_fields", .gauge,

@@ -106,6 +106,8 @@ public actor Collector {
             outcome.perCPUStatsAvailable = batch.perCPUStatsAvailable
             outcome.jobStatsAvailable = batch.jobStatsAvailable
             outcome.pools = batch.pools ?? []
+            outcome.host = batch.host
+            outcome.guest = batch.guest
             let names = Set(batch.domains.map(\.nameKey))
             eventCounts.keep(only: names, collectionStarted: collectionStarted)
             loggedJobErrors = loggedJobErrors.filter { names.contains($0.key) }
@@ -228,7 +230,7 @@ public actor Collector {
     }
 
     /// Publishes the rendered domain series with the self-metrics of `outcome` after them, and,
-    /// when libvirt was reached, the storage pools and the domain event counters.
+    /// when libvirt was reached, the storage pools, the host and the domain event counters.
     private func publish(_ body: RenderedBody, outcome: CollectionOutcome) {
         var outcome = outcome
         outcome.staleSnapshots = staleSnapshots
@@ -236,6 +238,8 @@ public actor Collector {
         var trailer = selfMetrics.families(of: outcome)
         if outcome.reachedLibvirt {
             trailer += StoragePoolFamilies.families(of: outcome.pools)
+            if let host = outcome.host { trailer += HostFamilies.families(of: host) }
+            if let guest = outcome.guest { trailer += GuestFamilies.families(of: guest) }
             if let events = eventCounts.family { trailer.append(events) }
         }
         store.publish(MetricsSnapshot(body: body, trailer: trailer))

@@ -13,6 +13,7 @@ public struct CollectorService: Service {
     private let eventHub: DomainEventHub?
     private let countsEvents: Bool
     private let interval: Duration
+    private let afterCollection: @Sendable () -> Void
 
     /// Creates the service.
     ///
@@ -21,10 +22,13 @@ public struct CollectorService: Service {
     ///   - jobPoller: polls active jobs between collections; `nil` to poll jobs only with each collection.
     ///   - eventHub: libvirt's domain events, which tell the source when a domain's XML may have
     ///     changed and, with `countsEvents`, are counted by the collector.
+    ///   - afterCollection: runs after each collection has published its snapshot (the binary
+    ///     gives malloc's free pages back to the kernel there).
     public init(
         collector: Collector, jobPoller: JobPoller?, eventHub: DomainEventHub? = nil, countsEvents: Bool = true,
-        interval: Duration
+        interval: Duration, afterCollection: @escaping @Sendable () -> Void = {}
     ) {
+        self.afterCollection = afterCollection
         self.countsEvents = countsEvents
         self.collector = collector
         self.jobPoller = jobPoller
@@ -57,6 +61,7 @@ public struct CollectorService: Service {
         while !Task.isShuttingDownGracefully {
             let started = clock.now
             let reached = await collector.collectOnce()
+            afterCollection()
             if let jobPoller { await Self.updateJobPolling(jobPoller, from: collector) }
             let delay = reached ? interval : retryDelay.next()
             if reached { retryDelay.reset() }

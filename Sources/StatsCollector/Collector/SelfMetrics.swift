@@ -145,6 +145,10 @@ struct CollectionOutcome {
     var calls: CallAccounting?
     /// The storage pools that answered.
     var pools: [StoragePoolStats] = []
+    /// The host's stats, when the host part is on.
+    var host: HostStats?
+    /// The guest agents' report, when the guest part is on.
+    var guest: GuestReportView?
     /// Unix time the collection finished.
     var finishedAt = 0.0
     /// Seconds the collection took.

@@ -13,10 +13,14 @@ public protocol LibvirtAPI: Sendable {
     /// (`virConnectSetKeepAlive`, 5 s interval, 3 missed answers) and watches for the connection
     /// closing (`virConnectRegisterCloseCallback`). The connection closes when the returned object goes.
     func openReadOnly(uri: String) throws(LibvirtError) -> any LibvirtConnection
+
+    /// Opens `uri` read-write (`virConnectOpen`), as ``openReadOnly(uri:)`` otherwise. Only the
+    /// guest agent's process does: a read-write connection can change every domain.
+    func openReadWrite(uri: String) throws(LibvirtError) -> any LibvirtConnection
 }
 
 /// One open libvirt connection. libvirt's connections may be used from several threads at once.
-public protocol LibvirtConnection: AnyObject, Sendable {
+public protocol LibvirtConnection: AnyObject, Sendable, LibvirtNodeCalls, LibvirtGuestCalls {
     /// Whether the connection is still usable: not closed by libvirt and answering keepalive
     /// (`virConnectIsAlive` and the close callback).
     var isAlive: Bool { get }
@@ -31,9 +35,10 @@ public protocol LibvirtConnection: AnyObject, Sendable {
     /// The connection keeps the handles of these domains alone.
     func domainStats(of names: [String], groups: UInt32, noWait: Bool) throws(LibvirtError) -> [DomainStats]
 
-    /// The names of every domain, running or not (`virConnectListAllDomains`): a call that touches
-    /// no domain's QEMU, which libvirtd serves on its priority workers.
-    func domainNames() throws(LibvirtError) -> [String]
+    /// The names of the domains, running or not, that match `filter` (`virConnectListAllDomains`;
+    /// every domain when it is empty): a call that touches no domain's QEMU, which libvirtd serves
+    /// on its priority workers.
+    func domainNames(filter: DomainListFilter) throws(LibvirtError) -> [String]
 
     /// The state of the domain's control interface (`virDomainGetControlInfo`), which libvirt
     /// answers without waiting for the domain's job.

@@ -1,6 +1,7 @@
 /// An error libvirt reported for one call, read from `virGetLastError` on the calling thread.
 public struct LibvirtError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// libvirt's error number (`virErrorNumber`).
+    /// libvirt's error number (`virErrorNumber`); the values below are pinned against libvirt's
+    /// headers in `CLibvirt.h`.
     public struct Code: RawRepresentable, Sendable, Hashable {
         /// The C value.
         public let rawValue: Int32

@@ -27,9 +27,9 @@ struct DomainStatsMapper {
 
     /// Maps one domain's record.
     ///
-    /// Of a domain that is not running, only its state (and the last completed job that stopped it)
-    /// is mapped: libvirt's other numbers for it are configuration and image sizes, and its CPU
-    /// times are libvirtd's own (seen with libvirt 9.0), so they would mislead.
+    /// Of a domain that is not running, only its state, its inventory flags (and the last completed
+    /// job that stopped it) are mapped: libvirt's other numbers for it are configuration and image
+    /// sizes, and its CPU times are libvirtd's own (seen with libvirt 9.0), so they would mislead.
     mutating func add(_ domain: DomainStats) {
         append(
             MetricCatalog.domainInfo, labels: [Label("domain", domain.name), Label("uuid", domain.uuid)], .unsigned(1))
@@ -37,6 +37,7 @@ struct DomainStatsMapper {
         if domain.state != nil, !domain.isActive {
             parameters.removeAll {
                 !$0.field.hasPrefix("state.") && !$0.field.hasPrefix(MetricCatalog.completedJobPrefix)
+                    && !$0.field.hasPrefix(MetricCatalog.InventoryFields.prefix)
             }
         }
         addFields(parameters, ofDomain: domain.name)
@@ -86,6 +87,7 @@ struct DomainStatsMapper {
                         series = labels(name, plan.pattern.indices, layout.valueSeriesGroup(group), labelSources)
                         labelsByDevice[key] = series
                     }
+                    if Self.isUnnamed(series, group) { continue }
                 }
                 append(descriptor, labels: series, value)
             } else if !plan.isNonValue {
@@ -115,6 +117,7 @@ struct DomainStatsMapper {
         for (info, seenIndices) in zip(MetricCatalog.infoSeries, seenIndices) {
             for indices in seenIndices {
                 var series = labels(domain, indices, info.group, labelSources)
+                if let group = info.group, Self.isUnnamed(series, group) { continue }
                 for infoLabel in info.infoLabels {
                     let value = FieldPattern.fill(infoLabel.field, with: indices).flatMap { labelSources[$0] }
                     series.append(Label(infoLabel.name, Self.infoText(value, names: infoLabel.names)))
@@ -122,6 +125,15 @@ struct DomainStatsMapper {
                 append(info.descriptor, labels: series, .unsigned(1))
             }
         }
+    }
+
+    /// Whether a device's series would lack its name: a group labelled first by a field of the
+    /// device (a disk's or interface's target) whose field libvirt left out or sent empty, as for
+    /// host-device (SR-IOV) NICs. Such a device gets no series: the empty name would be shared by
+    /// every nameless device, and the values of one would pass for another's.
+    private static func isUnnamed(_ series: [Label], _ group: DeviceGroup) -> Bool {
+        guard case .field = group.labels.first?.source, series.count > 1 else { return false }
+        return series[1].value.isEmpty
     }
 
     /// An info label's text: the enum name for a known code, else the value's own text.

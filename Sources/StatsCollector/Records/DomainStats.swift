@@ -54,7 +54,8 @@ extension DomainStats {
     }
 
     /// Whether the domain has a running QEMU (or other hypervisor) process: running, blocked,
-    /// paused, shutting down or suspended by power management.
+    /// paused, shutting down or suspended by power management (`virDomainState` codes, pinned in
+    /// `CLibvirt.h`).
     public var isActive: Bool {
         [1, 2, 3, 4, 7].contains(state)
     }
@@ -83,6 +84,10 @@ public struct StatsBatch: Sendable {
     public var jobStatsAvailable: Bool?
     /// The storage pools that answered; `nil` when the source reads none (a fixture).
     public var pools: [StoragePoolStats]?
+    /// The host's stats; `nil` when the source reads none (a fixture, or the host part off).
+    public var host: HostStats?
+    /// The guest agents' report; `nil` when the guest part is off.
+    public var guest: GuestReportView?
 
     /// Creates a batch.
     public init(

@@ -18,7 +18,10 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
     case jobs
     case metadata
     case pools
+    case host
+    case guest
     case events
+    case inventory
 
     /// What the part collects, for `--help` and the README.
     public var help: String {
@@ -39,14 +42,22 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .metadata:
             "OpenStack metadata, the configured metadata labels, and disk and interface details from the domain XML (virDomainGetXMLDesc)."
         case .pools: "Storage pools: state and sizes (virConnectListAllStoragePools, virStoragePoolGetInfo)."
+        case .host:
+            "The host's CPUs, NUMA cells, free memory and huge pages, and the vCPUs and memory its domains are given (virConnectGetCapabilities once per connection, virNodeGetCPUMap, virNodeGetCellsFreeMemory, virNodeGetFreePages, virConnectGetAllDomainStats for inactive domains)."
+        case .guest:
+            "What the guests' QEMU agents report (host name, OS, file systems), read by the separate virt-exporter guest-agent process and handed over in its report file; off by default."
         case .events: "Domain events as counters (virConnectDomainEventRegisterAny)."
+        case .inventory:
+            "Autostart, persistent and managed-save flags of each domain (six filtered virConnectListAllDomains per collection)."
         }
     }
 
-    /// Whether the part is on unless `--collector.disable-defaults` is given.
-    public var isDefault: Bool { true }
+    /// Whether the part is on unless `--collector.disable-defaults` is given: every one but the
+    /// guest agents' report, which needs a process of its own with a read-write connection.
+    public var isDefault: Bool { self != .guest }
 
-    /// The bulk call's stats group (`virDomainStatsTypes`), for the bulk parts.
+    /// The bulk call's stats group (`virDomainStatsTypes`), for the bulk parts; pinned against
+    /// libvirt's headers in `CLibvirt.h`.
     var bulkGroup: UInt32? {
         switch self {
         case .cpu: 1 << 1
@@ -59,7 +70,7 @@ public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
         case .memory: 1 << 8
         case .dirtyrate: 1 << 9
         case .kvm: 1 << 10
-        case .cpustats, .jobs, .metadata, .pools, .events: nil
+        case .cpustats, .jobs, .metadata, .pools, .host, .guest, .events, .inventory: nil
         }
     }
 
@@ -78,19 +89,30 @@ public struct CollectionScope: Sendable, Equatable {
     public var excludePattern: String?
     /// The labels of `libvirt_domain_metadata_info`, read with the `metadata` part.
     public var metadataLabels: [MetadataLabel]
+    /// Whether domains that do not run (defined, shut off) appear at all.
+    public var inactiveDomains: Bool
+
+    /// The file `virt-exporter guest-agent` writes its report to, which the guest part reads.
+    public var guestReportPath: String = CollectionScope.defaultGuestReportPath
+
+    /// Where the guest agent's systemd unit has it write its report.
+    public static let defaultGuestReportPath = "/run/virt-exporter-guest-agent/guest-info.json"
 
     /// Everything, every domain.
     public static let everything = CollectionScope(parts: Set(CollectorPart.allCases))
+    /// The parts on by default, every domain.
+    public static let defaults = CollectionScope(parts: Set(CollectorPart.allCases.filter(\.isDefault)))
 
     /// Creates a scope.
     public init(
         parts: Set<CollectorPart>, includePattern: String? = nil, excludePattern: String? = nil,
-        metadataLabels: [MetadataLabel] = []
+        metadataLabels: [MetadataLabel] = [], inactiveDomains: Bool = true
     ) {
         self.parts = parts
         self.includePattern = includePattern
         self.excludePattern = excludePattern
         self.metadataLabels = metadataLabels
+        self.inactiveDomains = inactiveDomains
     }
 
     /// The bulk parts whose groups libvirt gathers without the domain's job, so without entering

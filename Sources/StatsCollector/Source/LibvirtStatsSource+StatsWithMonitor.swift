@@ -21,7 +21,11 @@ extension LibvirtStatsSource {
 
     /// Adds to the running domains of `records` their stats of the groups that enter the QEMU
     /// monitor, as ``MonitorCallPlan`` batches them. A domain that another call still waits for is
-    /// left out, and asked alone once more after the others if that call returned meanwhile.
+    /// left out, and asked alone once more after the others if that call returned meanwhile. The
+    /// members of a batch that overran are asked again at once, each alone, but for the one the
+    /// call still waits for: a healthy domain that shared a batch with a QEMU that hung misses no
+    /// collection. So is a domain whose answer lacks fields its last complete record had, or
+    /// that is answered for the first time.
     func addStatsWithMonitor(to records: inout [DomainStats]) async -> StatsWithMonitorOutcome {
         guard let groups = scope.statsGroupsWithMonitor else { return StatsWithMonitorOutcome() }
         let running = records.filter(\.isActive).map(\.name)
@@ -37,15 +41,15 @@ extension LibvirtStatsSource {
                 if wave == 0, reason == .inFlight { again.append([domain]) }
             }
             for result in results {
-                let retry = record(result, into: &answers, errors: &errors)
-                if wave == 0, let retry { again.append(retry) }
+                let retries = record(result, into: &answers, errors: &errors)
+                if wave == 0 { again += retries }
             }
+            if wave == 0 { again += partlyAnswered(records, answers: answers).map { [$0] } }
             calls = again
         }
         for index in records.indices {
             guard let answer = answers[records[index].nameKey] else { continue }
-            records[index].parameters.removeAll { !CollectionScope.isFieldWithoutMonitor($0.field) }
-            records[index].parameters += answer.parameters.filter { !CollectionScope.isFieldWithoutMonitor($0.field) }
+            records[index] = Self.merging(answer, into: records[index])
         }
         var outcome = StatsWithMonitorOutcome(errors: errors)
         for domain in running where answers[ExactText(domain)] == nil {
@@ -65,12 +69,35 @@ extension LibvirtStatsSource {
         return outcome
     }
 
+    /// `record` with its fields of the groups that enter the monitor replaced by `answer`'s.
+    private static func merging(_ answer: DomainStats, into record: DomainStats) -> DomainStats {
+        var merged = record
+        merged.parameters.removeAll { !CollectionScope.isFieldWithoutMonitor($0.field) }
+        merged.parameters += answer.parameters.filter { !CollectionScope.isFieldWithoutMonitor($0.field) }
+        return merged
+    }
+
+    /// The domains whose answer lacks fields their last complete record had, and those answered
+    /// for the first time: with `NOWAIT`, libvirt leaves out what needs a domain's job while
+    /// another client (another exporter, a `virsh domstats`, a cloud agent) holds it, which takes
+    /// milliseconds, and a first record has nothing to be compared with. Asked again at once,
+    /// alone, they answer whole; a domain that stays short is judged by its control interface.
+    private func partlyAnswered(_ records: [DomainStats], answers: [ExactText: DomainStats]) -> [String] {
+        records.compactMap { record in
+            guard let answer = answers[record.nameKey],
+                completeness.mayBePartial(Self.merging(answer, into: record))
+            else { return nil }
+            return record.name
+        }
+    }
+
     /// Takes one call's result: its domains' records into `answers`, its failure into `errors`,
-    /// what it says of its domains into the plan. Returns the domains to ask again at once (a daemon
-    /// that rejected `NOWAIT`).
+    /// what it says of its domains into the plan. Returns the calls to make again at once: the same
+    /// batch for a daemon that rejected `NOWAIT`, each member alone for a batch that overran (the
+    /// gate refuses the one the call still waits for).
     private func record(
         _ result: BatchResult, into answers: inout [ExactText: DomainStats], errors: inout [CollectionError]
-    ) -> [String]? {
+    ) -> [[String]] {
         let members = result.domains
         let subject =
             members.count == 1 ? "the domain" : "\(members.count) domains (\(members.joined(separator: ", ")))"
@@ -83,12 +110,15 @@ extension LibvirtStatsSource {
                 "libvirt rejected VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT; collecting without it",
                 metadata: ["error": "\(error.message)"])
             noWait = false
-            return members
+            return [members]
         case .finished(.failure(let error)):
             plan.didNotAnswer(members)
-            // A domain that vanished since the listing is not an error; the others are asked alone.
+            // A domain that vanished since the listing is not an error; the others are asked again
+            // at once, each alone.
             if error.code != .noDomain {
                 errors.append(error.collectionError(domain: members.count == 1 ? members[0] : nil))
+            } else if members.count > 1 {
+                return members.map { [$0] }
             }
         case .overran:
             plan.didNotAnswer(members)
@@ -97,6 +127,7 @@ extension LibvirtStatsSource {
                     call: Self.statsWithMonitorCall, reason: CollectionError.deadlineExceeded,
                     domain: members.count == 1 ? members[0] : nil,
                     message: "the stats of \(subject) did not come within \(statsCalls.deadline)"))
+            if members.count > 1 { return members.map { [$0] } }
         case .notStarted:
             for domain in members {
                 errors.append(
@@ -105,7 +136,7 @@ extension LibvirtStatsSource {
                         message: "no call thread was free within \(statsCalls.deadline)"))
             }
         }
-        return nil
+        return []
     }
 
     /// Runs `calls` side by side, each for the domains of it that the gate lets through; returns

@@ -42,6 +42,8 @@ public actor LibvirtStatsSource: StatsSource {
     private var connectionGeneration = 0
     var noWait = true
     var capabilities = CallCapabilities()
+    /// Whether the driver refused the listing's filters as unsupported: asked once per connection.
+    var inventoryUnsupported = false
     var completeness = StatsCompleteness()
     private var lastIncomplete: Set<ExactText> = []
     var facts = DomainFactsCache()
@@ -50,6 +52,7 @@ public actor LibvirtStatsSource: StatsSource {
     private let filter: DomainFilter
     private let callsWithoutMonitor = RunningCalls()
     private let poolReader: StoragePoolReader
+    private let hostReader: HostReader
     var plan = MonitorCallPlan()
 
     /// Domains whose per-domain calls run at the same time, each on a connection of its own: a few,
@@ -86,7 +89,7 @@ public actor LibvirtStatsSource: StatsSource {
     public init(
         uri: String, api: any LibvirtAPI = LibvirtLibrary(), runner: LibvirtCallRunner,
         statsCalls: LibvirtCallRunner? = nil, gate: DomainCallGate = DomainCallGate(),
-        scope: CollectionScope = .everything, logger: Logger
+        scope: CollectionScope = .defaults, logger: Logger
     ) throws {
         self.uri = uri
         self.scope = scope
@@ -99,12 +102,14 @@ public actor LibvirtStatsSource: StatsSource {
                 deadline: runner.deadline, logger: logger)
         self.gate = gate
         self.logger = logger
-        // Room for the per-domain calls, the calls for every domain and the storage pools' call at once.
+        // Room for the per-domain calls, the calls for every domain (the inventory's listings among
+        // them), the storage pools' call and the host's call at once.
         self.connections = ConnectionPool(
-            uri: uri, api: api, maximumConnections: Self.concurrentDomains + Self.callsWithoutMonitorInFlight + 1)
+            uri: uri, api: api, maximumConnections: Self.concurrentDomains + Self.callsWithoutMonitorInFlight + 2)
         self.statsConnections = ConnectionPool(
             uri: uri, api: api, maximumConnections: self.statsCalls.pool.maximumThreads)
         self.poolReader = StoragePoolReader(runner: runner)
+        self.hostReader = HostReader(runner: runner)
     }
 
     /// Entries kept per domain across fetches, summed over every table, for tests that they stay
@@ -131,18 +136,26 @@ public actor LibvirtStatsSource: StatsSource {
     }
 
     public func fetchStats() async throws(CollectionError) -> StatsBatch {
-        var records = try await statsWithoutMonitor().filter { filter.admits($0.name) }
+        var records = try await statsWithoutMonitor().filter {
+            filter.admits($0.name) && (scope.inactiveDomains || $0.isActive)
+        }
         // A connection opened after an outage may reach another daemon: learn what it supports again.
         if connections.generation != connectionGeneration {
             connectionGeneration = connections.generation
             capabilities = CallCapabilities()
             completedJobs.removeAll()
             await poolReader.reset()
+            inventoryUnsupported = false
+            await hostReader.reset()
             logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
         }
         // The pools are read beside the domains' calls, so a pool that does not answer delays no domain.
         let readsPools = scope.parts.contains(.pools)
         async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
+        let readsHost = scope.parts.contains(.host)
+        async let host = readsHost ? hostReader.read(from: connections) : nil
+        let readsInventory = scope.parts.contains(.inventory) && !inventoryUnsupported
+        async let inventory = readsInventory ? readInventory() : (nil, [])
         let names = Set(records.map(\.nameKey))
         completeness.keep(only: names)
         facts.keep(only: names)
@@ -158,7 +171,28 @@ public actor LibvirtStatsSource: StatsSource {
         var batch = await withPerDomainStats(records, incomplete: incomplete)
         let (poolStats, poolErrors) = await pools
         batch.pools = poolStats
-        batch.errors = monitor.errors + batch.errors + poolErrors
+        var sideErrors: [CollectionError] = []
+        if let (hostStats, inactiveDomains, errors) = await host {
+            batch.host = hostStats
+            batch.host?.running = HostStats.Allocation(summing: records.filter(\.isActive))
+            batch.host?.inactive = inactiveDomains.flatMap {
+                HostStats.Allocation(summing: $0.filter { filter.admits($0.name) })
+            }
+            sideErrors = errors
+        }
+        if scope.parts.contains(.guest) {
+            let running = Set(records.filter(\.isActive).map(\.nameKey))
+            let (view, error) = GuestReportView.read(scope.guestReportPath, running: running)
+            batch.guest = view
+            if let error { sideErrors.append(error) }
+        }
+        let (listing, inventoryErrors) = await inventory
+        if let listing {
+            for index in batch.domains.indices {
+                batch.domains[index].parameters += listing.parameters(for: batch.domains[index].nameKey)
+            }
+        }
+        batch.errors = monitor.errors + batch.errors + poolErrors + sideErrors + inventoryErrors
         return batch
     }
 
@@ -179,7 +213,7 @@ public actor LibvirtStatsSource: StatsSource {
             break
         }
         let listing = try await callWithoutMonitor("virConnectListAllDomains") { connection throws(LibvirtError) in
-            try connection.domainNames()
+            try connection.domainNames(filter: [])
         }
         guard case .finished(.success(let names)) = listing else {
             throw CollectionError(
@@ -198,7 +232,7 @@ public actor LibvirtStatsSource: StatsSource {
     /// One call for every domain, on a connection of its own, while fewer than two such calls are
     /// in flight. A connection that could not be had because every one is busy counts as a call
     /// that did not answer.
-    private func callWithoutMonitor<Value: Sendable>(
+    func callWithoutMonitor<Value: Sendable>(
         _ function: String, _ body: @escaping @Sendable (any LibvirtConnection) throws(LibvirtError) -> Value
     ) async throws(CollectionError) -> CallOutcome<Result<Value, LibvirtError>> {
         guard callsWithoutMonitor.count < Self.callsWithoutMonitorInFlight else {
@@ -240,113 +274,6 @@ public actor LibvirtStatsSource: StatsSource {
             }
         }
         return incomplete
-    }
-
-    /// The batch: `records` with the per-domain stats of every running, complete domain added. A
-    /// domain another call holds is asked again once after the others (the job poller's poll takes
-    /// milliseconds); calls not made are reported as skipped, with the reason.
-    private func withPerDomainStats(_ records: [DomainStats], incomplete: Set<ExactText>) async -> StatsBatch {
-        let calls = capabilities.calls.intersection(scope.perDomainCalls)
-        let factsWanted = calls.contains(.domainXML) ? facts.domainsToRead(in: records, at: .now) : [:]
-        var domains = records
-        var errors: [CollectionError] = []
-        var answered = false
-        var wanted: [Int] = []
-        for index in records.indices where records[index].isActive {
-            if !incomplete.contains(records[index].nameKey) {
-                wanted.append(index)
-            } else if !calls.isEmpty {
-                errors.append(
-                    .skipped(
-                        PerDomainCalls.callName, domain: records[index].name, reason: CollectionError.domainIncomplete,
-                        message: "its stats show that it does not answer; the calls would wait for it too"))
-            }
-        }
-        for round in 0..<2 {
-            var busy: [Int] = []
-            await withTaskGroup(
-                of: (Int, Result<CallOutcome<Result<PerDomainCalls.Answers, LibvirtError>>, DomainCallGate.Refusal>)
-                    .self
-            ) {
-                group in
-                var next = wanted.makeIterator()
-                func start() {
-                    guard let index = next.next() else { return }
-                    let name = records[index].name
-                    let hasStateOnly = records[index].hasStateOnly
-                    let domainCalls = factsWanted[records[index].nameKey] != nil ? calls : calls.subtracting(.domainXML)
-                    group.addTask { [gate, runner, connections, completedJobs] in
-                        let outcome = await gate.call(name, PerDomainCalls.callName, on: runner) {
-                            () throws(LibvirtError) in
-                            try connections.withConnection { connection throws(LibvirtError) in
-                                domainCalls.make(
-                                    for: name, hasStateOnly: hasStateOnly, on: connection, completedJobs: completedJobs)
-                            }
-                        }
-                        return (index, outcome)
-                    }
-                }
-                for _ in 0..<Self.concurrentDomains { start() }
-                for await (index, outcome) in group {
-                    start()
-                    let name = records[index].name
-                    switch outcome {
-                    case .success(.finished(.success(let answers))):
-                        answered = true
-                        domains[index].parameters +=
-                            records[index].hasStateOnly
-                            ? answers.parameters.filter { scope.admitsFallbackField($0.field) } : answers.parameters
-                        if let seen = factsWanted[records[index].nameKey], let xml = answers.xml {
-                            let read = DomainFacts(xml: xml, uuid: records[index].uuid, labels: scope.metadataLabels)
-                            facts.store(read, of: records[index], at: .now, clearing: seen)
-                        }
-                        for failure in answers.failures {
-                            guard let error = capabilities.classify(failure, domain: name) else { continue }
-                            if error.isExpected {
-                                logger.info(
-                                    "libvirt does not support this call here; not asking again on this connection",
-                                    metadata: ["call": "\(failure.function)", "error": "\(failure.message)"])
-                            }
-                            errors.append(error)
-                        }
-                    case .success(.finished(.failure(let error))):
-                        // No connection could be had: every one is busy, or opening one failed.
-                        var failure = error.collectionError(domain: name)
-                        failure.call = PerDomainCalls.callName
-                        errors.append(failure)
-                    case .success(.overran):
-                        errors.append(
-                            CollectionError(
-                                call: PerDomainCalls.callName, reason: CollectionError.deadlineExceeded, domain: name,
-                                message: "the domain's per-domain calls did not answer within \(runner.deadline)"))
-                    case .success(.notStarted):
-                        errors.append(
-                            .skipped(
-                                PerDomainCalls.callName, domain: name, reason: CollectionError.noThread,
-                                message: "no call thread was free within \(runner.deadline)"))
-                    case .failure(.inFlight) where round == 0:
-                        busy.append(index)
-                    case .failure(let refusal):
-                        errors.append(
-                            .skipped(
-                                PerDomainCalls.callName, domain: name, reason: refusal.rawValue,
-                                message: refusal == .inFlight
-                                    ? "an earlier call about the domain has not returned"
-                                    : "libvirt timed out on the domain lately"))
-                    }
-                }
-            }
-            wanted = busy
-        }
-        if answered { capabilities.confirm(calls) }
-        for index in domains.indices {
-            if let known = facts.facts(of: records[index]) {
-                domains[index].parameters += known.parameters(for: domains[index])
-            }
-        }
-        return StatsBatch(
-            domains: domains, errors: errors, incompleteDomains: incomplete,
-            perCPUStatsAvailable: capabilities.perCPUStats, jobStatsAvailable: capabilities.jobStats)
     }
 }
 

@@ -34,10 +34,11 @@ struct PerDomainCalls: OptionSet, Sendable {
     /// Makes these calls for `domain`, one after the other; `hasStateOnly` says whether its bulk
     /// record needs the fallback. The domain XML is read once, for the fallback and the facts.
     /// With `completedJobs`, the last completed job is taken from there while no job runs and
-    /// nothing said it changed, and kept there when read.
+    /// nothing said it changed, and kept there when read. The fallback's calls named in `skipping`
+    /// (refused as unsupported earlier on this connection) are not made.
     func make(
         for domain: String, hasStateOnly: Bool, on connection: any LibvirtConnection,
-        completedJobs: CompletedJobCache? = nil
+        completedJobs: CompletedJobCache? = nil, skipping: Set<String> = []
     ) -> Answers {
         var answers = Answers()
         func add(_ body: () throws(LibvirtError) -> [TypedParameter]) {
@@ -56,7 +57,8 @@ struct PerDomainCalls: OptionSet, Sendable {
             }
         }
         if needsFallback, let xml = answers.xml {
-            add { () throws(LibvirtError) in try Self.fallbackStats(of: domain, xml: xml, on: connection) }
+            answers.parameters += Self.fallbackStats(
+                of: domain, xml: xml, on: connection, skipping: skipping, failures: &answers.failures)
         }
         if contains(.cpuStats) { add { () throws(LibvirtError) in try Self.cpuStats(of: domain, on: connection) } }
         var jobRuns = false
@@ -111,9 +113,9 @@ struct PerDomainCalls: OptionSet, Sendable {
         return result
     }
 
-    /// `virDomainJobType`'s `VIR_DOMAIN_JOB_NONE`.
+    /// `virDomainJobType`'s `VIR_DOMAIN_JOB_NONE` (pinned in `CLibvirt.h`).
     private static let noJob: Int32 = 0
-    /// `virDomainJobOperation`'s `VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT`.
+    /// `virDomainJobOperation`'s `VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT` (pinned in `CLibvirt.h`).
     private static let outgoingMigration: Int64 = 5
 
     private static func activeJob(of domain: String, on connection: any LibvirtConnection) throws(LibvirtError)
@@ -144,19 +146,37 @@ struct PerDomainCalls: OptionSet, Sendable {
     }
 
     /// Numbers the bulk call leaves out on drivers that report only the state group, read with
-    /// per-domain calls and named as the bulk fields they stand for.
-    private static func fallbackStats(of domain: String, xml: String, on connection: any LibvirtConnection)
-        throws(LibvirtError) -> [TypedParameter]
-    {
+    /// per-domain calls and named as the bulk fields they stand for. Each call stands alone: one
+    /// that fails (a driver without that API, such as bhyve's without memory statistics) adds its
+    /// failure to `failures` and costs only its own numbers.
+    private static func fallbackStats(
+        of domain: String, xml: String, on connection: any LibvirtConnection, skipping: Set<String>,
+        failures: inout [LibvirtError]
+    ) -> [TypedParameter] {
         typealias Catalog = MetricCatalog
-        let info = try connection.info(ofDomain: domain)
-        var result: [TypedParameter] = [
-            .init(field: Catalog.InfoFallback.cpuTime, value: .ullong(info.cpuTime)),
-            .init(field: Catalog.InfoFallback.memory, value: .ullong(info.memory)),
-            .init(field: Catalog.InfoFallback.maximumMemory, value: .ullong(info.maximumMemory)),
-            .init(field: Catalog.InfoFallback.virtualCPUs, value: .uint(info.virtualCPUs)),
-        ]
-        for (tag, value) in try connection.memoryStats(ofDomain: domain).sorted(by: { $0.key < $1.key }) {
+        var result: [TypedParameter] = []
+        func attempt<Value>(_ function: String, _ body: () throws(LibvirtError) -> Value) -> Value? {
+            guard !skipping.contains(function) else { return nil }
+            do {
+                return try body()
+            } catch {
+                failures.append(error)
+                return nil
+            }
+        }
+        if let info = attempt("virDomainGetInfo", { () throws(LibvirtError) in try connection.info(ofDomain: domain) })
+        {
+            result += [
+                .init(field: Catalog.InfoFallback.cpuTime, value: .ullong(info.cpuTime)),
+                .init(field: Catalog.InfoFallback.memory, value: .ullong(info.memory)),
+                .init(field: Catalog.InfoFallback.maximumMemory, value: .ullong(info.maximumMemory)),
+                .init(field: Catalog.InfoFallback.virtualCPUs, value: .uint(info.virtualCPUs)),
+            ]
+        }
+        let memory =
+            attempt("virDomainMemoryStats") { () throws(LibvirtError) in try connection.memoryStats(ofDomain: domain) }
+            ?? [:]
+        for (tag, value) in memory.sorted(by: { $0.key < $1.key }) {
             if let field = Catalog.memoryStatFallback[tag] { result.append(.init(field: field, value: .ullong(value))) }
         }
 
@@ -169,7 +189,11 @@ struct PerDomainCalls: OptionSet, Sendable {
                 result.append(
                     .init(field: Catalog.field(Catalog.BlockFallback.path, index: index), value: .string(source)))
             }
-            let counters = try connection.blockStats(ofDomain: domain, disk: disk.target)
+            let counters =
+                attempt("virDomainBlockStats") { () throws(LibvirtError) in
+                    try connection.blockStats(ofDomain: domain, disk: disk.target)
+                }
+                ?? [:]
             for counter in BlockCounter.allCases {
                 guard let value = counters[counter], let pattern = Catalog.BlockFallback.counters[counter] else {
                     continue
@@ -181,7 +205,11 @@ struct PerDomainCalls: OptionSet, Sendable {
         for (index, target) in devices.interfaces.enumerated() {
             result.append(
                 .init(field: Catalog.field(Catalog.InterfaceFallback.name, index: index), value: .string(target)))
-            let counters = try connection.interfaceStats(ofDomain: domain, interface: target)
+            let counters =
+                attempt("virDomainInterfaceStats") { () throws(LibvirtError) in
+                    try connection.interfaceStats(ofDomain: domain, interface: target)
+                }
+                ?? [:]
             for counter in InterfaceCounter.allCases {
                 guard let value = counters[counter], let pattern = Catalog.InterfaceFallback.counters[counter] else {
                     continue

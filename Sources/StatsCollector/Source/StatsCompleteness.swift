@@ -32,6 +32,14 @@ struct StatsCompleteness {
         return .complete
     }
 
+    /// Whether `domain`'s record may lack what needs its job: it lacks fields of its last complete
+    /// record, or it is the domain's first, which nothing can be compared with.
+    func mayBePartial(_ domain: DomainStats) -> Bool {
+        guard domain.isActive, !domain.hasStateOnly else { return false }
+        guard let baseline = baselines[domain.nameKey] else { return true }
+        return !baseline.isSubset(of: Self.shape(of: domain))
+    }
+
     /// Takes `domain`'s record as complete after its control interface was found free.
     mutating func accept(_ domain: DomainStats) {
         baselines[domain.nameKey] = Self.shape(of: domain)

@@ -84,7 +84,7 @@ struct CollectOnceCommand: ParsableCommand {
         let store = SnapshotStore()
         let logger = Logger(label: "virt-exporter.libvirt")
         let runner = LibvirtCallRunner(
-            pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 6), deadline: .seconds(60), logger: logger)
+            pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 7), deadline: .seconds(60), logger: logger)
         let collector = Collector(
             source: try LibvirtStatsSource(uri: libvirtURI, runner: runner, logger: logger), store: store,
             exporterVersion: ExporterVersion.number, revision: ExporterVersion.revision,

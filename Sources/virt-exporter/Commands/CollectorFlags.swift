@@ -32,8 +32,27 @@ struct CollectorFlags: ParsableArguments {
     var metadata: Bool?
     @Flag(name: .customLong("collector.pools"), inversion: .prefixedNo, help: .init(CollectorPart.pools.help))
     var pools: Bool?
+    @Flag(name: .customLong("collector.host"), inversion: .prefixedNo, help: .init(CollectorPart.host.help))
+    var host: Bool?
+    @Flag(name: .customLong("collector.guest"), inversion: .prefixedNo, help: .init(CollectorPart.guest.help))
+    var guest: Bool?
+    @Option(
+        name: .customLong("collector.guest-report-file"),
+        help:
+            "The report file virt-exporter guest-agent writes, which the guest part reads. (default: \(CollectionScope.defaultGuestReportPath))"
+    )
+    var guestReportFile: String?
     @Flag(name: .customLong("collector.events"), inversion: .prefixedNo, help: .init(CollectorPart.events.help))
     var events: Bool?
+    @Flag(name: .customLong("collector.inventory"), inversion: .prefixedNo, help: .init(CollectorPart.inventory.help))
+    var inventory: Bool?
+
+    @Flag(
+        name: .customLong("collector.inactive-domains"), inversion: .prefixedNo,
+        help:
+            "Show defined domains that do not run (default: on). Off leaves them out altogether, for hosts where migrations leave stale definitions behind."
+    )
+    var inactiveDomains: Bool?
 
     @Flag(
         name: .customLong("collector.disable-defaults"),
@@ -55,13 +74,14 @@ struct CollectorFlags: ParsableArguments {
         [
             .cpu: cpu, .balloon: balloon, .vcpu: vcpu, .interface: interface, .block: block, .perf: perf,
             .iothread: iothread, .memory: memory, .dirtyrate: dirtyrate, .kvm: kvm, .cpustats: cpustats, .jobs: jobs,
-            .metadata: metadata, .pools: pools, .events: events,
+            .metadata: metadata, .pools: pools, .host: host, .guest: guest, .events: events, .inventory: inventory,
         ]
     }
 
     /// Applies the flags given over `choices`.
     func apply(to choices: inout CollectorChoices) throws(ConfigurationError) {
         if disableDefaults { choices.disableDefaults = true }
+        if let inactiveDomains { choices.inactiveDomains = inactiveDomains }
         for (part, choice) in switched {
             if let choice { choices.parts[part] = choice }
         }
@@ -70,6 +90,10 @@ struct CollectorFlags: ParsableArguments {
         }
         if let excludePattern {
             choices.excludePattern = try CollectorChoices.checked(excludePattern, from: "--collector.domain-exclude")
+        }
+        if let guestReportFile {
+            choices.guestReportPath = try CollectorChoices.checkedPath(
+                guestReportFile, from: "--collector.guest-report-file")
         }
     }
 }

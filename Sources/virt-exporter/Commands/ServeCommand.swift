@@ -195,7 +195,7 @@ struct ServeCommand: AsyncParsableCommand {
         let gate = DomainCallGate()
         let libvirtLogger = Logger(label: "virt-exporter.libvirt")
         let collectionCalls = LibvirtCallRunner(
-            pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 6),
+            pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 7),
             deadline: LibvirtStatsSource.callDeadline(forInterval: configuration.collectorInterval),
             logger: libvirtLogger)
         let scope = configuration.collectors.scope
@@ -227,7 +227,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let collectorService = CollectorService(
             collector: collector, jobPoller: jobPoller, eventHub: eventHub, countsEvents: scope.parts.contains(.events),
-            interval: configuration.collectorInterval)
+            interval: configuration.collectorInterval, afterCollection: MallocArenas.returnFreePages)
         let group = ServiceGroup(
             configuration: .init(
                 services: [

@@ -13,12 +13,19 @@ struct CollectorChoices: Equatable {
     var excludePattern: String?
     /// `collector.metadata-labels`: the labels of `libvirt_domain_metadata_info`.
     var metadataLabels: [MetadataLabel] = []
+    /// `collector.inactive-domains`: whether defined domains that do not run appear.
+    var inactiveDomains = true
+    /// `collector.guest-report-file`: the guest agent's report, for the guest part.
+    var guestReportPath = CollectionScope.defaultGuestReportPath
 
     /// What to collect.
     var scope: CollectionScope {
-        CollectionScope(
+        var scope = CollectionScope(
             parts: Set(CollectorPart.allCases.filter { parts[$0] ?? (!disableDefaults && $0.isDefault) }),
-            includePattern: includePattern, excludePattern: excludePattern, metadataLabels: metadataLabels)
+            includePattern: includePattern, excludePattern: excludePattern, metadataLabels: metadataLabels,
+            inactiveDomains: inactiveDomains)
+        scope.guestReportPath = guestReportPath
+        return scope
     }
 
     /// Choices are equal when they collect the same: switching a part on that is on by default
@@ -72,6 +79,15 @@ struct CollectorChoices: Equatable {
             labels.append(label)
         }
         return labels
+    }
+
+    /// A config file's or flag's file name: absolute, so that it does not depend on the directory
+    /// the exporter starts in.
+    static func checkedPath(_ path: String, from origin: String) throws(ConfigurationError) -> String {
+        guard path.hasPrefix("/") else {
+            throw ConfigurationError("\(origin): must be an absolute path, got \"\(path)\"")
+        }
+        return path
     }
 
     /// `pattern`, after checking that it compiles.

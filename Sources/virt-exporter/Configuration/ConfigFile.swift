@@ -27,6 +27,8 @@ enum ConfigFile {
         case domainExclude = "collector.domain-exclude"
         case compatKumina = "compat.kumina"
         case metadataLabels = "collector.metadata-labels"
+        case inactiveDomains = "collector.inactive-domains"
+        case guestReportFile = "collector.guest-report-file"
         case logLevel = "log.level"
 
         /// Checks `value`'s type and sets this key in `configuration`; `origin` names the key in errors.
@@ -63,6 +65,10 @@ enum ConfigFile {
             case .compatKumina: configuration.compatibility.kumina = try value.bool(origin)
             case .metadataLabels:
                 configuration.collectors.metadataLabels = try CollectorChoices.metadataLabels(value, from: origin)
+            case .inactiveDomains: configuration.collectors.inactiveDomains = try value.bool(origin)
+            case .guestReportFile:
+                configuration.collectors.guestReportPath = try CollectorChoices.checkedPath(
+                    value.string(origin), from: origin)
             case .logLevel: try configuration.setLogLevel(value.string(origin), from: origin)
             }
         }

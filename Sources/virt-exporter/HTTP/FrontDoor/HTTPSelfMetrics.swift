@@ -1,3 +1,4 @@
+import PromFormat
 import Synchronization
 
 /// The HTTP server's own counters: requests by path and status code, and refused or cut
@@ -25,18 +26,29 @@ final class HTTPSelfMetrics: Sendable {
         var rejections: [Series]
     }
 
-    private static let requestsHeader = Array(
-        """
-        # HELP libvirt_exporter_http_requests_total HTTP requests answered, by path and status code.
-        # TYPE libvirt_exporter_http_requests_total counter
+    private static let requestsHeader = header(
+        "libvirt_exporter_http_requests_total", "HTTP requests answered, by path and status code.")
+    private static let rejectionsHeader = header(
+        "libvirt_exporter_http_rejected_connections_total", "HTTP connections refused or closed early, by reason.")
 
-        """.utf8)
-    private static let rejectionsHeader = Array(
-        """
-        # HELP libvirt_exporter_http_rejected_connections_total HTTP connections refused or closed early, by reason.
-        # TYPE libvirt_exporter_http_rejected_connections_total counter
+    /// The `# HELP` and `# TYPE` lines of a counter family.
+    private static func header(_ name: String, _ help: String) -> [UInt8] {
+        var text: [UInt8] = []
+        do {
+            TextEncoder.encodeHeader(of: try MetricFamily(name: name, help: help, type: .counter), into: &text)
+        } catch {
+            preconditionFailure("HTTP self-metric \(name) is invalid: \(error)")
+        }
+        return text
+    }
 
-        """.utf8)
+    /// A series' text up to its value, with the space before it.
+    private static func prefix(_ name: String, _ labels: [Label]) -> [UInt8] {
+        var text: [UInt8] = []
+        TextEncoder.encodeSeriesName(name, labels: labels, into: &text)
+        text.append(UInt8(ascii: " "))
+        return text
+    }
 
     /// The paths counted by name; any other is counted as `other`, so that clients cannot make series.
     private let knownPaths: Set<String>
@@ -48,8 +60,8 @@ final class HTTPSelfMetrics: Sendable {
             Counts(
                 rejections: ConnectionTable.Rejection.allCases.map { reason in
                     Series(
-                        prefix: Array(
-                            "libvirt_exporter_http_rejected_connections_total{reason=\"\(reason.rawValue)\"} ".utf8),
+                        prefix: Self.prefix(
+                            "libvirt_exporter_http_rejected_connections_total", [Label("reason", reason.rawValue)]),
                         count: 0)
                 }))
     }
@@ -62,8 +74,8 @@ final class HTTPSelfMetrics: Sendable {
                 counts.requests[index].series.count += 1
                 return
             }
-            let prefix = Array(
-                "libvirt_exporter_http_requests_total{code=\"\(code)\",path=\"\(Self.escape(key.path))\"} ".utf8)
+            let prefix = Self.prefix(
+                "libvirt_exporter_http_requests_total", [Label("code", String(code)), Label("path", key.path)])
             let position = counts.requests.firstIndex { key < $0.key } ?? counts.requests.endIndex
             counts.requests.insert((key, Series(prefix: prefix, count: 1)), at: position)
         }
@@ -98,18 +110,5 @@ final class HTTPSelfMetrics: Sendable {
         } while value > 0
         text += digits.reversed()
         text.append(UInt8(ascii: "\n"))
-    }
-
-    private static func escape(_ value: String) -> String {
-        var escaped = ""
-        for character in value {
-            switch character {
-            case "\\": escaped += "\\\\"
-            case "\"": escaped += "\\\""
-            case "\n": escaped += "\\n"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 }

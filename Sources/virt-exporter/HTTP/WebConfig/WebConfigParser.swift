@@ -1,3 +1,5 @@
+import StatsCollector
+
 /// Reads the exporter-toolkit web configuration file: YAML, every key optional, an unknown key or a
 /// bad value an error that names the key with its line and column. Relative file names are taken
 /// from the file's directory, as the toolkit does.

@@ -43,6 +43,7 @@ DASHBOARD = "deploy/grafana/virt-exporter.json"
 UNIT = "deploy/systemd/virt-exporter.service"
 SOCKET_UNIT = "deploy/systemd/virt-exporter.socket"
 GROUP_DROP_IN = "deploy/systemd/libvirt-group.conf"
+GUEST_AGENT_UNIT = "deploy/systemd/virt-exporter-guest-agent.service"
 DAEMONSET = "deploy/kubernetes/daemonset.yaml"
 PROMETHEUS_CONFIGS = ("deploy/prometheus/prometheus.example.yml", "deploy/prometheus/federate.example.yml")
 
@@ -104,6 +105,8 @@ class CheckDeploy:
             self.checks.check(*systemd_unit.verify(SOCKET_UNIT, self.binary, self.scratch, service=UNIT))
             # The service with the opt-in drop-in that adds the libvirt group.
             self.checks.check(*systemd_unit.verify(UNIT, self.binary, self.scratch, drop_in=GROUP_DROP_IN))
+            # The opt-in guest agent reader, with the read-write connection.
+            self.checks.check(*systemd_unit.verify(GUEST_AGENT_UNIT, self.binary, self.scratch))
         else:
             self.checks.say(f"skip  systemd-analyze verify {UNIT}: systemd-analyze is not installed (Debian "
                             "package systemd; run with --install-tools)")

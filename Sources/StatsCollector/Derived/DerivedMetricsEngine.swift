@@ -1,0 +1,246 @@
+import PromFormat
+
+/// Computes derived metrics (by default every one of ``MetricCatalog/derivedMetrics``) from each
+/// collection's families.
+///
+/// It remembers, for every counter series a rate reads, the previous value and the time it was
+/// read: the collector's monotonic time, or libvirt's own sample time where the catalog names one.
+/// A rate is Δvalue / Δtime. A counter that went down (a domain restarted, a domain migrated in, a
+/// new job began) or a clock that did not move forward gives no rate for that interval, and a
+/// series' first sample gives none either: such values are absent, never zero. State for a series
+/// that disappears is dropped with it, so memory is bounded by the live series.
+struct DerivedMetricsEngine {
+    private struct SeriesKey: Hashable {
+        let metric: String
+        let labels: [Label]
+    }
+
+    private struct Reading {
+        let value: Double
+        let time: Double
+    }
+
+    private struct Iteration {
+        let number: Double
+        let remainingAtStart: Double
+        let verdict: Double?
+    }
+
+    /// The memory left at the start of each pass, lowest so far, and the passes since it was set.
+    private struct Low {
+        let number: Double
+        let low: Double
+        let passes: Double
+    }
+
+    /// Shorter intervals than this give no rate: the quotient would be mostly noise.
+    static let minimumInterval = 0.001
+
+    /// How far below the lowest so far the memory left at a pass's start must fall to count as a
+    /// new low: 10 %. A migration stuck on a plateau reads a noisy value at each pass's start (the
+    /// poll lands up to a second into the pass; the guest's working set varies), seen here and in
+    /// the field within ±10 %; so noise makes at most one such new low, while a migration whose
+    /// memory left shrinks by 3.5 % or more a pass makes one at least every third pass.
+    static let newLowMargin = 0.1
+
+    /// The derived metrics this engine computes, in catalog order.
+    private let metrics: [DerivedMetric]
+    /// Every metric those read, as inputs or clocks.
+    private let inputNames: Set<String>
+
+    /// Creates an engine for `metrics`, by default every derived metric of the catalog.
+    init(metrics: [DerivedMetric] = MetricCatalog.derivedMetrics) {
+        self.metrics = metrics
+        inputNames = Set(
+            metrics.flatMap { derived -> [String] in
+                if case .metric(let clock) = derived.clock { return derived.inputs + [clock] }
+                return derived.inputs
+            })
+    }
+
+    private var previous: [SeriesKey: Reading] = [:]
+    private var lastDerived: [SeriesKey: Double] = [:]
+    private var iterations: [SeriesKey: Iteration] = [:]
+    private var lows: [SeriesKey: Low] = [:]
+
+    /// The number of series whose state is kept, for tests of boundedness.
+    var retainedSeriesCount: Int { previous.count + lastDerived.count + iterations.count + lows.count }
+
+    /// The derived families for one collection's `families`, read at monotonic time `now` (seconds).
+    mutating func derive(from families: [String: MetricFamily], at now: Double) -> [MetricFamily] {
+        var current: [String: [[Label]: Double]] = [:]
+        for name in inputNames {
+            guard let family = families[name] else { continue }
+            var values: [[Label]: Double] = [:]
+            for sample in family.samples { values[sample.labels] = sample.value.doubleValue }
+            current[name] = values
+        }
+
+        var nextPrevious: [SeriesKey: Reading] = [:]
+        var nextLastDerived: [SeriesKey: Double] = [:]
+        var nextIterations: [SeriesKey: Iteration] = [:]
+        var nextLows: [SeriesKey: Low] = [:]
+        var output: [MetricFamily] = []
+        for derived in metrics {
+            var family = derived.descriptor.makeFamily()
+            var seriesLabels: [[Label]] = []
+            if derived.primaryInputs.count == 1 {
+                seriesLabels = Array(current[derived.primaryInputs[0]]?.keys ?? [:].keys)
+            } else {
+                var seen: Set<[Label]> = []
+                for name in derived.primaryInputs {
+                    for labels in current[name]?.keys ?? [:].keys where seen.insert(labels).inserted {
+                        seriesLabels.append(labels)
+                    }
+                }
+            }
+            let firstInput = current[derived.inputs[0]]
+            for labels in seriesLabels {
+                let value = firstInput?[labels] ?? .nan
+                let derivedKey = SeriesKey(metric: derived.descriptor.metric, labels: labels)
+                let result: Double?
+                switch derived.formula {
+                case .rate(let counter):
+                    guard let time = Self.time(of: labels, clock: derived.clock, now: now, current: current) else {
+                        continue
+                    }
+                    let key = SeriesKey(metric: counter, labels: labels)
+                    let reading = Reading(value: value, time: time)
+                    switch Self.change(from: previous[key], to: reading) {
+                    case .stale(let kept):
+                        nextPrevious[key] = kept
+                        result = lastDerived[derivedKey]
+                    case .first, .reset:
+                        nextPrevious[key] = reading
+                        result = nil
+                    case .increase(let valueDelta, let timeDelta):
+                        nextPrevious[key] = reading
+                        result = valueDelta / timeDelta
+                    }
+                case .ratioOfIncreases(let counter, let per):
+                    guard let perValue = current[per]?[labels] else { continue }
+                    let counterKey = SeriesKey(metric: counter, labels: labels)
+                    let perKey = SeriesKey(metric: per, labels: labels)
+                    let counterBefore = previous[counterKey]
+                    let perBefore = previous[perKey]
+                    nextPrevious[counterKey] = Reading(value: value, time: now)
+                    nextPrevious[perKey] = Reading(value: perValue, time: now)
+                    guard let counterBefore, let perBefore, value >= counterBefore.value, perValue > perBefore.value
+                    else {
+                        result = nil
+                        break
+                    }
+                    result = (value - counterBefore.value) / (perValue - perBefore.value)
+                case .ratio(_, let denominator):
+                    guard let divisor = current[denominator]?[labels], divisor > 0 else { continue }
+                    result = value / divisor
+                case .product(_, let second):
+                    guard let factor = current[second]?[labels] else { continue }
+                    result = value * factor
+                case .difference(_, let subtrahend):
+                    guard let taken = current[subtrahend]?[labels] else { continue }
+                    result = value - taken
+                case .timeLeft(let pairs, let redirtied):
+                    // The memory left at the start of this pass, followed even while there is no pace yet.
+                    var atPassStart: Double?
+                    if let redirtied, let memoryLeft = current[redirtied.remaining]?[labels] {
+                        atPassStart = memoryLeft
+                        if let pass = current[redirtied.pass]?[labels], pass >= 1 {
+                            let state = Self.advance(iterations[derivedKey], number: pass, remaining: memoryLeft)
+                            nextIterations[derivedKey] = state
+                            atPassStart = state.remainingAtStart
+                        }
+                    }
+                    let pair = pairs.lazy.compactMap { pair -> (Double, Double)? in
+                        guard let left = current[pair.remaining]?[labels], let pace = current[pair.rate]?[labels],
+                            pace > 0
+                        else { return nil }
+                        return (left, pace)
+                    }.first
+                    guard let (left, pace) = pair else { continue }
+                    guard let redirtied, let dirty = current[redirtied.rate]?[labels], dirty > 0 else {
+                        result = left / pace
+                        break
+                    }
+                    // QEMU's own bandwidth, steadier than a pace over the second between two reads.
+                    let bandwidth = current[redirtied.bandwidth]?[labels].flatMap { $0 > 0 ? $0 : nil } ?? pace
+                    // The guest dirties memory as fast as it is sent: no pass ever shrinks, no end in sight.
+                    guard dirty < bandwidth else { continue }
+                    result = left / pace + dirty * (atPassStart ?? left) / (bandwidth * (bandwidth - dirty))
+                case .shrinking(_, let iteration):
+                    guard let number = current[iteration]?[labels] else { continue }
+                    let state = Self.advance(iterations[derivedKey], number: number, remaining: value)
+                    nextIterations[derivedKey] = state
+                    result = state.verdict
+                case .passesWithoutNewLow(_, let iteration):
+                    // Pass 0 is the migration's setup: nothing sent, nothing left yet.
+                    guard let number = current[iteration]?[labels], number >= 1, !value.isNaN else { continue }
+                    let state = Self.advance(lows[derivedKey], number: number, remaining: value)
+                    nextLows[derivedKey] = state
+                    result = state.passes
+                }
+                guard let result, result.isFinite, result >= 0 else { continue }
+                nextLastDerived[derivedKey] = result
+                if inputNames.contains(derived.descriptor.metric) {
+                    current[derived.descriptor.metric, default: [:]][labels] = result
+                }
+                // The labels are those of the input series, checked when those were built.
+                family.append(trusted: Sample(labels: labels, value: .double(result)))
+            }
+            if !family.samples.isEmpty { output.append(family) }
+        }
+        previous = nextPrevious
+        lastDerived = nextLastDerived
+        iterations = nextIterations
+        lows = nextLows
+        return output
+    }
+
+    private enum Change {
+        case first
+        case reset
+        /// libvirt's clock has not moved and neither has the value: keep the earlier reading.
+        case stale(Reading)
+        case increase(Double, Double)
+    }
+
+    private static func change(from before: Reading?, to now: Reading) -> Change {
+        guard let before else { return .first }
+        let timeDelta = now.time - before.time
+        let valueDelta = now.value - before.value
+        if timeDelta == 0 && valueDelta == 0 { return .stale(before) }
+        guard valueDelta >= 0, timeDelta >= minimumInterval else { return .reset }
+        return .increase(valueDelta, timeDelta)
+    }
+
+    private static func advance(_ state: Iteration?, number: Double, remaining: Double) -> Iteration {
+        guard let state, number >= state.number else {
+            return Iteration(number: number, remainingAtStart: remaining, verdict: nil)
+        }
+        guard number > state.number else { return state }
+        return Iteration(
+            number: number, remainingAtStart: remaining, verdict: remaining < state.remainingAtStart ? 1 : 0)
+    }
+
+    /// Counts the passes since the memory left at a pass's start last fell ``newLowMargin`` below
+    /// the last such low. A lower pass number is a new job: it starts over.
+    private static func advance(_ state: Low?, number: Double, remaining: Double) -> Low {
+        guard let state, number >= state.number else { return Low(number: number, low: remaining, passes: 0) }
+        guard number > state.number else { return state }
+        if remaining < state.low * (1 - newLowMargin) { return Low(number: number, low: remaining, passes: 0) }
+        return Low(number: number, low: state.low, passes: state.passes + (number - state.number))
+    }
+
+    /// The time of a sample: now, or libvirt's own time from the same domain's clock metric.
+    private static func time(
+        of labels: [Label], clock: DerivedMetric.Clock, now: Double, current: [String: [[Label]: Double]]
+    ) -> Double? {
+        switch clock {
+        case .collector:
+            return now
+        case .metric(let name):
+            guard let domain = labels.first(where: { $0.name == "domain" }) else { return nil }
+            return current[name]?[[domain]]
+        }
+    }
+}
