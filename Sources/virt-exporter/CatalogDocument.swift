@@ -49,7 +49,7 @@ enum CatalogDocument {
             ]
             text += "| " + cells.joined(separator: " | ") + " |\n"
         }
-        return text + memoryGuide
+        return text + memoryGuide + "\n" + PartsDocument.markdown()
     }
 
     private static func formatScale(_ scale: Double) -> String {

@@ -37,7 +37,7 @@ struct VirtExporterCommand: AsyncParsableCommand {
         abstract: "Prometheus exporter for libvirt hosts.",
         version: ExporterVersion.description,
         subcommands: [
-            ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self, CollectOnceCommand.self,
+            ServeCommand.self, DumpStatsCommand.self, CatalogCommand.self, PartsCommand.self, CollectOnceCommand.self,
             GuestAgentCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)

@@ -22,7 +22,8 @@ extension EndToEnd {
             let uri = try #require(Testbed.uri)
             let catalogOutput = try Command.run(ExporterProcess.binary.path, ["catalog", "--format", "json"])
             let catalog = try JSONDecoder().decode([CatalogRow].self, from: Data(catalogOutput.output.utf8))
-            let exporter = try ExporterProcess(["--libvirt.uri", uri, "--collector.interval", "1s"])
+            let exporter = try ExporterProcess(
+                ["--libvirt.uri", uri, "--collector.interval", "1s"] + Testbed.everyPartFlags())
             try exporter.waitUntilReady()
 
             let (exposition, domstats) = try Testbed.withDomainsPaused {

@@ -22,8 +22,7 @@ extension EndToEnd {
             }
             for domain in running {
                 #expect(exposition.value("libvirt_domain_info_state", ["domain": domain]) == 1, "\(domain)")
-                #expect(
-                    exposition.value("libvirt_domain_vcpu_time_seconds_total", ["domain": domain, "vcpu": "0"]) != nil)
+                #expect(exposition.value("libvirt_domain_vcpu_maximum", ["domain": domain]) != nil)
                 #expect(
                     !exposition.samples("libvirt_domain_interface_stats_transmit_bytes_total", ["domain": domain])
                         .isEmpty)
@@ -33,7 +32,7 @@ extension EndToEnd {
             let off = ["domain": Testbed.shutOffDomain]
             #expect(exposition.value("libvirt_domain_info_state", off) == 5)
             for runtimeOnly in [
-                "libvirt_domain_vcpu_time_seconds_total", "libvirt_domain_interface_stats_receive_bytes_total",
+                "libvirt_domain_vcpu_maximum", "libvirt_domain_interface_stats_receive_bytes_total",
                 "libvirt_domain_memory_stats_rss_bytes", "libvirt_domain_job_type",
             ] {
                 #expect(exposition.samples(runtimeOnly, off).isEmpty, "\(runtimeOnly) on a shut-off domain")

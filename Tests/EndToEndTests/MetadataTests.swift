@@ -85,18 +85,30 @@ extension EndToEnd {
             #expect(removed.samples("libvirt_domain_openstack_info", ["domain": Self.domain]).isEmpty)
         }
 
+        /// Whether a logged bulk call has VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE in its flags.
+        static func asksForInactiveDomains(_ line: Substring) -> Bool {
+            guard let range = line.range(of: "flags=0x"),
+                let flags = UInt32(line[range.upperBound...].prefix { $0.isHexDigit }, radix: 16)
+            else { return false }
+            return flags & 0x2 != 0
+        }
+
         /// The stats groups the bulk calls ask for, read from libvirt's own debug log of the
-        /// exporter's process. By default: the groups that never enter the QEMU monitor (state,
-        /// interface, perf, memory: 0x151) for every domain, and 0 (every group) for the batches of
-        /// running domains; with `--collector.disable-defaults --collector.block`, the state group
-        /// (0x1) for every domain and the block group (0x20) for the batches.
+        /// exporter's process. The call for every domain (virConnectGetAllDomainStats) asks for the
+        /// groups gathered without the QEMU monitor: state, interface, perf, memory (0x151), or the
+        /// state alone (0x1). The calls for running domains (virDomainListGetStats) ask for the
+        /// others: 0 (every group the driver has) with every part on; by default all but the kvm
+        /// (vm) and dirtyrate groups (0xae: cpu-total, balloon, vcpu, block, iothread); the block
+        /// group alone (0x20) with `--collector.disable-defaults --collector.block`.
         @Test(arguments: [
-            ([], "0x151", "0x0"), (["--collector.disable-defaults", "--collector.block"], "0x1", "0x20"),
+            (["every"], "0x151", "0x0"), ([], "0x151", "0xae"),
+            (["--collector.disable-defaults", "--collector.block"], "0x1", "0x20"),
         ])
         func theCollectorPartsChangeWhatTheBulkCallsAskFor(
-            flags: [String], everyDomain: String, batches: String
+            flags: [String], withoutMonitor: String, withMonitor: String
         ) throws {
             let uri = try #require(Testbed.uri)
+            let flags = flags == ["every"] ? try Testbed.everyPartFlags() : flags
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("vx-libvirt-\(UUID()).log")
             defer { try? FileManager.default.removeItem(at: log) }
             let exporter = try ExporterProcess(
@@ -106,17 +118,19 @@ extension EndToEnd {
             let metrics = ParsedExposition(try HTTPReply.fetch(port: exporter.port, path: "/metrics").text)
             _ = exporter.terminate()
             let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
-            for (function, stats) in [("virConnectGetAllDomainStats", everyDomain), ("virDomainListGetStats", batches)]
-            {
-                // The host part's own call for inactive domains' definitions (INACTIVE |
-                // NOWAIT, groups vcpu and balloon) is not the domains' bulk call.
-                let calls = lines.filter { $0.contains("\(function):") && !$0.contains("flags=0x20000002") }
-                #expect(!calls.isEmpty, "\(function) is called")
-                #expect(calls.allSatisfy { $0.contains("stats=\(stats),") }, "\(calls.prefix(3))")
+            for (call, stats) in [
+                ("virConnectGetAllDomainStats:", withoutMonitor), ("virDomainListGetStats:", withMonitor),
+            ] {
+                // The host part's call for the inactive domains' definitions (flag
+                // VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE, 0x2; groups vcpu and balloon) is not one of these.
+                let calls = lines.filter { $0.contains(call) && !Self.asksForInactiveDomains($0) }
+                #expect(!calls.isEmpty, "\(call) called")
+                #expect(
+                    calls.allSatisfy { $0.contains("stats=\(stats),") }, "\(calls.prefix(3))")
             }
             let domain = try #require(try Testbed.runningDomains().first)
-            let vcpu = metrics.samples("libvirt_domain_vcpu_time_seconds_total", ["domain": domain])
-            #expect(vcpu.isEmpty == !flags.isEmpty, "the vcpu group is there only when asked for")
+            let vcpu = metrics.samples("libvirt_domain_vcpu_maximum", ["domain": domain])
+            #expect(vcpu.isEmpty == (withMonitor == "0x20"), "the vcpu group is there only when asked for")
             #expect(!metrics.samples("libvirt_domain_block_stats_read_bytes_total", ["domain": domain]).isEmpty)
         }
     }

@@ -18,11 +18,26 @@ enum Testbed {
     static var isUp: Bool { uri != nil }
 
     /// The testbed's running domains with a disk and a NIC (`vx-1`, `vx-2`, …; not the job domain,
-    /// nor the crowd of `scripts/testbed/crowd.sh`).
+    /// nor the crowd of `scripts/testbed/crowd.sh`, nor the budget's shape of `scripts/testbed/shape.sh`).
     static func runningDomains() throws -> [String] {
         try virsh(["list", "--name"]).split(separator: "\n").map(String.init).filter {
-            $0.hasPrefix("vx-") && $0 != "vx-job" && !$0.hasPrefix("vx-crowd-")
+            $0.hasPrefix("vx-") && $0 != "vx-job" && !$0.hasPrefix("vx-crowd-") && !$0.hasPrefix("vx-budget-")
         }
+    }
+
+    /// `--collector.<part>` for every collector part, as `virt-exporter parts --format json` lists
+    /// them: everything the exporter can collect, the parts that are off by default included, but
+    /// the guest part, which reads the report of a `virt-exporter guest-agent` process.
+    static func everyPartFlags() throws -> [String] {
+        let run = try Command.run(ExporterProcess.binary.path, ["parts", "--format", "json"])
+        guard run.status == 0,
+            let parts = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[String: Any]]
+        else { throw HTTPTestError("virt-exporter parts --format json failed: \(run.output)") }
+        let flags = parts.compactMap { $0["flag"] as? String }
+        guard flags.count == parts.count, flags.contains("--collector.guest") else {
+            throw HTTPTestError("virt-exporter parts --format json: no flags in \(run.output)")
+        }
+        return flags.filter { $0 != "--collector.guest" }
     }
 
     /// The testbed's shut-off domain.

@@ -42,9 +42,12 @@ struct DeviceGroup: Sendable {
     /// A disk by its target only, for the value series when ``LabelLayout/sourceFileOnBlockSeries`` is off.
     static let blockTargetOnly = DeviceGroup(prefix: block.prefix, labels: [block.labels[0]])
 
+    /// A network interface, by its target.
+    static let interface = DeviceGroup(prefix: "net.<n>.", labels: [("target_device", .field("net.<n>.name"))])
+
     static let all: [DeviceGroup] = [
         block,
-        DeviceGroup(prefix: "net.<n>.", labels: [("target_device", .field("net.<n>.name"))]),
+        interface,
         DeviceGroup(prefix: "vcpu.<n>.", labels: [("vcpu", .index(0))]),
         DeviceGroup(prefix: "dirtyrate.vcpu.<n>.", labels: [("vcpu", .index(0))]),
         DeviceGroup(prefix: "iothread.<n>.", labels: [("iothread", .index(0))]),

@@ -39,7 +39,19 @@ extension MetricCatalog {
     public static let callThreads = exporter(
         "libvirt_exporter_call_threads", .gauge, "Threads started for libvirt calls; bounded, and kept for reuse.")
 
+    /// `libvirt_exporter_call_duration_seconds`.
+    public static let callDuration = exporter(
+        "libvirt_exporter_call_duration_seconds", .gauge,
+        "How long each kind of call took in the last collection, from its first call's start to its last call's end: the call for every domain (virConnectGetAllDomainStats), the batches (virDomainListGetStats), the per-domain calls, the storage pools, the host, the inventory's listings, the guest agent report.",
+        labels: ["call"])
+    /// `libvirt_exporter_call_success`.
+    public static let callSuccess = exporter(
+        "libvirt_exporter_call_success", .gauge,
+        "Whether each kind of call of the last collection went without a failure (1) or not (0); calls not made and calls the hypervisor does not support do not count (libvirt_exporter_skipped_calls_total, libvirt_exporter_collection_errors_total).",
+        labels: ["call"])
+
     static let healthMetrics = [
         collectionStale, staleSnapshots, stuckCalls, unstartedCalls, skippedCalls, overdueCalls, callThreads,
+        callDuration, callSuccess,
     ]
 }

@@ -22,6 +22,7 @@ public actor Collector {
     private let logger: Logger
     private var selfMetrics: SelfMetrics
     private var pipeline: StatsPipeline
+    private let selection: MetricSelection
     private var activeFailures: Set<CollectionError> = []
     private var loggedUnmappedFields: Set<String> = []
     private var loggedJobErrors: [ExactText: String] = [:]
@@ -48,13 +49,14 @@ public actor Collector {
     ///   - libvirtVersion: the `libvirt_version` label of `libvirt_exporter_build_info`.
     ///   - derivesMetrics: whether to publish the derived gauges (rates, latencies, job progress).
     ///   - layout: the labels of the domain series.
+    ///   - selection: the families and devices exported.
     ///   - callRunners: the runners of the source's and the job poller's libvirt calls, whose stuck
     ///     calls and threads the self-metrics report.
     public init(
         source: any StatsSource, store: SnapshotStore, exporterVersion: String, revision: String = "unknown",
         libvirtVersion: String,
-        derivesMetrics: Bool = true, layout: LabelLayout = LabelLayout(), callRunners: [LibvirtCallRunner] = [],
-        logger: Logger
+        derivesMetrics: Bool = true, layout: LabelLayout = LabelLayout(), selection: MetricSelection = .everything,
+        callRunners: [LibvirtCallRunner] = [], logger: Logger
     ) {
         self.source = source
         self.callRunners = callRunners
@@ -62,7 +64,8 @@ public actor Collector {
         self.logger = logger
         self.selfMetrics = SelfMetrics(
             exporterVersion: exporterVersion, revision: revision, libvirtVersion: libvirtVersion)
-        self.pipeline = StatsPipeline(derivesMetrics: derivesMetrics, layout: layout)
+        self.pipeline = StatsPipeline(derivesMetrics: derivesMetrics, layout: layout, selection: selection)
+        self.selection = selection
         self.started = clock.now
     }
 
@@ -108,6 +111,7 @@ public actor Collector {
             outcome.pools = batch.pools ?? []
             outcome.host = batch.host
             outcome.guest = batch.guest
+            outcome.callTimings = batch.callTimings
             let names = Set(batch.domains.map(\.nameKey))
             eventCounts.keep(only: names, collectionStarted: collectionStarted)
             loggedJobErrors = loggedJobErrors.filter { names.contains($0.key) }
@@ -242,6 +246,7 @@ public actor Collector {
             if let guest = outcome.guest { trailer += GuestFamilies.families(of: guest) }
             if let events = eventCounts.family { trailer.append(events) }
         }
+        trailer.removeAll { !selection.renders($0.name) }
         store.publish(MetricsSnapshot(body: body, trailer: trailer))
     }
 

@@ -85,6 +85,16 @@ struct SelfMetrics {
             gauge(MetricCatalog.collectionStale, outcome.isStale ? 1 : 0),
             counter(MetricCatalog.staleSnapshots, [([], outcome.staleSnapshots)]),
         ]
+        if !outcome.callTimings.isEmpty {
+            var duration = MetricCatalog.callDuration.makeFamily()
+            var success = MetricCatalog.callSuccess.makeFamily()
+            for timing in outcome.callTimings {
+                let call = [Label("call", timing.call)]
+                duration.append(trusted: Sample(labels: call, value: .double(timing.seconds)))
+                success.append(trusted: Sample(labels: call, value: .unsigned(timing.succeeded ? 1 : 0)))
+            }
+            families += [duration, success]
+        }
         if let calls = outcome.calls {
             families += [
                 gauge(MetricCatalog.overdueCalls, Double(calls.overdue)),
@@ -149,6 +159,8 @@ struct CollectionOutcome {
     var host: HostStats?
     /// The guest agents' report, when the guest part is on.
     var guest: GuestReportView?
+    /// How each kind of call went; empty when the collection did not reach libvirt.
+    var callTimings: [CallTiming] = []
     /// Unix time the collection finished.
     var finishedAt = 0.0
     /// Seconds the collection took.

@@ -1,4 +1,4 @@
-public import FoundationEssentials
+import FoundationEssentials
 
 /// What one pass of `virt-exporter guest-agent` read from the guests' agents, as it hands it to the
 /// exporter: a JSON file that the agent's process writes and the exporter's `guest` part reads.

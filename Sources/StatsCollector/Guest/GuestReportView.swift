@@ -1,4 +1,4 @@
-public import FoundationEssentials
+import FoundationEssentials
 import PromFormat
 
 /// The guest agent's report as one collection uses it: read from its file, judged fresh or stale,

@@ -31,8 +31,11 @@ struct DomainStatsMapper {
     /// job that stopped it) are mapped: libvirt's other numbers for it are configuration and image
     /// sizes, and its CPU times are libvirtd's own (seen with libvirt 9.0), so they would mislead.
     mutating func add(_ domain: DomainStats) {
-        append(
-            MetricCatalog.domainInfo, labels: [Label("domain", domain.name), Label("uuid", domain.uuid)], .unsigned(1))
+        if plans.selection.renders(MetricCatalog.domainInfo.metric) {
+            append(
+                MetricCatalog.domainInfo, labels: [Label("domain", domain.name), Label("uuid", domain.uuid)],
+                .unsigned(1))
+        }
         var parameters = domain.parameters
         if domain.state != nil, !domain.isActive {
             parameters.removeAll {
@@ -68,8 +71,9 @@ struct DomainStatsMapper {
             labelSources[parameter.field] = parameter.value
         }
 
-        // Every series of one device shares one label array (arrays are copy-on-write).
-        var labelsByDevice: [DeviceKey: [Label]] = [:]
+        // Every series of one device shares one label array (arrays are copy-on-write); `nil` for
+        // a device the selection leaves out.
+        var labelsByDevice: [DeviceKey: [Label]?] = [:]
         let domainLabels = [Label("domain", name)]
         // `libvirt_domain_metadata_info`'s labels, in the configured order; the names were checked
         // as label names at start-up.
@@ -82,8 +86,13 @@ struct DomainStatsMapper {
                 if let group = plan.group {
                     let key = DeviceKey(prefix: group.prefix, indices: plan.pattern.indices)
                     if let cached = labelsByDevice[key] {
+                        guard let cached else { continue }
                         series = cached
                     } else {
+                        guard plans.selection.admits(group, plan.pattern.indices, labelSources) else {
+                            labelsByDevice[key] = .some(nil)
+                            continue
+                        }
                         series = labels(name, plan.pattern.indices, layout.valueSeriesGroup(group), labelSources)
                         labelsByDevice[key] = series
                     }
@@ -95,7 +104,7 @@ struct DomainStatsMapper {
             }
         }
         addInfoSeries(domain: name, plans: fieldPlans, labelSources: labelSources)
-        if !metadataLabels.isEmpty {
+        if !metadataLabels.isEmpty, plans.selection.renders(MetricCatalog.metadataInfo.metric) {
             append(MetricCatalog.metadataInfo, labels: domainLabels + metadataLabels, .unsigned(1))
         }
     }
@@ -116,6 +125,7 @@ struct DomainStatsMapper {
         }
         for (info, seenIndices) in zip(MetricCatalog.infoSeries, seenIndices) {
             for indices in seenIndices {
+                if let group = info.group, !self.plans.selection.admits(group, indices, labelSources) { continue }
                 var series = labels(domain, indices, info.group, labelSources)
                 if let group = info.group, Self.isUnnamed(series, group) { continue }
                 for infoLabel in info.infoLabels {

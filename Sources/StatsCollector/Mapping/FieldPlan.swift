@@ -5,7 +5,8 @@
 final class FieldPlan: Sendable {
     /// The field's pattern and indices.
     let pattern: FieldPattern
-    /// The value row, if the field is a value.
+    /// The value row, if the field is a value that the selection maps (exported, or read for a
+    /// derived gauge).
     let descriptor: MetricDescriptor?
     /// The device group of the field, if it repeats per device.
     let group: DeviceGroup?
@@ -18,17 +19,22 @@ final class FieldPlan: Sendable {
     /// The positions in ``MetricCatalog/infoSeries`` of the info series the field labels.
     let infoSeries: [Int]
 
-    init(field: String) {
+    init(field: String, selection: MetricSelection) {
         pattern = FieldPattern(field: field)
-        descriptor = MetricCatalog.descriptor(forPattern: pattern.pattern)
+        let row = MetricCatalog.descriptor(forPattern: pattern.pattern)
+        let isLeftOut = row.map { selection.use(of: $0.metric) == .dropped } ?? false
+        descriptor = isLeftOut ? nil : row
         group = DeviceGroup.containing(pattern.pattern)
         isLabelSource = MetricCatalog.labelSourcePatterns.contains(pattern.pattern)
         metadataLabel =
             field.hasPrefix(MetricCatalog.MetadataFacts.prefix)
             ? String(field.dropFirst(MetricCatalog.MetadataFacts.prefix.count)) : nil
-        isNonValue = MetricCatalog.nonValuePatterns.contains(pattern.pattern) || metadataLabel != nil
+        isNonValue = MetricCatalog.nonValuePatterns.contains(pattern.pattern) || metadataLabel != nil || isLeftOut
         let name = pattern.pattern
-        infoSeries = MetricCatalog.infoSeries.indices.filter { MetricCatalog.infoSeries[$0].fields.contains(name) }
+        infoSeries = MetricCatalog.infoSeries.indices.filter {
+            MetricCatalog.infoSeries[$0].fields.contains(name)
+                && selection.selects(MetricCatalog.infoSeries[$0].descriptor.metric)
+        }
     }
 }
 
@@ -42,6 +48,13 @@ final class FieldPlan: Sendable {
 struct FieldPlans: Sendable {
     private var plans: [String: FieldPlan] = [:]
     private var shapes: [(fields: [String], plans: [FieldPlan])] = []
+    /// The families and devices mapped.
+    let selection: MetricSelection
+
+    /// Plans that map what `selection` selects.
+    init(selection: MetricSelection = .everything) {
+        self.selection = selection
+    }
 
     /// The most names kept.
     static let limit = 100_000
@@ -55,7 +68,7 @@ struct FieldPlans: Sendable {
             plans.removeAll(keepingCapacity: true)
             shapes.removeAll()
         }
-        let plan = FieldPlan(field: field)
+        let plan = FieldPlan(field: field, selection: selection)
         plans[field] = plan
         return plan
     }

@@ -88,6 +88,8 @@ public struct StatsBatch: Sendable {
     public var host: HostStats?
     /// The guest agents' report; `nil` when the guest part is off.
     public var guest: GuestReportView?
+    /// How each kind of call of the collection went; empty from sources that make no calls.
+    public var callTimings: [CallTiming] = []
 
     /// Creates a batch.
     public init(

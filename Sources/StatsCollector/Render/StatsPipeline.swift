@@ -19,8 +19,9 @@ public struct StatsPipeline: Sendable {
 
     private let derivesMetrics: Bool
     private let layout: LabelLayout
+    private let selection: MetricSelection
     private var otherDerivedMetrics: DerivedMetricsEngine?
-    private var plans = FieldPlans()
+    private var plans: FieldPlans
     /// The other families' runs, one piece each (`nil` when a run is empty).
     private var otherRuns: [CompressedPiece?] = []
     private var jobFamilies = JobFamilyPieces()
@@ -47,10 +48,27 @@ public struct StatsPipeline: Sendable {
     /// - Parameters:
     ///   - derivesMetrics: whether to add the derived gauges (rates, latencies, job progress).
     ///   - layout: the labels of the domain series.
-    public init(derivesMetrics: Bool = true, layout: LabelLayout = LabelLayout()) {
+    ///   - selection: the families and devices exported.
+    public init(
+        derivesMetrics: Bool = true, layout: LabelLayout = LabelLayout(), selection: MetricSelection = .everything
+    ) {
         self.derivesMetrics = derivesMetrics
         self.layout = layout
-        otherDerivedMetrics = derivesMetrics ? DerivedMetricsEngine(metrics: JobSeries.otherDerivedMetrics) : nil
+        self.selection = selection
+        plans = FieldPlans(selection: selection)
+        otherDerivedMetrics =
+            derivesMetrics
+            ? DerivedMetricsEngine(
+                metrics: selection.derivedMetrics.filter { !JobSeries.isJobFamily($0.descriptor.metric) })
+            : nil
+    }
+
+    /// A new engine for one domain's job gauges.
+    private var jobDerivedMetrics: DerivedMetricsEngine? {
+        derivesMetrics
+            ? DerivedMetricsEngine(
+                metrics: selection.derivedMetrics.filter { JobSeries.isJobFamily($0.descriptor.metric) })
+            : nil
     }
 
     /// The rendered domain series of one collection or job update.
@@ -73,7 +91,7 @@ public struct StatsPipeline: Sendable {
             $0.nameKey < $1.nameKey
         }
         var mapper = DomainStatsMapper(plans: plans, layout: layout)
-        plans = FieldPlans()  // the mapper holds the only reference while it adds to them
+        plans = FieldPlans(selection: selection)  // the mapper holds the only reference while it adds to them
         var previousJobDomains = jobDomains
         jobDomains = [:]
         jobFamilies = JobFamilyPieces()
@@ -82,10 +100,10 @@ public struct StatsPipeline: Sendable {
             var job = JobDomain(
                 index: index, mapsActiveJob: domain.state == nil || domain.isActive,
                 derivedMetrics: previousJobDomains.removeValue(forKey: domain.nameKey)?.derivedMetrics
-                    ?? (derivesMetrics ? DerivedMetricsEngine(metrics: JobSeries.derivedMetrics) : nil))
+                    ?? jobDerivedMetrics)
             let lines = Self.jobLines(
                 of: domain.name, JobSeries.fields(of: domain.parameters, mapsActiveJob: job.mapsActiveJob), into: &job,
-                mapper: &mapper, at: time)
+                mapper: &mapper, selection: selection, at: time)
             jobFamilies.add(lines, ofDomainAt: index)
             jobUnmappedFields.merge(job.unmappedFields, uniquingKeysWith: +)
             jobDomains[domain.nameKey] = job
@@ -101,6 +119,7 @@ public struct StatsPipeline: Sendable {
         if let kumina = layout.kumina {
             families = kumina.apply(to: families, domains: domains, countsDomains: reachedLibvirt)
         }
+        families.removeAll { !selection.renders($0.name) }
         var runs = [[UInt8]](repeating: [], count: JobSeries.familyPrefixes.count + 1)
         for family in families.sorted(by: { $0.name < $1.name }) {
             let run = JobSeries.section(of: family.name)
@@ -118,11 +137,11 @@ public struct StatsPipeline: Sendable {
     public mutating func applyJobUpdate(domain: String, parameters: [TypedParameter]) -> Output? {
         guard var job = jobDomains[ExactText(domain)] else { return nil }
         var mapper = DomainStatsMapper(plans: plans, layout: layout)
-        plans = FieldPlans()
+        plans = FieldPlans(selection: selection)
         for (pattern, count) in job.unmappedFields { jobUnmappedFields[pattern, default: 0] -= count }
         let lines = Self.jobLines(
             of: domain, JobSeries.fields(of: parameters, mapsActiveJob: job.mapsActiveJob), into: &job,
-            mapper: &mapper, at: time)
+            mapper: &mapper, selection: selection, at: time)
         plans = mapper.finish()
         jobUnmappedFields.merge(job.unmappedFields, uniquingKeysWith: +)
         jobUnmappedFields = jobUnmappedFields.filter { $0.value > 0 }
@@ -148,14 +167,14 @@ public struct StatsPipeline: Sendable {
     /// Maps and derives one domain's job fields and renders each family's lines.
     private static func jobLines(
         of domain: String, _ fields: [TypedParameter], into job: inout JobDomain, mapper: inout DomainStatsMapper,
-        at time: Double
+        selection: MetricSelection, at time: Double
     ) -> [String: JobFamilyPieces.Lines] {
         let mapped = mapper.map(fields, ofDomain: domain)
         job.unmappedFields = mapped.unmappedFields
         var families = Array(mapped.families.values)
         families += job.derivedMetrics?.derive(from: mapped.families, at: time) ?? []
         var lines: [String: JobFamilyPieces.Lines] = [:]
-        for family in families where !family.samples.isEmpty {
+        for family in families where !family.samples.isEmpty && selection.renders(family.name) {
             var text: [UInt8] = []
             TextEncoder.encodeSamples(of: family, into: &text)
             lines[family.name] = JobFamilyPieces.Lines(family: family, text: text)

@@ -1,84 +1,3 @@
-/// One part of what the exporter collects, switched by `--[no-]collector.<name>` and the config key
-/// `collector.<name>`: a stats group of the bulk call, or a per-domain call. Turning a bulk group
-/// off takes it out of the `virConnectGetAllDomainStats` call, so libvirtd does less work.
-///
-/// The state group is always collected: whether a domain runs decides everything else.
-public enum CollectorPart: String, CaseIterable, Sendable, Comparable {
-    case cpu
-    case balloon
-    case vcpu
-    case interface
-    case block
-    case perf
-    case iothread
-    case memory
-    case dirtyrate
-    case kvm
-    case cpustats
-    case jobs
-    case metadata
-    case pools
-    case host
-    case guest
-    case events
-    case inventory
-
-    /// What the part collects, for `--help` and the README.
-    public var help: String {
-        switch self {
-        case .cpu: "CPU time (bulk group cpu-total)."
-        case .balloon: "Memory and balloon statistics (bulk group balloon)."
-        case .vcpu: "Per-vCPU state and times (bulk group vcpu)."
-        case .interface: "Network interface counters (bulk group interface)."
-        case .block: "Block device counters and sizes (bulk group block)."
-        case .perf: "perf event counters (bulk group perf)."
-        case .iothread: "IOThread polling settings (bulk group iothread)."
-        case .memory: "Memory bandwidth and cache monitors (bulk group memory)."
-        case .dirtyrate: "Dirty page rate (bulk group dirtyrate)."
-        case .kvm:
-            "KVM's own statistics of the VM, vm.* (bulk group vm); libvirt 9.0 sends the per-vCPU ones, vcpu.<n>.*, with the vcpu group."
-        case .cpustats: "CPU time per host CPU (virDomainGetCPUStats)."
-        case .jobs: "Active and completed job stats and the job poller (virDomainGetJobStats)."
-        case .metadata:
-            "OpenStack metadata, the configured metadata labels, and disk and interface details from the domain XML (virDomainGetXMLDesc)."
-        case .pools: "Storage pools: state and sizes (virConnectListAllStoragePools, virStoragePoolGetInfo)."
-        case .host:
-            "The host's CPUs, NUMA cells, free memory and huge pages, and the vCPUs and memory its domains are given (virConnectGetCapabilities once per connection, virNodeGetCPUMap, virNodeGetCellsFreeMemory, virNodeGetFreePages, virConnectGetAllDomainStats for inactive domains)."
-        case .guest:
-            "What the guests' QEMU agents report (host name, OS, file systems), read by the separate virt-exporter guest-agent process and handed over in its report file; off by default."
-        case .events: "Domain events as counters (virConnectDomainEventRegisterAny)."
-        case .inventory:
-            "Autostart, persistent and managed-save flags of each domain (six filtered virConnectListAllDomains per collection)."
-        }
-    }
-
-    /// Whether the part is on unless `--collector.disable-defaults` is given: every one but the
-    /// guest agents' report, which needs a process of its own with a read-write connection.
-    public var isDefault: Bool { self != .guest }
-
-    /// The bulk call's stats group (`virDomainStatsTypes`), for the bulk parts; pinned against
-    /// libvirt's headers in `CLibvirt.h`.
-    var bulkGroup: UInt32? {
-        switch self {
-        case .cpu: 1 << 1
-        case .balloon: 1 << 2
-        case .vcpu: 1 << 3
-        case .interface: 1 << 4
-        case .block: 1 << 5
-        case .perf: 1 << 6
-        case .iothread: 1 << 7
-        case .memory: 1 << 8
-        case .dirtyrate: 1 << 9
-        case .kvm: 1 << 10
-        case .cpustats, .jobs, .metadata, .pools, .host, .guest, .events, .inventory: nil
-        }
-    }
-
-    public static func < (lhs: CollectorPart, rhs: CollectorPart) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
-}
-
 /// What a collection reads: which parts, and which domains.
 public struct CollectionScope: Sendable, Equatable {
     /// The parts switched on.
@@ -89,6 +8,8 @@ public struct CollectionScope: Sendable, Equatable {
     public var excludePattern: String?
     /// The labels of `libvirt_domain_metadata_info`, read with the `metadata` part.
     public var metadataLabels: [MetadataLabel]
+    /// The family and device patterns (``MetricSelection``).
+    public var selection: SelectionPatterns
     /// Whether domains that do not run (defined, shut off) appear at all.
     public var inactiveDomains: Bool
 
@@ -106,12 +27,14 @@ public struct CollectionScope: Sendable, Equatable {
     /// Creates a scope.
     public init(
         parts: Set<CollectorPart>, includePattern: String? = nil, excludePattern: String? = nil,
-        metadataLabels: [MetadataLabel] = [], inactiveDomains: Bool = true
+        metadataLabels: [MetadataLabel] = [], inactiveDomains: Bool = true,
+        selection: SelectionPatterns = SelectionPatterns()
     ) {
         self.parts = parts
         self.includePattern = includePattern
         self.excludePattern = excludePattern
         self.metadataLabels = metadataLabels
+        self.selection = selection
         self.inactiveDomains = inactiveDomains
     }
 

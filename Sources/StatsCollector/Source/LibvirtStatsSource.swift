@@ -136,9 +136,15 @@ public actor LibvirtStatsSource: StatsSource {
     }
 
     public func fetchStats() async throws(CollectionError) -> StatsBatch {
+        let started = ContinuousClock.now
         var records = try await statsWithoutMonitor().filter {
             filter.admits($0.name) && (scope.inactiveDomains || $0.isActive)
         }
+        var timings = [
+            CallTiming(
+                call: "virConnectGetAllDomainStats", seconds: (ContinuousClock.now - started).inSeconds, succeeded: true
+            )
+        ]
         // A connection opened after an outage may reach another daemon: learn what it supports again.
         if connections.generation != connectionGeneration {
             connectionGeneration = connections.generation
@@ -151,48 +157,75 @@ public actor LibvirtStatsSource: StatsSource {
         }
         // The pools are read beside the domains' calls, so a pool that does not answer delays no domain.
         let readsPools = scope.parts.contains(.pools)
-        async let pools = readsPools ? poolReader.read(from: connections) : ([], [])
+        async let pools = CallTiming.measure("storage pools") { [poolReader, connections] in
+            readsPools ? await poolReader.read(from: connections) : ([], [])
+        }
         let readsHost = scope.parts.contains(.host)
-        async let host = readsHost ? hostReader.read(from: connections) : nil
+        async let host = CallTiming.measure("host") {
+            [hostReader, connections] () -> ((HostStats, [DomainStats]?)?, [CollectionError]) in
+            guard readsHost else { return (nil, []) }
+            let (stats, inactive, errors) = await hostReader.read(from: connections)
+            return ((stats, inactive), errors)
+        }
         let readsInventory = scope.parts.contains(.inventory) && !inventoryUnsupported
-        async let inventory = readsInventory ? readInventory() : (nil, [])
+        async let inventory = CallTiming.measure("virConnectListAllDomains") {
+            readsInventory ? await self.readInventory() : (nil, [])
+        }
         let names = Set(records.map(\.nameKey))
         completeness.keep(only: names)
         facts.keep(only: names)
         completedJobs.keep(only: names)
         plan.keep(only: names)
         gate.keepBackoffs(only: names)
+        let batchesStarted = ContinuousClock.now
         let monitor = await addStatsWithMonitor(to: &records)
+        timings.append(
+            CallTiming(
+                call: Self.statsWithMonitorCall, seconds: (ContinuousClock.now - batchesStarted).inSeconds,
+                succeeded: !monitor.errors.contains(where: CallTiming.counts)))
         let incomplete = await incompleteDomains(of: records, unanswered: monitor.unanswered)
         // A domain whose stats are whole again answers again: its per-domain calls need not wait
         // out a backoff that its stuck QEMU started.
         for name in lastIncomplete.subtracting(incomplete) { gate.clearBackoff(name.text) }
         lastIncomplete = incomplete
-        var batch = await withPerDomainStats(records, incomplete: incomplete)
-        let (poolStats, poolErrors) = await pools
+        let perDomain = await CallTiming.measure(PerDomainCalls.callName) {
+            let batch = await withPerDomainStats(records, incomplete: incomplete)
+            return (batch, batch.errors)
+        }
+        var batch = perDomain.value
+        timings.append(perDomain.timing)
+        let (poolStats, poolErrors, poolTiming) = await pools
         batch.pools = poolStats
-        var sideErrors: [CollectionError] = []
-        if let (hostStats, inactiveDomains, errors) = await host {
+        if readsPools { timings.append(poolTiming) }
+        let (hostRead, hostErrors, hostTiming) = await host
+        if let (hostStats, inactiveDomains) = hostRead {
             batch.host = hostStats
             batch.host?.running = HostStats.Allocation(summing: records.filter(\.isActive))
             batch.host?.inactive = inactiveDomains.flatMap {
                 HostStats.Allocation(summing: $0.filter { filter.admits($0.name) })
             }
-            sideErrors = errors
+            timings.append(hostTiming)
         }
+        var guestErrors: [CollectionError] = []
         if scope.parts.contains(.guest) {
             let running = Set(records.filter(\.isActive).map(\.nameKey))
-            let (view, error) = GuestReportView.read(scope.guestReportPath, running: running)
-            batch.guest = view
-            if let error { sideErrors.append(error) }
+            let read = await CallTiming.measure(GuestReportView.callName) {
+                let (view, error) = GuestReportView.read(scope.guestReportPath, running: running)
+                return (view, error.map { [$0] } ?? [])
+            }
+            batch.guest = read.value
+            guestErrors = read.errors
+            timings.append(read.timing)
         }
-        let (listing, inventoryErrors) = await inventory
+        let (listing, inventoryErrors, inventoryTiming) = await inventory
+        if readsInventory { timings.append(inventoryTiming) }
         if let listing {
             for index in batch.domains.indices {
                 batch.domains[index].parameters += listing.parameters(for: batch.domains[index].nameKey)
             }
         }
-        batch.errors = monitor.errors + batch.errors + poolErrors + sideErrors + inventoryErrors
+        batch.errors = monitor.errors + batch.errors + poolErrors + hostErrors + guestErrors + inventoryErrors
+        batch.callTimings = timings
         return batch
     }
 

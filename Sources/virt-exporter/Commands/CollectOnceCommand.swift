@@ -9,14 +9,17 @@ import Synchronization
 /// Collects from libvirt (or a fixture) and writes the rendered `/metrics` body to stdout: a
 /// one-shot process to profile a collection with, and to see what one collection exports.
 ///
-/// From libvirt it runs the collector the server runs, self-metrics included. From a fixture it
+/// It collects what `serve` collects with the same `--collector.<part>` flags and family and device
+/// patterns (by default, the default parts). From libvirt it runs the collector the server runs,
+/// self-metrics included. From a fixture it
 /// runs the pipeline alone on the main thread, without Swift's thread pool: valgrind 3.19 crashes
 /// as soon as libdispatch starts its worker threads, so this is the form callgrind can follow.
 struct CollectOnceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collect-once",
         abstract:
-            "Collect once (or --collections times) and write the rendered /metrics body to stdout, for profiling.")
+            "Collect once (or --collections times) and write the rendered /metrics body to stdout, for profiling.",
+        discussion: CollectorFlags.partsHelp)
 
     @Option(
         name: .customLong("libvirt.uri"), help: "libvirt connection URI, opened read-only. (default: qemu:///system)")
@@ -37,8 +40,23 @@ struct CollectOnceCommand: ParsableCommand {
     @Flag(name: .customLong("gzip"), help: "Write the gzip form of the body instead of its text.")
     var writesGzip = false
 
+    @OptionGroup var collectors: CollectorFlags
+
     func validate() throws {
         guard collections >= 1 else { throw ValidationError("--collections must be at least 1, not \(collections)") }
+        _ = try scope()
+    }
+
+    /// What the flags collect, as `serve` would.
+    private func scope() throws -> CollectionScope {
+        var choices = CollectorChoices()
+        do {
+            try collectors.apply(to: &choices)
+            try choices.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return choices.scope
     }
 
     func run() throws {
@@ -70,7 +88,7 @@ struct CollectOnceCommand: ParsableCommand {
         } catch {
             throw ValidationError("--fixture: \(path) is not dump-stats JSON (an array of domain records)")
         }
-        var pipeline = StatsPipeline()
+        var pipeline = StatsPipeline(selection: MetricSelection(scope: try scope()))
         var body = RenderedBody.empty
         for collection in 0..<collections {
             body = pipeline.run(domains, at: Double(collection) * 15).body
@@ -85,10 +103,11 @@ struct CollectOnceCommand: ParsableCommand {
         let logger = Logger(label: "virt-exporter.libvirt")
         let runner = LibvirtCallRunner(
             pool: BlockingCallPool(name: "libvirt-calls", maximumThreads: 7), deadline: .seconds(60), logger: logger)
+        let scope = try scope()
         let collector = Collector(
-            source: try LibvirtStatsSource(uri: libvirtURI, runner: runner, logger: logger), store: store,
+            source: try LibvirtStatsSource(uri: libvirtURI, runner: runner, scope: scope, logger: logger), store: store,
             exporterVersion: ExporterVersion.number, revision: ExporterVersion.revision,
-            libvirtVersion: LibvirtLibrary().libraryVersion,
+            libvirtVersion: LibvirtLibrary().libraryVersion, selection: MetricSelection(scope: scope),
             logger: Logger(label: "virt-exporter.collector"))
         let done = DispatchSemaphore(value: 0)
         let collections = collections

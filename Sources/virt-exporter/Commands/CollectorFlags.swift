@@ -1,51 +1,16 @@
 import ArgumentParser
 import StatsCollector
 
-/// `--[no-]collector.<part>` for each part of the collection, `--collector.disable-defaults`, and
-/// the domain patterns.
+/// `--[no-]collector.<part>` for each part of the collection (from ``CollectorPart``, not one
+/// declaration a part here), `--collector.disable-defaults`, the domain patterns, and the family
+/// and device patterns.
 struct CollectorFlags: ParsableArguments {
-    @Flag(name: .customLong("collector.cpu"), inversion: .prefixedNo, help: .init(CollectorPart.cpu.help))
-    var cpu: Bool?
-    @Flag(name: .customLong("collector.balloon"), inversion: .prefixedNo, help: .init(CollectorPart.balloon.help))
-    var balloon: Bool?
-    @Flag(name: .customLong("collector.vcpu"), inversion: .prefixedNo, help: .init(CollectorPart.vcpu.help))
-    var vcpu: Bool?
-    @Flag(name: .customLong("collector.interface"), inversion: .prefixedNo, help: .init(CollectorPart.interface.help))
-    var interface: Bool?
-    @Flag(name: .customLong("collector.block"), inversion: .prefixedNo, help: .init(CollectorPart.block.help))
-    var block: Bool?
-    @Flag(name: .customLong("collector.perf"), inversion: .prefixedNo, help: .init(CollectorPart.perf.help))
-    var perf: Bool?
-    @Flag(name: .customLong("collector.iothread"), inversion: .prefixedNo, help: .init(CollectorPart.iothread.help))
-    var iothread: Bool?
-    @Flag(name: .customLong("collector.memory"), inversion: .prefixedNo, help: .init(CollectorPart.memory.help))
-    var memory: Bool?
-    @Flag(name: .customLong("collector.dirtyrate"), inversion: .prefixedNo, help: .init(CollectorPart.dirtyrate.help))
-    var dirtyrate: Bool?
-    @Flag(name: .customLong("collector.kvm"), inversion: .prefixedNo, help: .init(CollectorPart.kvm.help))
-    var kvm: Bool?
-    @Flag(name: .customLong("collector.cpustats"), inversion: .prefixedNo, help: .init(CollectorPart.cpustats.help))
-    var cpustats: Bool?
-    @Flag(name: .customLong("collector.jobs"), inversion: .prefixedNo, help: .init(CollectorPart.jobs.help))
-    var jobs: Bool?
-    @Flag(name: .customLong("collector.metadata"), inversion: .prefixedNo, help: .init(CollectorPart.metadata.help))
-    var metadata: Bool?
-    @Flag(name: .customLong("collector.pools"), inversion: .prefixedNo, help: .init(CollectorPart.pools.help))
-    var pools: Bool?
-    @Flag(name: .customLong("collector.host"), inversion: .prefixedNo, help: .init(CollectorPart.host.help))
-    var host: Bool?
-    @Flag(name: .customLong("collector.guest"), inversion: .prefixedNo, help: .init(CollectorPart.guest.help))
-    var guest: Bool?
     @Option(
         name: .customLong("collector.guest-report-file"),
         help:
             "The report file virt-exporter guest-agent writes, which the guest part reads. (default: \(CollectionScope.defaultGuestReportPath))"
     )
     var guestReportFile: String?
-    @Flag(name: .customLong("collector.events"), inversion: .prefixedNo, help: .init(CollectorPart.events.help))
-    var events: Bool?
-    @Flag(name: .customLong("collector.inventory"), inversion: .prefixedNo, help: .init(CollectorPart.inventory.help))
-    var inventory: Bool?
 
     @Flag(
         name: .customLong("collector.inactive-domains"), inversion: .prefixedNo,
@@ -69,27 +34,99 @@ struct CollectorFlags: ParsableArguments {
         help: "Collect no domain whose whole name matches this regular expression.")
     var excludePattern: String?
 
-    /// The parts switched by flag, by part.
-    private var switched: [CollectorPart: Bool?] {
-        [
-            .cpu: cpu, .balloon: balloon, .vcpu: vcpu, .interface: interface, .block: block, .perf: perf,
-            .iothread: iothread, .memory: memory, .dirtyrate: dirtyrate, .kvm: kvm, .cpustats: cpustats, .jobs: jobs,
-            .metadata: metadata, .pools: pools, .host: host, .guest: guest, .events: events, .inventory: inventory,
-        ]
+    @Option(
+        name: .customLong("collector.metrics-include"),
+        help: "Export only the domain and pool families whose whole name matches this regular expression.")
+    var metricsInclude: String?
+
+    @Option(
+        name: .customLong("collector.metrics-exclude"),
+        help: "Export no domain or pool family whose whole name matches this regular expression.")
+    var metricsExclude: String?
+
+    @Option(
+        name: .customLong("collector.block.device-include"),
+        help: "Export only the disks whose whole target (vda) or source path matches this regular expression.")
+    var blockDeviceInclude: String?
+
+    @Option(
+        name: .customLong("collector.block.device-exclude"),
+        help: "Export no disk whose whole target (vda) or source path matches this regular expression.")
+    var blockDeviceExclude: String?
+
+    @Option(
+        name: .customLong("collector.interface.device-include"),
+        help: "Export only the NICs whose whole target (vnet0) matches this regular expression.")
+    var interfaceDeviceInclude: String?
+
+    @Option(
+        name: .customLong("collector.interface.device-exclude"),
+        help: "Export no NIC whose whole target (vnet0) matches this regular expression.")
+    var interfaceDeviceExclude: String?
+
+    /// `--collector.<part>` and `--no-collector.<part>` for every part of ``CollectorPart``, read
+    /// from the arguments no option above took: each part brings its two flags by itself, and
+    /// `--help` lists them from the same list (``partsHelp``).
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var partSwitches: [String] = []
+
+    private static let on = "--collector."
+    private static let off = "--no-collector."
+
+    /// The parts switched by flag, the last flag of a part winning; `nil` for an argument that is
+    /// no part's flag.
+    private static func switched(by arguments: [String]) -> (parts: [CollectorPart: Bool], unknown: String?) {
+        var parts: [CollectorPart: Bool] = [:]
+        for argument in arguments {
+            let choice: (name: Substring, on: Bool)? =
+                argument.hasPrefix(off)
+                ? (argument.dropFirst(off.count), false)
+                : argument.hasPrefix(on) ? (argument.dropFirst(on.count), true) : nil
+            guard let choice, let part = CollectorPart(rawValue: String(choice.name)) else {
+                return (parts, argument)
+            }
+            parts[part] = choice.on
+        }
+        return (parts, nil)
+    }
+
+    func validate() throws {
+        if let unknown = Self.switched(by: partSwitches).unknown {
+            throw ValidationError(
+                unknown.hasPrefix("-") ? "Unknown option '\(unknown)'" : "Unexpected argument '\(unknown)'")
+        }
+    }
+
+    /// The collector parts and their flags, for the commands' `--help`: from ``CollectorPart``.
+    static var partsHelp: String {
+        let lines = CollectorPart.allCases.map { part in
+            "  --[no-]collector.\(part.rawValue) (\(part.isDefault ? "on" : "off") by default)\n      \(part.help)"
+        }
+        return "Collector parts, each switched on with --collector.<part> and off with --no-collector.<part>:\n"
+            + lines.joined(separator: "\n")
     }
 
     /// Applies the flags given over `choices`.
     func apply(to choices: inout CollectorChoices) throws(ConfigurationError) {
         if disableDefaults { choices.disableDefaults = true }
         if let inactiveDomains { choices.inactiveDomains = inactiveDomains }
-        for (part, choice) in switched {
-            if let choice { choices.parts[part] = choice }
-        }
+        for (part, choice) in Self.switched(by: partSwitches).parts { choices.parts[part] = choice }
         if let includePattern {
             choices.includePattern = try CollectorChoices.checked(includePattern, from: "--collector.domain-include")
         }
         if let excludePattern {
             choices.excludePattern = try CollectorChoices.checked(excludePattern, from: "--collector.domain-exclude")
+        }
+        let patterns: [(String?, String, WritableKeyPath<SelectionPatterns, String?>)] = [
+            (metricsInclude, "--collector.metrics-include", \.metricsInclude),
+            (metricsExclude, "--collector.metrics-exclude", \.metricsExclude),
+            (blockDeviceInclude, "--collector.block.device-include", \.blockDeviceInclude),
+            (blockDeviceExclude, "--collector.block.device-exclude", \.blockDeviceExclude),
+            (interfaceDeviceInclude, "--collector.interface.device-include", \.interfaceDeviceInclude),
+            (interfaceDeviceExclude, "--collector.interface.device-exclude", \.interfaceDeviceExclude),
+        ]
+        for (pattern, flag, key) in patterns {
+            if let pattern { choices.selection[keyPath: key] = try CollectorChoices.checked(pattern, from: flag) }
         }
         if let guestReportFile {
             choices.guestReportPath = try CollectorChoices.checkedPath(

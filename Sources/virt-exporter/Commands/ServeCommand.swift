@@ -7,7 +7,8 @@ import StatsCollector
 /// Collects from libvirt on a loop and serves the latest snapshot over HTTP until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Collect from libvirt and serve /metrics (the default command).")
+        commandName: "serve", abstract: "Collect from libvirt and serve /metrics (the default command).",
+        discussion: CollectorFlags.partsHelp)
 
     @Option(name: .customLong("config.file"), help: "JSON config file; flags override its keys.")
     var configFile: String?
@@ -120,6 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let collectorRates { configuration.derivesMetrics = collectorRates }
         if let blockSourceFile { configuration.sourceFileOnBlockSeries = blockSourceFile }
         try collectors.apply(to: &configuration.collectors)
+        try configuration.collectors.validate()
         try compatibility.apply(to: &configuration.compatibility)
         if let logLevel { try configuration.setLogLevel(logLevel, from: "--log.level") }
         /// The flag or config key that set a connection limit, `nil` where the default stands.
@@ -199,6 +201,9 @@ struct ServeCommand: AsyncParsableCommand {
             deadline: LibvirtStatsSource.callDeadline(forInterval: configuration.collectorInterval),
             logger: libvirtLogger)
         let scope = configuration.collectors.scope
+        for warning in SelectionWarnings.messages(scope: scope, derivesMetrics: configuration.derivesMetrics) {
+            logger.warning("\(warning)")
+        }
         let source = try LibvirtStatsSource(
             uri: configuration.libvirtURI, runner: collectionCalls, gate: gate, scope: scope, logger: libvirtLogger)
         // The job poller's calls wait at most one poll interval, so a stuck domain never delays a pass.
@@ -218,6 +223,7 @@ struct ServeCommand: AsyncParsableCommand {
             source: source, store: store, exporterVersion: ExporterVersion.number, revision: ExporterVersion.revision,
             libvirtVersion: LibvirtLibrary().libraryVersion, derivesMetrics: configuration.derivesMetrics,
             layout: try configuration.domainLabelLayout(),
+            selection: MetricSelection(scope: scope, derivesMetrics: configuration.derivesMetrics),
             callRunners: [collectionCalls, source.statsCalls, eventCalls] + (jobCalls.map { [$0] } ?? []),
             logger: Logger(label: "virt-exporter.collector"))
         let jobPoller = jobCalls.map { runner in

@@ -1,7 +1,8 @@
 import StatsCollector
 
-/// The `collector.<part>` switches, `collector.disable-defaults` and the domain patterns, as the
-/// config file and the flags set them; ``scope`` is what they add up to.
+/// The `collector.<part>` switches, `collector.disable-defaults`, the domain patterns and the
+/// family and device patterns, as the config file and the flags set them; ``scope`` is what they
+/// add up to.
 struct CollectorChoices: Equatable {
     /// Parts switched on or off by name, the flags' choices over the file's.
     var parts: [CollectorPart: Bool] = [:]
@@ -13,6 +14,9 @@ struct CollectorChoices: Equatable {
     var excludePattern: String?
     /// `collector.metadata-labels`: the labels of `libvirt_domain_metadata_info`.
     var metadataLabels: [MetadataLabel] = []
+    /// `collector.metrics-include` and `-exclude`, `collector.block.device-include` and `-exclude`,
+    /// `collector.interface.device-include` and `-exclude`.
+    var selection = SelectionPatterns()
     /// `collector.inactive-domains`: whether defined domains that do not run appear.
     var inactiveDomains = true
     /// `collector.guest-report-file`: the guest agent's report, for the guest part.
@@ -23,9 +27,21 @@ struct CollectorChoices: Equatable {
         var scope = CollectionScope(
             parts: Set(CollectorPart.allCases.filter { parts[$0] ?? (!disableDefaults && $0.isDefault) }),
             includePattern: includePattern, excludePattern: excludePattern, metadataLabels: metadataLabels,
-            inactiveDomains: inactiveDomains)
+            inactiveDomains: inactiveDomains, selection: selection)
         scope.guestReportPath = guestReportPath
         return scope
+    }
+
+    /// Checks that every part of a group that is switched on has its group on: `vcpu-kvm` without
+    /// `vcpu` would export nothing.
+    func validate() throws(ConfigurationError) {
+        let on = scope.parts
+        for part in CollectorPart.allCases where on.contains(part) && parts[part] == true {
+            guard let parent = part.parent, !on.contains(parent) else { continue }
+            throw ConfigurationError(
+                "collector part \(part.rawValue) is some of the \(parent.rawValue) part's families, which is off: switch \(parent.rawValue) on too (--collector.\(parent.rawValue))"
+            )
+        }
     }
 
     /// Choices are equal when they collect the same: switching a part on that is on by default

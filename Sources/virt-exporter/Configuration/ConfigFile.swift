@@ -25,6 +25,12 @@ enum ConfigFile {
         case disableDefaults = "collector.disable-defaults"
         case domainInclude = "collector.domain-include"
         case domainExclude = "collector.domain-exclude"
+        case metricsInclude = "collector.metrics-include"
+        case metricsExclude = "collector.metrics-exclude"
+        case blockDeviceInclude = "collector.block.device-include"
+        case blockDeviceExclude = "collector.block.device-exclude"
+        case interfaceDeviceInclude = "collector.interface.device-include"
+        case interfaceDeviceExclude = "collector.interface.device-exclude"
         case compatKumina = "compat.kumina"
         case metadataLabels = "collector.metadata-labels"
         case inactiveDomains = "collector.inactive-domains"
@@ -62,6 +68,22 @@ enum ConfigFile {
                 configuration.collectors.includePattern = try CollectorChoices.pattern(value, from: origin)
             case .domainExclude:
                 configuration.collectors.excludePattern = try CollectorChoices.pattern(value, from: origin)
+            case .metricsInclude:
+                configuration.collectors.selection.metricsInclude = try CollectorChoices.pattern(value, from: origin)
+            case .metricsExclude:
+                configuration.collectors.selection.metricsExclude = try CollectorChoices.pattern(value, from: origin)
+            case .blockDeviceInclude:
+                configuration.collectors.selection.blockDeviceInclude = try CollectorChoices.pattern(
+                    value, from: origin)
+            case .blockDeviceExclude:
+                configuration.collectors.selection.blockDeviceExclude = try CollectorChoices.pattern(
+                    value, from: origin)
+            case .interfaceDeviceInclude:
+                configuration.collectors.selection.interfaceDeviceInclude = try CollectorChoices.pattern(
+                    value, from: origin)
+            case .interfaceDeviceExclude:
+                configuration.collectors.selection.interfaceDeviceExclude = try CollectorChoices.pattern(
+                    value, from: origin)
             case .compatKumina: configuration.compatibility.kumina = try value.bool(origin)
             case .metadataLabels:
                 configuration.collectors.metadataLabels = try CollectorChoices.metadataLabels(value, from: origin)

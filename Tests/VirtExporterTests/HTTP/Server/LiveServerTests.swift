@@ -183,10 +183,22 @@ import Testing
                 "127.0.0.2:\(second)",
             ]
                 + arguments)
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(exporter.pid)/task")) ?? []
-        let names = tasks.compactMap {
-            try? String(contentsOfFile: "/proc/\(exporter.pid)/task/\($0)/comm", encoding: .utf8)
+        // Each thread names itself once it runs, which a slow build (AddressSanitizer's) may not
+        // have done yet when the exporter says it listens: read until the count holds still.
+        func threadNames() -> [String] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(exporter.pid)/task")) ?? []
+            return tasks.compactMap {
+                try? String(contentsOfFile: "/proc/\(exporter.pid)/task/\($0)/comm", encoding: .utf8)
+            }
         }
+        var names = threadNames()
+        let deadline = Date().addingTimeInterval(5)
+        while names.filter({ $0.hasPrefix("MHD-") }).count < 2 * threads, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            names = threadNames()
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        names = threadNames()
         let serverThreads = names.filter { $0.hasPrefix("MHD-") }
         #expect(serverThreads.count == 2 * threads, "two listen addresses, \(threads) each: \(names.sorted())")
     }
