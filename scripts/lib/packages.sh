@@ -10,7 +10,8 @@ VIRT_EXPORTER_BUILD_PACKAGES="pkg-config libvirt-dev libmicrohttpd-dev zlib1g-de
 # the OCI image.
 VIRT_EXPORTER_PACKAGE_PACKAGES="debhelper help2man lintian binutils"
 VIRT_EXPORTER_OCI_PACKAGES="mmdebstrap umoci"
-# Tools the test suite runs: promtool and the Prometheus server (prometheus), gzip,
+# Tools the test suite runs: promtool and the Prometheus server (prometheus), Alertmanager
+# (prometheus-alertmanager) for the migration alert tests, gzip,
 # systemd-analyze and systemd-socket-activate (systemd) for the unit files and socket activation,
 # openssl for the TLS tests' CA and certificates, curl as their HTTPS client, Debian's Python
 # with pyflakes and yaml (the Kubernetes manifest) for the programs of scripts/python,
@@ -18,7 +19,7 @@ VIRT_EXPORTER_OCI_PACKAGES="mmdebstrap umoci"
 # standing in for its unit's seccomp filter. Debian's own libvirt exporter, which the
 # compatibility test runs beside virt-exporter, is not installed: virt-exporter's package
 # conflicts with it, so scripts/lib/debian-exporter.sh unpacks its .deb instead.
-VIRT_EXPORTER_TEST_PACKAGES="prometheus gzip systemd openssl curl python3 python3-pyflakes python3-yaml util-linux strace $VIRT_EXPORTER_PACKAGE_PACKAGES"
+VIRT_EXPORTER_TEST_PACKAGES="prometheus prometheus-alertmanager gzip systemd openssl curl python3 python3-pyflakes python3-yaml util-linux strace $VIRT_EXPORTER_PACKAGE_PACKAGES"
 
 # ensure_packages PACKAGE...: installs the packages that are not installed yet (needs root then).
 ensure_packages() {

@@ -14,10 +14,20 @@ struct DerivedMetric: Sendable {
         /// `minuend` − `subtrahend` of the current values, where the difference is not negative.
         case difference(minuend: String, subtrahend: String)
         /// `remaining` / the value of the derived metric `rate`, for the first pair that has both:
-        /// the time left at the current pace.
-        case timeLeft([(remaining: String, rate: String)])
+        /// the time left at the current pace. Where the series has a positive `redirtied.rate`
+        /// (memory the guest dirties again per second, d), the passes still to come are added: the
+        /// next one resends what is dirtied during this one, d × (its `redirtied.remaining` at the
+        /// start of this `redirtied.pass`, R₀) / b, with b the migration's `redirtied.bandwidth`
+        /// (else the pace), and each later one d / b of the one before, so d × R₀ / (b × (b − d))
+        /// in all; none while d ≥ b, as no pass ever shrinks.
+        case timeLeft(
+            [(remaining: String, rate: String)],
+            redirtied: (rate: String, remaining: String, pass: String, bandwidth: String)?)
         /// 1 while `remaining` shrinks from one value of `iteration` to the next, 0 while it grows.
         case shrinking(remaining: String, iteration: String)
+        /// The number of `iteration`s since `remaining`, read at the start of one, last fell by at
+        /// least ``DerivedMetricsEngine/newLowMargin`` below the lowest such value so far.
+        case passesWithoutNewLow(remaining: String, iteration: String)
     }
 
     /// Where a rate's time comes from.
@@ -49,8 +59,12 @@ struct DerivedMetric: Sendable {
         case .ratio(let numerator, let denominator): source = "\(numerator) / \(denominator)"
         case .product(let first, let second): source = "\(first) * \(second)"
         case .difference(let minuend, let subtrahend): source = "\(minuend) - \(subtrahend)"
-        case .timeLeft(let pairs): source = pairs.map { "\($0.remaining) / \($0.rate)" }.joined(separator: ", else ")
+        case .timeLeft(let pairs, let redirtied):
+            let more = redirtied.map { " + passes to come at \($0.rate)" } ?? ""
+            source = pairs.map { "\($0.remaining) / \($0.rate)" }.joined(separator: ", else ") + more
         case .shrinking(let remaining, let iteration): source = "\(remaining) across \(iteration)"
+        case .passesWithoutNewLow(let remaining, let iteration):
+            source = "\(iteration) since \(remaining) at a pass's start last fell 10% below its low"
         }
         descriptor = MetricDescriptor(metric: metric, type: .gauge, help: help, source: source, labels: labels)
         switch formula {
@@ -59,10 +73,14 @@ struct DerivedMetric: Sendable {
         case .ratio(let numerator, let denominator): inputs = [numerator, denominator]
         case .product(let first, let second): inputs = [first, second]
         case .difference(let minuend, let subtrahend): inputs = [minuend, subtrahend]
-        case .timeLeft(let pairs): inputs = pairs.flatMap { [$0.remaining, $0.rate] }
-        case .shrinking(let remaining, let iteration): inputs = [remaining, iteration]
+        case .timeLeft(let pairs, let redirtied):
+            inputs =
+                pairs.flatMap { [$0.remaining, $0.rate] }
+                + (redirtied.map { [$0.rate, $0.remaining, $0.pass, $0.bandwidth] } ?? [])
+        case .shrinking(let remaining, let iteration), .passesWithoutNewLow(let remaining, let iteration):
+            inputs = [remaining, iteration]
         }
-        if case .timeLeft(let pairs) = formula {
+        if case .timeLeft(let pairs, _) = formula {
             primaryInputs = pairs.map(\.remaining)
         } else {
             primaryInputs = [inputs[0]]

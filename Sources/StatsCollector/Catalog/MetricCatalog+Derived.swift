@@ -148,21 +148,30 @@ extension MetricCatalog {
             labels: domain,
             help: "Active job: disk data transferred per second of the job's time, since the previous sample."),
         DerivedMetric(
-            "libvirt_domain_job_eta_seconds",
-            .timeLeft([
-                ("libvirt_domain_job_data_remaining_bytes", "libvirt_domain_job_data_transfer_bytes_per_second"),
-                ("libvirt_domain_job_memory_remaining_bytes", "libvirt_domain_job_memory_transfer_bytes_per_second"),
-            ]),
-            labels: domain,
-            help:
-                "Active job: time left at the current transfer rate, from its data (or, for memory-only jobs such as dumps, its memory); absent while nothing moves."
-        ),
-        DerivedMetric(
             "libvirt_domain_job_memory_dirty_rate_bytes_per_second",
             .product(
                 "libvirt_domain_job_memory_dirty_rate_pages_per_second", "libvirt_domain_job_memory_page_size_bytes"),
             labels: domain,
             help: "Active migration: memory the guest dirties per second, to compare with the transfer bandwidth."),
+        DerivedMetric(
+            "libvirt_domain_job_eta_seconds",
+            .timeLeft(
+                [
+                    ("libvirt_domain_job_data_remaining_bytes", "libvirt_domain_job_data_transfer_bytes_per_second"),
+                    (
+                        "libvirt_domain_job_memory_remaining_bytes",
+                        "libvirt_domain_job_memory_transfer_bytes_per_second"
+                    ),
+                ],
+                redirtied: (
+                    rate: "libvirt_domain_job_memory_dirty_rate_bytes_per_second",
+                    remaining: "libvirt_domain_job_memory_remaining_bytes", pass: "libvirt_domain_job_memory_iteration",
+                    bandwidth: "libvirt_domain_job_memory_bytes_per_second"
+                )),
+            labels: domain,
+            help:
+                "Active job: time left at the current transfer rate, from its data (or, for memory-only jobs such as dumps, its memory); for a migration, with the passes still to come over what the guest dirties again meanwhile. Absent while nothing moves or the guest dirties memory as fast as it is sent."
+        ),
         DerivedMetric(
             "libvirt_domain_job_converging",
             .shrinking(
@@ -170,6 +179,15 @@ extension MetricCatalog {
             ),
             labels: domain,
             help: "Active migration: 1 while the memory left shrinks from one pass to the next, 0 while it grows."),
+        DerivedMetric(
+            "libvirt_domain_job_memory_stalled_passes",
+            .passesWithoutNewLow(
+                remaining: "libvirt_domain_job_memory_remaining_bytes", iteration: "libvirt_domain_job_memory_iteration"
+            ),
+            labels: domain,
+            help:
+                "Active migration: memory passes since the memory left at the start of a pass last fell 10% below its lowest so far (counted from the first pass the exporter saw); 3 or more: stuck on a plateau."
+        ),
         DerivedMetric(
             "libvirt_domain_job_downtime_ratio",
             .ratio(

@@ -33,6 +33,10 @@ public actor Collector {
     /// The last job update applied to each domain, so that a collection that started before it
     /// does not bring older job fields back.
     private var jobUpdates: [ExactText: JobUpdate] = [:]
+    /// When the last collection started, for the age of job updates.
+    private var lastCollectionStarted: ContinuousClock.Instant?
+    /// The domains whose job fields the last collection read itself (not from a job update).
+    private var jobFieldsCollected: Set<ExactText> = []
     private var staleSnapshots: UInt64 = 0
     private var eventCounts = DomainEventCounts()
     private let callRunners: [LibvirtCallRunner]
@@ -92,6 +96,8 @@ public actor Collector {
         var batch = StatsBatch(domains: [])
         do {
             batch = try await source.fetchStats()
+            jobFieldsCollected = Set(
+                batch.domains.filter { $0.parameters.contains { JobUpdate.isJobField($0.field) } }.map(\.nameKey))
             keepNewerJobFields(in: &batch, collectedFrom: collectionStarted)
             keepCompletedJobsOfStoppedDomains(in: &batch)
             outcome.reachedLibvirt = true
@@ -132,9 +138,14 @@ public actor Collector {
     /// Replaces one domain's job fields with `update` and publishes a new snapshot, in which only
     /// that domain's job series and the self-metrics differ from the last one.
     ///
+    /// An update read before the last collection started is older than the job fields that
+    /// collection read of the domain, if it read any (a poll that was slower than the collection):
+    /// it is then left out, so that a job's pass number and memory left never go back in time.
+    ///
     /// - Parameter polls: the poller's job stats calls so far, for `libvirt_exporter_job_polls_total`.
     public func apply(_ update: JobUpdate, polls: UInt64) {
         guard let last,
+            (update.readAt - started).inSeconds >= last.time || !jobFieldsCollected.contains(ExactText(update.domain)),
             let index = last.batch.domains.firstIndex(where: { $0.nameKey == ExactText(update.domain) }),
             let output = pipeline.applyJobUpdate(domain: update.domain, parameters: update.parameters)
         else { return }
@@ -173,14 +184,21 @@ public actor Collector {
     }
 
     /// A job update read after this collection started has newer job fields than the collection's:
-    /// keep those. Updates of domains that are gone are forgotten.
+    /// keep those. One read after the previous collection started still stands in for the job
+    /// fields of a running domain that this collection could not read (the domain was busy with
+    /// that very poll), so that a running job's series and pass counts have no gap. Updates of
+    /// domains that are gone are forgotten.
     private func keepNewerJobFields(
         in batch: inout StatsBatch, collectedFrom collectionStarted: ContinuousClock.Instant
     ) {
-        jobUpdates = jobUpdates.filter { $0.value.readAt > collectionStarted }
+        let previousStart = lastCollectionStarted ?? collectionStarted
+        lastCollectionStarted = collectionStarted
+        jobUpdates = jobUpdates.filter { $0.value.readAt > previousStart }
         guard !jobUpdates.isEmpty else { return }
         for index in batch.domains.indices {
             guard let update = jobUpdates[batch.domains[index].nameKey] else { continue }
+            let collected = batch.domains[index].parameters.contains { JobUpdate.isJobField($0.field) }
+            guard update.readAt > collectionStarted || (!collected && batch.domains[index].isActive) else { continue }
             batch.domains[index].parameters.removeAll { JobUpdate.isJobField($0.field) }
             batch.domains[index].parameters += update.parameters
         }

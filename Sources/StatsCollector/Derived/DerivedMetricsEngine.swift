@@ -26,8 +26,22 @@ struct DerivedMetricsEngine {
         let verdict: Double?
     }
 
+    /// The memory left at the start of each pass, lowest so far, and the passes since it was set.
+    private struct Low {
+        let number: Double
+        let low: Double
+        let passes: Double
+    }
+
     /// Shorter intervals than this give no rate: the quotient would be mostly noise.
     static let minimumInterval = 0.001
+
+    /// How far below the lowest so far the memory left at a pass's start must fall to count as a
+    /// new low: 10 %. A migration stuck on a plateau reads a noisy value at each pass's start (the
+    /// poll lands up to a second into the pass; the guest's working set varies), seen here and in
+    /// the field within ±10 %; so noise makes at most one such new low, while a migration whose
+    /// memory left shrinks by 3.5 % or more a pass makes one at least every third pass.
+    static let newLowMargin = 0.1
 
     /// The derived metrics this engine computes, in catalog order.
     private let metrics: [DerivedMetric]
@@ -47,9 +61,10 @@ struct DerivedMetricsEngine {
     private var previous: [SeriesKey: Reading] = [:]
     private var lastDerived: [SeriesKey: Double] = [:]
     private var iterations: [SeriesKey: Iteration] = [:]
+    private var lows: [SeriesKey: Low] = [:]
 
     /// The number of series whose state is kept, for tests of boundedness.
-    var retainedSeriesCount: Int { previous.count + lastDerived.count + iterations.count }
+    var retainedSeriesCount: Int { previous.count + lastDerived.count + iterations.count + lows.count }
 
     /// The derived families for one collection's `families`, read at monotonic time `now` (seconds).
     mutating func derive(from families: [String: MetricFamily], at now: Double) -> [MetricFamily] {
@@ -64,6 +79,7 @@ struct DerivedMetricsEngine {
         var nextPrevious: [SeriesKey: Reading] = [:]
         var nextLastDerived: [SeriesKey: Double] = [:]
         var nextIterations: [SeriesKey: Iteration] = [:]
+        var nextLows: [SeriesKey: Low] = [:]
         var output: [MetricFamily] = []
         for derived in metrics {
             var family = derived.descriptor.makeFamily()
@@ -124,7 +140,17 @@ struct DerivedMetricsEngine {
                 case .difference(_, let subtrahend):
                     guard let taken = current[subtrahend]?[labels] else { continue }
                     result = value - taken
-                case .timeLeft(let pairs):
+                case .timeLeft(let pairs, let redirtied):
+                    // The memory left at the start of this pass, followed even while there is no pace yet.
+                    var atPassStart: Double?
+                    if let redirtied, let memoryLeft = current[redirtied.remaining]?[labels] {
+                        atPassStart = memoryLeft
+                        if let pass = current[redirtied.pass]?[labels], pass >= 1 {
+                            let state = Self.advance(iterations[derivedKey], number: pass, remaining: memoryLeft)
+                            nextIterations[derivedKey] = state
+                            atPassStart = state.remainingAtStart
+                        }
+                    }
                     let pair = pairs.lazy.compactMap { pair -> (Double, Double)? in
                         guard let left = current[pair.remaining]?[labels], let pace = current[pair.rate]?[labels],
                             pace > 0
@@ -132,12 +158,26 @@ struct DerivedMetricsEngine {
                         return (left, pace)
                     }.first
                     guard let (left, pace) = pair else { continue }
-                    result = left / pace
+                    guard let redirtied, let dirty = current[redirtied.rate]?[labels], dirty > 0 else {
+                        result = left / pace
+                        break
+                    }
+                    // QEMU's own bandwidth, steadier than a pace over the second between two reads.
+                    let bandwidth = current[redirtied.bandwidth]?[labels].flatMap { $0 > 0 ? $0 : nil } ?? pace
+                    // The guest dirties memory as fast as it is sent: no pass ever shrinks, no end in sight.
+                    guard dirty < bandwidth else { continue }
+                    result = left / pace + dirty * (atPassStart ?? left) / (bandwidth * (bandwidth - dirty))
                 case .shrinking(_, let iteration):
                     guard let number = current[iteration]?[labels] else { continue }
                     let state = Self.advance(iterations[derivedKey], number: number, remaining: value)
                     nextIterations[derivedKey] = state
                     result = state.verdict
+                case .passesWithoutNewLow(_, let iteration):
+                    // Pass 0 is the migration's setup: nothing sent, nothing left yet.
+                    guard let number = current[iteration]?[labels], number >= 1, !value.isNaN else { continue }
+                    let state = Self.advance(lows[derivedKey], number: number, remaining: value)
+                    nextLows[derivedKey] = state
+                    result = state.passes
                 }
                 guard let result, result.isFinite, result >= 0 else { continue }
                 nextLastDerived[derivedKey] = result
@@ -152,6 +192,7 @@ struct DerivedMetricsEngine {
         previous = nextPrevious
         lastDerived = nextLastDerived
         iterations = nextIterations
+        lows = nextLows
         return output
     }
 
@@ -179,6 +220,15 @@ struct DerivedMetricsEngine {
         guard number > state.number else { return state }
         return Iteration(
             number: number, remainingAtStart: remaining, verdict: remaining < state.remainingAtStart ? 1 : 0)
+    }
+
+    /// Counts the passes since the memory left at a pass's start last fell ``newLowMargin`` below
+    /// the last such low. A lower pass number is a new job: it starts over.
+    private static func advance(_ state: Low?, number: Double, remaining: Double) -> Low {
+        guard let state, number >= state.number else { return Low(number: number, low: remaining, passes: 0) }
+        guard number > state.number else { return state }
+        if remaining < state.low * (1 - newLowMargin) { return Low(number: number, low: remaining, passes: 0) }
+        return Low(number: number, low: state.low, passes: state.passes + (number - state.number))
     }
 
     /// The time of a sample: now, or libvirt's own time from the same domain's clock metric.

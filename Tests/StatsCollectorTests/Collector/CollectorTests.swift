@@ -156,6 +156,40 @@ extension DomainStats {
         #expect(await collector.domainsWithActiveJobs.isEmpty)
     }
 
+    /// A collection that could not read a migrating domain's job (the domain was busy with the
+    /// poller's call) keeps the last poll's job fields, so the job's series have no gap; a poll
+    /// read before the last collection started is older than the job fields that collection read,
+    /// and is left out.
+    @Test func aBusyDomainKeepsItsLastPolledJobAndOlderPollsAreLeftOut() async throws {
+        let store = SnapshotStore()
+        func job(pass: Int64) -> [TypedParameter] {
+            [
+                .init(field: "job.type", value: .int(2)), .init(field: "job.operation", value: .int(5)),
+                .init(field: "job.memory_iteration", value: .ullong(UInt64(pass))),
+            ]
+        }
+        let state = [TypedParameter(field: "state.state", value: .int(1))]
+        func web(_ parameters: [TypedParameter]) -> Result<StatsBatch, CollectionError> {
+            .success(StatsBatch(domains: [DomainStats(name: "web", uuid: "u-1", parameters: parameters)]))
+        }
+        let collector = collector(
+            [web(state + job(pass: 2)), web(state), web(state + job(pass: 5)), web(state)], store: store)
+        func pass() throws -> Double? {
+            try snapshotText(store).value("libvirt_domain_job_memory_iteration", ["domain": "web"])
+        }
+        await collector.collectOnce()
+        await collector.apply(JobUpdate(domain: "web", parameters: job(pass: 3), readAt: .now), polls: 1)
+        await collector.collectOnce()
+        #expect(try pass() == 3, "the domain was busy: the poll stands in")
+        let beforeThird = ContinuousClock.now
+        await collector.collectOnce()
+        #expect(try pass() == 5)
+        await collector.apply(JobUpdate(domain: "web", parameters: job(pass: 4), readAt: beforeThird), polls: 2)
+        #expect(try pass() == 5, "a poll older than the collection's own job fields is left out")
+        await collector.collectOnce()
+        #expect(try pass() == nil, "no poll since the previous collection started stands in")
+    }
+
     /// A job update and the events of `cafe\u{301}` are that domain's, not those of `caf\u{E9}`.
     @Test func jobUpdatesAndEventsGoToTheDomainOfTheExactName() async throws {
         let precomposed = "caf\u{E9}"

@@ -1,3 +1,4 @@
+import Foundation
 import PromFormat
 import Testing
 
@@ -112,19 +113,22 @@ import Testing
                 ("libvirt_domain_job_memory_remaining_bytes", Self.web, remaining),
                 ("libvirt_domain_job_memory_iteration", Self.web, iteration),
                 ("libvirt_domain_job_memory_dirty_rate_pages_per_second", Self.web, 10),
-                ("libvirt_domain_job_memory_page_size_bytes", Self.web, 4096),
+                ("libvirt_domain_job_memory_page_size_bytes", Self.web, 4),
             ])
         }
         let first = engine.derive(from: job(elapsed: 1, processed: 100, remaining: 900, iteration: 1), at: 0)
         #expect(Self.value(first, "libvirt_domain_job_data_progress_ratio", Self.web) == 0.1)
-        #expect(Self.value(first, "libvirt_domain_job_memory_dirty_rate_bytes_per_second", Self.web) == 40960)
+        #expect(Self.value(first, "libvirt_domain_job_memory_dirty_rate_bytes_per_second", Self.web) == 40)
         #expect(Self.value(first, "libvirt_domain_job_eta_seconds", Self.web) == nil, "no transfer rate yet")
         #expect(Self.value(first, "libvirt_domain_job_converging", Self.web) == nil)
 
         // The collector ran 5 s later, but the job's own clock moved 2 s: rates use the job's.
         let second = engine.derive(from: job(elapsed: 3, processed: 500, remaining: 500, iteration: 2), at: 5)
         #expect(Self.value(second, "libvirt_domain_job_data_transfer_bytes_per_second", Self.web) == 200)
-        #expect(Self.value(second, "libvirt_domain_job_eta_seconds", Self.web) == 2.5)
+        // 500 bytes left at 200 bytes/s sent: 2.5 s for this pass; the guest dirties 40 bytes/s
+        // again, so the passes to come resend 40 × 500 / 200 = 100 bytes, and 20 % of each pass
+        // after that: 100 / (200 − 40) = 0.625 s more.
+        #expect(Self.value(second, "libvirt_domain_job_eta_seconds", Self.web) == 3.125)
         #expect(Self.value(second, "libvirt_domain_job_converging", Self.web) == 1)
 
         let third = engine.derive(from: job(elapsed: 4, processed: 550, remaining: 700, iteration: 3), at: 6)
@@ -134,6 +138,113 @@ import Testing
         let next = engine.derive(from: job(elapsed: 1, processed: 900, remaining: 100, iteration: 1), at: 7)
         #expect(Self.value(next, "libvirt_domain_job_data_transfer_bytes_per_second", Self.web) == nil)
         #expect(Self.value(next, "libvirt_domain_job_converging", Self.web) == nil)
+    }
+
+    private static func migration(
+        elapsed: Double, processed: Double, remaining: Double, iteration: Double, dirtyPages: Double,
+        bandwidth: Double? = nil
+    ) -> [String: MetricFamily] {
+        families(
+            (bandwidth.map { [("libvirt_domain_job_memory_bytes_per_second", web, $0)] } ?? []) + [
+                ("libvirt_domain_job_elapsed_seconds", web, elapsed),
+                ("libvirt_domain_job_data_processed_bytes", web, processed),
+                ("libvirt_domain_job_data_remaining_bytes", web, remaining),
+                ("libvirt_domain_job_memory_remaining_bytes", web, remaining),
+                ("libvirt_domain_job_memory_iteration", web, iteration),
+                ("libvirt_domain_job_memory_dirty_rate_pages_per_second", web, dirtyPages),
+                ("libvirt_domain_job_memory_page_size_bytes", web, 4096),
+            ])
+    }
+
+    /// Two reads a few milliseconds apart can catch a burst of QEMU's sending (10 MB/s here): the
+    /// passes to come are reckoned at QEMU's own bandwidth, so the ETA still says a long time.
+    @Test func theEtaReckonsThePassesToComeAtQEMUsBandwidth() {
+        var engine = DerivedMetricsEngine()
+        func read(_ elapsed: Double, _ processed: Double, _ remaining: Double) -> Double? {
+            let families = Self.migration(
+                elapsed: elapsed, processed: processed, remaining: remaining, iteration: 4, dirtyPages: 250,
+                bandwidth: 1.067e6)
+            return Self.value(engine.derive(from: families, at: elapsed), "libvirt_domain_job_eta_seconds", Self.web)
+        }
+        _ = read(70, 70e6, 24e6)
+        _ = read(90, 91.3e6, 2e6)
+        let burst = read(90.01, 91.4e6, 1.9e6)
+        let dirty = 250.0 * 4096
+        let expected = 1.9e6 / 10e6 + dirty * 24e6 / (1.067e6 * (1.067e6 - dirty))
+        #expect(abs((burst ?? 0) - expected) < 1e-6, "\(burst ?? 0) s")
+        #expect((burst ?? 0) > 500)
+    }
+
+    /// The plateau seen on the testbed (1 MiB/s, a guest rewriting 24 MiB): the passes to come
+    /// keep the ETA far away even as this pass ends, and where the guest dirties memory as fast as
+    /// it is sent there is none.
+    @Test func theEtaCountsThePassesToComeAndVanishesWhileOutpaced() {
+        var steady = DerivedMetricsEngine()
+        _ = steady.derive(
+            from: Self.migration(elapsed: 30, processed: 30e6, remaining: 24e6, iteration: 3, dirtyPages: 230), at: 0)
+        let end = steady.derive(
+            from: Self.migration(elapsed: 52, processed: 53.1e6, remaining: 1e6, iteration: 3, dirtyPages: 230),
+            at: 22)
+        let pace = 23.1e6 / 22
+        let dirty = 230.0 * 4096
+        let eta = Self.value(end, "libvirt_domain_job_eta_seconds", Self.web)
+        #expect(abs((eta ?? 0) - (1e6 / pace + dirty * 24e6 / (pace * (pace - dirty)))) < 1e-6)
+        #expect((eta ?? 0) > 100, "1 MB left in this pass, but each pass resends 90 %: \(eta ?? 0) s")
+        let outpaced = steady.derive(
+            from: Self.migration(elapsed: 53, processed: 54.1e6, remaining: 0.1e6, iteration: 3, dirtyPages: 258),
+            at: 23)
+        #expect(Self.value(outpaced, "libvirt_domain_job_eta_seconds", Self.web) == nil, "258 pages/s ≥ 1 MB/s sent")
+    }
+
+    /// Feeds one remaining-memory value per pass (read at its start) and returns the stalled-pass
+    /// gauge after each.
+    private static func stalledPasses(_ remainingAtStart: [Double], firstIteration: Double = 1) -> [Double?] {
+        var engine = DerivedMetricsEngine()
+        return remainingAtStart.enumerated().map { index, remaining in
+            let pass = firstIteration + Double(index)
+            let derived = engine.derive(
+                from: migration(
+                    elapsed: pass * 20, processed: pass * 20e6, remaining: remaining, iteration: pass, dirtyPages: 0),
+                at: pass * 20)
+            return value(derived, "libvirt_domain_job_memory_stalled_passes", web)
+        }
+    }
+
+    @Test func aPlateauCountsPassesWithoutANewLowWhateverItsNoise() {
+        // The two plateaus of issue 21 (MB at each pass's start), and the one measured here.
+        #expect(Self.stalledPasses([113, 25, 23.6, 21.9, 20, 23.7, 22]) == [0, 0, 1, 0, 1, 2, 3])
+        #expect(Self.stalledPasses([113, 20, 23.7, 22, 20.3, 24]) == [0, 0, 1, 2, 3, 4])
+        #expect(Self.stalledPasses([112, 23.27, 23.11, 24.1, 22.9]) == [0, 0, 1, 2, 3])
+    }
+
+    @Test func aConvergingMigrationNeverReachesThreePassesWithoutANewLow() {
+        for shrink in [0.5, 0.9, 0.95, 0.965] {
+            let remaining = (0..<40).map { 100e6 * pow(shrink, Double($0)) }
+            let counts = Self.stalledPasses(remaining).compactMap { $0 }
+            #expect(counts.count == 40)
+            #expect(counts.allSatisfy { $0 < 3 }, "shrinking by \(1 - shrink) a pass: \(counts)")
+        }
+        // A noisy but converging one: each pass 8 % below the one before, ±3 %.
+        let noisy = (0..<30).map { 100e6 * pow(0.92, Double($0)) * ($0 % 2 == 0 ? 1.03 : 0.97) }
+        #expect(Self.stalledPasses(noisy).allSatisfy { ($0 ?? 0) < 3 })
+    }
+
+    @Test func stalledPassesCountSkippedPassesAndStartOverWithANewJob() {
+        var engine = DerivedMetricsEngine()
+        func passes(_ iteration: Double, _ remaining: Double) -> Double? {
+            let families = Self.migration(
+                elapsed: iteration, processed: iteration, remaining: remaining, iteration: iteration, dirtyPages: 0)
+            return Self.value(
+                engine.derive(from: families, at: iteration), "libvirt_domain_job_memory_stalled_passes", Self.web)
+        }
+        #expect(passes(0, 0) == nil, "pass 0 is the setup: nothing sent, nothing left")
+        #expect(passes(2, 50) == 0, "counted from the first pass seen")
+        #expect(passes(2, 10) == 0, "within a pass nothing changes")
+        #expect(passes(5, 49) == 3, "three passes went by without a new low")
+        #expect(passes(1, 100) == 0, "a lower pass number is a new job")
+        #expect(
+            Self.value(engine.derive(from: [:], at: 9), "libvirt_domain_job_memory_stalled_passes", Self.web) == nil)
+        #expect(engine.retainedSeriesCount == 0, "no job, no state")
     }
 
     @Test func memoryOnlyJobsGetAnEtaFromTheirMemory() {
