@@ -11,6 +11,7 @@
 _Static_assert(VIR_TYPED_PARAM_FIELD_LENGTH == 80, "virTypedParameter.field length changed");
 
 // DomainListFilter spells virConnectListAllDomainsFlags in Swift; pin its values to the header's.
+_Static_assert(VIR_CONNECT_LIST_DOMAINS_ACTIVE == 1 << 0, "DomainListFilter.active");
 _Static_assert(VIR_CONNECT_LIST_DOMAINS_PERSISTENT == 1 << 2, "DomainListFilter.persistent");
 _Static_assert(VIR_CONNECT_LIST_DOMAINS_TRANSIENT == 1 << 3, "DomainListFilter.transient");
 _Static_assert(VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE == 1 << 8, "DomainListFilter.managedSave");

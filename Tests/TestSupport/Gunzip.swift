@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Decompresses with the system's `gzip -dc`, an implementation independent of the exporter's, so
 /// that tests check the exporter's gzip against what real clients read.

@@ -6,6 +6,8 @@ public struct DomainListFilter: OptionSet, Sendable, Hashable {
 
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    /// `VIR_CONNECT_LIST_DOMAINS_ACTIVE`: domains that run.
+    public static let active = DomainListFilter(rawValue: 1 << 0)
     /// `VIR_CONNECT_LIST_DOMAINS_PERSISTENT`: domains with a persistent definition.
     public static let persistent = DomainListFilter(rawValue: 1 << 2)
     /// `VIR_CONNECT_LIST_DOMAINS_TRANSIENT`: domains that vanish when they stop.
