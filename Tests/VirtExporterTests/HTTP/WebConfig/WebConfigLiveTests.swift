@@ -354,6 +354,11 @@ import Testing
             "--libvirt.uri", "test:///default", "--web.listen-address", "127.0.0.2:\(second)",
         ])
         #expect(try HTTPReply.fetch(port: exporter.port, path: "/-/healthy").status == 200)
+        // The first "listening" line gave the port; the second address's may follow a moment later.
+        let deadline = Date().addingTimeInterval(10)
+        while !exporter.log.contains("address=127.0.0.2:\(second)"), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         #expect(exporter.log.contains("address=127.0.0.2:\(second)"), "\(exporter.log)")
         #expect(try CurlReply.fetch("http://127.0.0.2:\(second)/-/healthy").status == 200)
     }
