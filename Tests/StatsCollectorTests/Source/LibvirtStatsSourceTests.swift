@@ -17,8 +17,13 @@ import Testing
     private static let domainParts = CollectionScope(
         parts: Set(CollectorPart.allCases).subtracting([.host, .inventory, .guest]))
 
+    /// The deadline of the tests in which no call waits: long, so that a loaded machine (the
+    /// suite runs its tests side by side on two cores) never overruns a call they count.
+    private static let calm = Duration.seconds(10)
+
     private static func source(
-        _ api: ScriptedLibvirt, gate: DomainCallGate = DomainCallGate(), scope: CollectionScope = domainParts
+        _ api: ScriptedLibvirt, gate: DomainCallGate = DomainCallGate(), scope: CollectionScope = domainParts,
+        deadline: Duration = deadline
     ) throws -> (LibvirtStatsSource, LibvirtCallRunner) {
         let runner = LibvirtCallRunner(
             pool: BlockingCallPool(name: "source-tests", maximumThreads: 6), deadline: deadline,
@@ -92,7 +97,7 @@ import Testing
                 // The first fetch makes calls 0 to 2 (a batch, then each new domain alone).
                 names.map { earlier == 3 && $0 == "db" ? runningDomain($0, partial: true) : runningDomain($0) }
             })
-        let (source, _) = try Self.source(ScriptedLibvirt(connection))
+        let (source, _) = try Self.source(ScriptedLibvirt(connection), deadline: Self.calm)
         _ = try await source.fetchStats()
         let batch = try await source.fetchStats()
         let db = try #require(batch.domains.first { $0.name == "db" })
@@ -186,7 +191,7 @@ import Testing
             return [runningDomain("web")]
         })
         let api = ScriptedLibvirt(connection)
-        let (source, _) = try Self.source(api)
+        let (source, _) = try Self.source(api, deadline: Self.calm)
         await #expect(throws: CollectionError.self) { try await source.fetchStats() }
         _ = try await source.fetchStats()
         #expect(api.opens == 2, "the failed call's connection is used again, and one for the batches")
@@ -205,7 +210,7 @@ import Testing
                 }
                 return names.map { runningDomain($0) }
             })
-        let (source, _) = try Self.source(ScriptedLibvirt(connection))
+        let (source, _) = try Self.source(ScriptedLibvirt(connection), deadline: Self.calm)
         #expect(try await source.fetchStats().incompleteDomains.isEmpty, "asked again at once without the flag")
         #expect(try await source.fetchStats().incompleteDomains.isEmpty)
         #expect(flags.withLock { $0 } == [true, false, false])
@@ -262,7 +267,7 @@ import Testing
                     function: "virDomainGetJobStats", code: .operationUnsupported, origin: 10,
                     message: "Operation not supported: migration statistics are available only on the source host")
             })
-        let (source, _) = try Self.source(ScriptedLibvirt(connection))
+        let (source, _) = try Self.source(ScriptedLibvirt(connection), deadline: Self.calm)
         let batch = try await source.fetchStats()
         #expect(batch.errors.isEmpty, "a migration's destination is not an error")
         #expect(batch.jobStatsAvailable == true)
@@ -275,7 +280,7 @@ import Testing
         var parts = Set(CollectorPart.allCases)
         parts.subtract([.kvm, .jobs])
         let scope = CollectionScope(parts: parts, includePattern: "web-.*", excludePattern: "web-2")
-        let (source, _) = try Self.source(ScriptedLibvirt(connection), scope: scope)
+        let (source, _) = try Self.source(ScriptedLibvirt(connection), scope: scope, deadline: Self.calm)
         let batch = try await source.fetchStats()
         #expect(batch.domains.map(\.name) == ["web-1"], "whole-name patterns: included and not excluded")
         let withoutMonitor: UInt32 = 0b1_0101_0001  // state, interface, perf, memory
@@ -287,7 +292,7 @@ import Testing
         #expect(connection.count("virDomainGetCPUStats scratch") == 0, "an excluded domain costs no calls")
         #expect(connection.count("virDomainGetCPUStats web-1") == 1)
 
-        let (everything, _) = try Self.source(ScriptedLibvirt(connection))
+        let (everything, _) = try Self.source(ScriptedLibvirt(connection), deadline: Self.calm)
         _ = try await everything.fetchStats()
         #expect(connection.groupsAsked.last == withoutMonitor)
         #expect(connection.batchGroupsAsked.last == 0, "every group: libvirt's own 0, which also takes new groups")
@@ -317,7 +322,7 @@ import Testing
                 return JobStats(type: jobRuns.isSet ? 2 : 0, parameters: [])
             })
         let api = ScriptedLibvirt(connection)
-        let (source, _) = try Self.source(api)
+        let (source, _) = try Self.source(api, deadline: Self.calm)
         func completedJobType(in batch: StatsBatch, _ domain: String) -> TypedValue? {
             batch.domains.first { $0.name == domain }?.parameters.first { $0.field == "completedjob.type" }?.value
         }
@@ -362,7 +367,7 @@ import Testing
                 }
                 return JobStats(type: completedType.load(ordering: .relaxed), parameters: [])
             })
-        let (source, _) = try Self.source(ScriptedLibvirt(connection))
+        let (source, _) = try Self.source(ScriptedLibvirt(connection), deadline: Self.calm)
         func completedJobType(_ batch: StatsBatch) -> TypedValue? {
             batch.domains[0].parameters.first { $0.field == "completedjob.type" }?.value
         }
@@ -500,7 +505,8 @@ import Testing
         }
         let first = connection()
         let second = connection()
-        let (source, _) = try Self.source(ScriptedLibvirt(onOpen: { dropped.withLock { $0 } ? second : first }))
+        let (source, _) = try Self.source(
+            ScriptedLibvirt(onOpen: { dropped.withLock { $0 } ? second : first }), deadline: Self.calm)
         _ = try await source.fetchStats()
         _ = try await source.fetchStats()
         #expect(completedCalls.load(ordering: .relaxed) == 1)
