@@ -46,7 +46,7 @@ import Testing
                 }
             })
         let reader = GuestAgentReader(
-            uri: "scripted:///", api: ScriptedLibvirt(connection), deadline: .milliseconds(200), interval: .seconds(60),
+            uri: "scripted:///", api: ScriptedLibvirt(connection), deadline: .seconds(2), interval: .seconds(60),
             logger: Self.logger)
         let first = try await reader.read()
         #expect(first.interval == 60 && first.version == GuestInfoReport.formatVersion)

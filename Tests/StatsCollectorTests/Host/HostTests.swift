@@ -37,7 +37,7 @@ import Testing
         -> LibvirtStatsSource
     {
         let runner = LibvirtCallRunner(
-            pool: BlockingCallPool(name: "host-tests", maximumThreads: 6), deadline: .seconds(2), logger: logger)
+            pool: BlockingCallPool(name: "host-tests", maximumThreads: 6), deadline: .seconds(20), logger: logger)
         return try LibvirtStatsSource(
             uri: "scripted:///", api: ScriptedLibvirt(connection), runner: runner, scope: scope, logger: logger)
     }
