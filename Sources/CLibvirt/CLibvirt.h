@@ -74,6 +74,11 @@ _Static_assert(VIR_DOMAIN_SHUTDOWN == 4, "virDomainState VIR_DOMAIN_SHUTDOWN");
 _Static_assert(VIR_DOMAIN_SHUTOFF == 5, "virDomainState VIR_DOMAIN_SHUTOFF");
 _Static_assert(VIR_DOMAIN_CRASHED == 6, "virDomainState VIR_DOMAIN_CRASHED");
 _Static_assert(VIR_DOMAIN_PMSUSPENDED == 7, "virDomainState VIR_DOMAIN_PMSUSPENDED");
+// PerDomainCalls.isPostcopy: the state reasons of a migration switched to post-copy
+_Static_assert(VIR_DOMAIN_RUNNING_POSTCOPY == 10, "virDomainRunningReason VIR_DOMAIN_RUNNING_POSTCOPY");
+_Static_assert(VIR_DOMAIN_RUNNING_POSTCOPY_FAILED == 11, "virDomainRunningReason VIR_DOMAIN_RUNNING_POSTCOPY_FAILED");
+_Static_assert(VIR_DOMAIN_PAUSED_POSTCOPY == 12, "virDomainPausedReason VIR_DOMAIN_PAUSED_POSTCOPY");
+_Static_assert(VIR_DOMAIN_PAUSED_POSTCOPY_FAILED == 13, "virDomainPausedReason VIR_DOMAIN_PAUSED_POSTCOPY_FAILED");
 // EnumNames.jobType, PerDomainCalls.noJob
 _Static_assert(VIR_DOMAIN_JOB_NONE == 0, "virDomainJobType VIR_DOMAIN_JOB_NONE");
 _Static_assert(VIR_DOMAIN_JOB_BOUNDED == 1, "virDomainJobType VIR_DOMAIN_JOB_BOUNDED");

@@ -19,7 +19,8 @@ struct DerivedMetric: Sendable {
         /// next one resends what is dirtied during this one, d × (its `redirtied.remaining` at the
         /// start of this `redirtied.pass`, R₀) / b, with b the migration's `redirtied.bandwidth`
         /// (else the pace), and each later one d / b of the one before, so d × R₀ / (b × (b − d))
-        /// in all; none while d ≥ b, as no pass ever shrinks.
+        /// in all; none while d ≥ b, as no pass ever shrinks. Once the migration switched to
+        /// post-copy, no pass is to come: the time left is `remaining` / pace.
         case timeLeft(
             [(remaining: String, rate: String)],
             redirtied: (rate: String, remaining: String, pass: String, bandwidth: String)?)
@@ -48,10 +49,19 @@ struct DerivedMetric: Sendable {
     let formula: Formula
     /// The time base of a rate.
     let clock: Clock
+    /// Whether it describes the passes of a pre-copy migration, and is absent once the migration
+    /// switched to post-copy (``DerivedMetricsEngine/postcopyPhase`` is 1): the guest then runs on
+    /// the destination, nothing is sent twice, and QEMU's dirty rate and expected downtime are
+    /// those of the last pass.
+    let precopyOnly: Bool
 
-    init(_ metric: String, _ formula: Formula, clock: Clock = .collector, labels: [String], help: String) {
+    init(
+        _ metric: String, _ formula: Formula, clock: Clock = .collector, precopyOnly: Bool = false,
+        labels: [String], help: String
+    ) {
         self.formula = formula
         self.clock = clock
+        self.precopyOnly = precopyOnly
         let source: String
         switch formula {
         case .rate(let counter): source = "rate(\(counter))"

@@ -151,8 +151,10 @@ extension MetricCatalog {
             "libvirt_domain_job_memory_dirty_rate_bytes_per_second",
             .product(
                 "libvirt_domain_job_memory_dirty_rate_pages_per_second", "libvirt_domain_job_memory_page_size_bytes"),
-            labels: domain,
-            help: "Active migration: memory the guest dirties per second, to compare with the transfer bandwidth."),
+            precopyOnly: true, labels: domain,
+            help:
+                "Active migration: memory the guest dirties per second, to compare with the transfer bandwidth. Absent once it switched to post-copy (libvirt's figure is then the last pass's)."
+        ),
         DerivedMetric(
             "libvirt_domain_job_eta_seconds",
             .timeLeft(
@@ -170,29 +172,34 @@ extension MetricCatalog {
                 )),
             labels: domain,
             help:
-                "Active job: time left at the current transfer rate, from its data (or, for memory-only jobs such as dumps, its memory); for a migration, with the passes still to come over what the guest dirties again meanwhile. Absent while nothing moves or the guest dirties memory as fast as it is sent."
+                "Active job: time left at the current transfer rate, from its data (or, for memory-only jobs such as dumps, its memory); for a migration, with the passes still to come over what the guest dirties again meanwhile. In post-copy, no more passes: what is left at the current rate. Absent while nothing moves or the guest dirties memory as fast as it is sent."
         ),
         DerivedMetric(
             "libvirt_domain_job_converging",
             .shrinking(
                 remaining: "libvirt_domain_job_memory_remaining_bytes", iteration: "libvirt_domain_job_memory_iteration"
             ),
-            labels: domain,
-            help: "Active migration: 1 while the memory left shrinks from one pass to the next, 0 while it grows."),
+            precopyOnly: true, labels: domain,
+            help:
+                "Active migration: 1 while the memory left shrinks from one pass to the next, 0 while it grows. Absent once it switched to post-copy."
+        ),
         DerivedMetric(
             "libvirt_domain_job_memory_stalled_passes",
             .passesWithoutNewLow(
                 remaining: "libvirt_domain_job_memory_remaining_bytes", iteration: "libvirt_domain_job_memory_iteration"
             ),
-            labels: domain,
+            precopyOnly: true, labels: domain,
             help:
-                "Active migration: memory passes since the memory left at the start of a pass last fell 10% below its lowest so far (counted from the first pass the exporter saw); 3 or more: stuck on a plateau."
+                "Active migration: memory passes since the memory left at the start of a pass last fell 10% below its lowest so far (counted from the first pass the exporter saw); 3 or more: stuck on a plateau. Absent once it switched to post-copy, which makes no passes."
         ),
         DerivedMetric(
             "libvirt_domain_job_downtime_ratio",
             .ratio(
                 numerator: "libvirt_domain_job_downtime_seconds",
                 denominator: "libvirt_domain_migration_max_downtime_seconds"),
-            labels: domain, help: "Active migration: expected downtime as a share of the configured maximum."),
+            precopyOnly: true, labels: domain,
+            help:
+                "Active migration: expected downtime as a share of the configured maximum. Absent once it switched to post-copy (the guest already moved; libvirt's expected downtime is then the last pass's)."
+        ),
     ]
 }

@@ -21,8 +21,9 @@ public enum MetricCatalog {
     public static let jobPrefix = "job."
     /// Field-name prefix of the last completed job's numbers: `completedjob.downtime`.
     public static let completedJobPrefix = "completedjob."
-    /// Field-name prefix of migration settings read during an outgoing migration:
-    /// `migration.max_downtime` from `virDomainMigrateGetMaxDowntime`.
+    /// Field-name prefix of migration settings and phase read during an outgoing migration:
+    /// `migration.max_downtime` from `virDomainMigrateGetMaxDowntime`, `migration.postcopy` from
+    /// `virDomainGetState`.
     public static let migrationPrefix = "migration."
 
     /// Every row that turns one field into one metric's samples.
@@ -36,7 +37,11 @@ public enum MetricCatalog {
             field(
                 migrationPrefix + "max_downtime", "libvirt_domain_migration_max_downtime_seconds", .gauge,
                 .millisecondsToSeconds,
-                "Outgoing migration: the most downtime allowed (virDomainMigrateSetMaxDowntime).")
+                "Outgoing migration: the most downtime allowed (virDomainMigrateSetMaxDowntime)."),
+            field(
+                migrationPrefix + "postcopy", "libvirt_domain_migration_postcopy", .gauge, .none,
+                "Outgoing migration: 1 once it switched to post-copy (the domain's state reason, virDomainGetState, is post-copy or post-copy failed), 0 while it copies memory in passes (pre-copy)."
+            ),
         ]
 
     /// Value rows keyed by field pattern. Of two rows with the same source the first is kept rather

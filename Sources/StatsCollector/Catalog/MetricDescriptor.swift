@@ -34,6 +34,7 @@ public struct MetricDescriptor: Sendable, Hashable {
         if source.hasPrefix(MetricCatalog.cpuStatsPrefix) { return "virDomainGetCPUStats" }
         if source.hasPrefix(MetricCatalog.jobPrefix) { return "virDomainGetJobStats" }
         if source.hasPrefix(MetricCatalog.completedJobPrefix) { return "virDomainGetJobStats(COMPLETED)" }
+        if source == MetricCatalog.migrationPrefix + "postcopy" { return "virDomainGetState" }
         if source.hasPrefix(MetricCatalog.migrationPrefix) { return "virDomainMigrateGetMaxDowntime" }
         if source.hasPrefix("metadata.") { return "virDomainGetXMLDesc" }
         if source.contains("(") || source.contains(" ") { return "derived" }

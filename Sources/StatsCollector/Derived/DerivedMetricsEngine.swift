@@ -43,6 +43,10 @@ struct DerivedMetricsEngine {
     /// memory left shrinks by 3.5 % or more a pass makes one at least every third pass.
     static let newLowMargin = 0.1
 
+    /// The metric that says a migration switched to post-copy (1), where the pre-copy gauges
+    /// (``DerivedMetric/precopyOnly``) are absent and the time left counts no passes to come.
+    static let postcopyPhase = "libvirt_domain_migration_postcopy"
+
     /// The derived metrics this engine computes, in catalog order.
     private let metrics: [DerivedMetric]
     /// Every metric those read, as inputs or clocks.
@@ -53,8 +57,10 @@ struct DerivedMetricsEngine {
         self.metrics = metrics
         inputNames = Set(
             metrics.flatMap { derived -> [String] in
-                if case .metric(let clock) = derived.clock { return derived.inputs + [clock] }
-                return derived.inputs
+                let phase = derived.precopyOnly ? [Self.postcopyPhase] : []
+                if case .metric(let clock) = derived.clock { return derived.inputs + [clock] + phase }
+                if case .timeLeft(_, .some) = derived.formula { return derived.inputs + [Self.postcopyPhase] }
+                return derived.inputs + phase
             })
     }
 
@@ -96,6 +102,8 @@ struct DerivedMetricsEngine {
             }
             let firstInput = current[derived.inputs[0]]
             for labels in seriesLabels {
+                let postcopy = current[Self.postcopyPhase]?[labels] == 1
+                if derived.precopyOnly && postcopy { continue }
                 let value = firstInput?[labels] ?? .nan
                 let derivedKey = SeriesKey(metric: derived.descriptor.metric, labels: labels)
                 let result: Double?
@@ -158,7 +166,7 @@ struct DerivedMetricsEngine {
                         return (left, pace)
                     }.first
                     guard let (left, pace) = pair else { continue }
-                    guard let redirtied, let dirty = current[redirtied.rate]?[labels], dirty > 0 else {
+                    guard let redirtied, !postcopy, let dirty = current[redirtied.rate]?[labels], dirty > 0 else {
                         result = left / pace
                         break
                     }

@@ -58,6 +58,10 @@ public protocol LibvirtConnection: AnyObject, Sendable, LibvirtNodeCalls, Libvir
     /// The most downtime allowed for an outgoing migration, in milliseconds (`virDomainMigrateGetMaxDowntime`).
     func maxDowntime(ofDomain name: String) throws(LibvirtError) -> UInt64
 
+    /// The domain's state and the reason for it, as `virDomainState` and the matching reason enum
+    /// (`virDomainGetState`, which libvirt answers from its own records, without the domain's job).
+    func state(ofDomain name: String) throws(LibvirtError) -> (state: Int32, reason: Int32)
+
     /// The domain's basic information (`virDomainGetInfo`).
     func info(ofDomain name: String) throws(LibvirtError) -> DomainInfo
 

@@ -88,6 +88,15 @@ extension LibvirtLibrary.Connection {
         }
     }
 
+    func state(ofDomain name: String) throws(LibvirtError) -> (state: Int32, reason: Int32) {
+        try withDomain(name) { domain throws(LibvirtError) in
+            var state: Int32 = 0
+            var reason: Int32 = 0
+            try call("virDomainGetState") { virDomainGetState(domain, &state, &reason, 0) }
+            return (state, reason)
+        }
+    }
+
     func info(ofDomain name: String) throws(LibvirtError) -> DomainInfo {
         try withDomain(name) { domain throws(LibvirtError) in
             var info = virDomainInfo()

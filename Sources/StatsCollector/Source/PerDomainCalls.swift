@@ -127,8 +127,26 @@ struct PerDomainCalls: OptionSet, Sendable {
             let milliseconds = try connection.maxDowntime(ofDomain: domain)
             result.append(
                 TypedParameter(field: MetricCatalog.migrationPrefix + "max_downtime", value: .ullong(milliseconds)))
+            let state = try connection.state(ofDomain: domain)
+            result.append(
+                TypedParameter(
+                    field: MetricCatalog.migrationPrefix + "postcopy",
+                    value: .int(isPostcopy(state: state.state, reason: state.reason) ? 1 : 0)))
         }
         return result
+    }
+
+    /// Whether a domain's state and reason say that its migration switched to post-copy: paused
+    /// or running with reason post-copy or post-copy failed (`VIR_DOMAIN_PAUSED_POSTCOPY`, 12, and
+    /// `_POSTCOPY_FAILED`, 13; `VIR_DOMAIN_RUNNING_POSTCOPY`, 10, and `_POSTCOPY_FAILED`, 11;
+    /// pinned in `CLibvirt.h`). The source of a post-copy migration is paused: its guest runs on
+    /// the destination, which pulls the pages still missing.
+    static func isPostcopy(state: Int32, reason: Int32) -> Bool {
+        switch state {
+        case 1: [10, 11].contains(reason)
+        case 3: [12, 13].contains(reason)
+        default: false
+        }
     }
 
     /// The last completed job as `completedjob.*`; nothing when libvirt keeps none (type none).

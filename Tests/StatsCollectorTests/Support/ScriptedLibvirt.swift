@@ -92,6 +92,8 @@ final class ScriptedConnection: LibvirtConnection {
     let onControlInfo: @Sendable (String) throws(LibvirtError) -> DomainControlInfo
     /// The script of the job stats calls: the domain, and whether the completed job is asked.
     let onJobStats: @Sendable (String, Bool) throws(LibvirtError) -> JobStats
+    /// The script of `virDomainGetState`: the state and its reason; by default running, booted.
+    let onState: @Sendable (String) throws(LibvirtError) -> (state: Int32, reason: Int32)
     /// The script of `virDomainGetXMLDesc`.
     let onXML: @Sendable (String) throws(LibvirtError) -> String
     /// The script of the event registration, given how many came before: the refusals the daemon
@@ -120,6 +122,7 @@ final class ScriptedConnection: LibvirtConnection {
         onJobStats: @escaping @Sendable (String, Bool) throws(LibvirtError) -> JobStats = { _, _ in
             JobStats(type: 0, parameters: [])
         },
+        onState: @escaping @Sendable (String) throws(LibvirtError) -> (state: Int32, reason: Int32) = { _ in (1, 1) },
         onXML: @escaping @Sendable (String) throws(LibvirtError) -> String = { _ in "<domain/>" },
         onWatch: @escaping @Sendable (Int) throws(LibvirtError) -> [LibvirtError] = { _ in [] },
         pools: ScriptedPools = ScriptedPools(),
@@ -153,6 +156,7 @@ final class ScriptedConnection: LibvirtConnection {
         }
         self.onControlInfo = onControlInfo
         self.onJobStats = onJobStats
+        self.onState = onState
         self.onXML = onXML
         self.pools = pools
         self.node = node
@@ -230,6 +234,10 @@ final class ScriptedConnection: LibvirtConnection {
     }
 
     func maxDowntime(ofDomain name: String) throws(LibvirtError) -> UInt64 { 300 }
+
+    func state(ofDomain name: String) throws(LibvirtError) -> (state: Int32, reason: Int32) {
+        try onState(name)
+    }
 
     func info(ofDomain name: String) throws(LibvirtError) -> DomainInfo {
         DomainInfo(maximumMemory: 65536, memory: 65536, virtualCPUs: 1, cpuTime: 2_000_000_000)
