@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # migrate.sh [--bandwidth MiB/s] [--mem MiB] [--fill MiB] [--dirty PAGES] [--undefinesource]
+#            [--postcopy] [--postcopy-after SECONDS] [--postcopy-bandwidth MiB/s]
 #            [--keep] [--domain NAME] [-- VIRSH_MIGRATE_OPTIONS...]
 #   A live migration between two namespaced libvirtd hosts (hosts.sh): brings vxm-1 and vxm-2 up,
 #   starts the guest DOMAIN (default vxm-guest; MEM MiB, default 128, with FILL MiB of non-zero
@@ -8,6 +9,11 @@
 #   printing domjobinfo on the source every second while it runs and both sides' completed job
 #   after it. A migration that cannot converge (e.g. --dirty 200 at --bandwidth 1) runs until
 #   `virsh -c $(hosts.sh uri vxm-1) domjobabort vxm-guest`, or Ctrl-C, which aborts it.
+#   --postcopy allows post-copy (virsh migrate --postcopy); --postcopy-after SECONDS (implies it)
+#   switches to it that many seconds after the start (virsh migrate-postcopy on the source), as an
+#   operator would once a migration does not converge; --postcopy-bandwidth caps post-copy's
+#   transfer (QEMU's default is no cap). While it runs, each host's domain state and reason are
+#   printed every second too (source paused/post-copy, destination running/post-copy).
 #   Exits with virsh migrate's status. Unless --keep, the hosts are taken down on exit, also on
 #   failure or interruption (hosts.sh down); with --keep they stay for another run or for tests.
 # Environment: as lib.sh and hosts.sh.
@@ -15,7 +21,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-BW=1 MEM=128 FILL=24 DIRTY=0 KEEP=0 DOMAIN=vxm-guest
+BW=1 MEM=128 FILL=24 DIRTY=0 KEEP=0 DOMAIN=vxm-guest POSTCOPY_AFTER=
 EXTRA=(--persistent)
 while [ $# -gt 0 ]; do
     case $1 in
@@ -25,19 +31,23 @@ while [ $# -gt 0 ]; do
     --dirty) DIRTY=$2 && shift ;;
     --domain) DOMAIN=$2 && shift ;;
     --undefinesource) EXTRA+=(--undefinesource) ;;
+    --postcopy) EXTRA+=(--postcopy) ;;
+    --postcopy-after) POSTCOPY_AFTER=$2 && EXTRA+=(--postcopy) && shift ;;
+    --postcopy-bandwidth) EXTRA+=(--postcopy-bandwidth "$2") && shift ;;
     --keep) KEEP=1 ;;
     --) shift && EXTRA+=("$@") && break ;;
     *) die "unknown option '$1' (see the comment at the top of $0)" ;;
     esac
     shift
 done
-for n in "$BW" "$MEM" "$FILL" "$DIRTY"; do
-    case $n in '' | *[!0-9]*) die "--bandwidth, --mem, --fill and --dirty take whole numbers" ;; esac
+for n in "$BW" "$MEM" "$FILL" "$DIRTY" ${POSTCOPY_AFTER:+"$POSTCOPY_AFTER"}; do
+    case $n in '' | *[!0-9]*) die "--bandwidth, --mem, --fill, --dirty and --postcopy-after take whole numbers" ;; esac
 done
 
 SRC=vxm-1 DST=vxm-2
 cleanup() {
     [ -n "${POLL:-}" ] && kill "$POLL" 2>/dev/null
+    [ -n "${SWITCH:-}" ] && kill "$SWITCH" 2>/dev/null
     if [ "$KEEP" = 0 ]; then "$HERE/hosts.sh" down; fi
 }
 abort() {
@@ -58,9 +68,19 @@ UD=$("$HERE/hosts.sh" uri $DST)
         info=$(virsh -c "$US" domjobinfo "$DOMAIN" 2>/dev/null | grep -E \
             'Job type|Time elapsed:|Memory remaining|Memory bandwidth|Dirty rate|Iteration|Expected downtime') || continue
         echo "$info" | tr -s ' ' | paste -sd ';' -
+        echo "state: $SRC $(virsh -c "$US" domstate --reason "$DOMAIN" 2>/dev/null | head -1)," \
+            "$DST $(virsh -c "$UD" domstate --reason "$DOMAIN" 2>/dev/null | head -1)"
     done
 ) &
 POLL=$!
+if [ -n "$POSTCOPY_AFTER" ]; then
+    (
+        sleep "$POSTCOPY_AFTER"
+        note "switching to post-copy after $POSTCOPY_AFTER s (virsh migrate-postcopy)"
+        virsh -c "$US" migrate-postcopy "$DOMAIN"
+    ) &
+    SWITCH=$!
+fi
 started=$(date +%s.%N)
 virsh -c "$US" migrate --live --bandwidth "$BW" "${EXTRA[@]}" "$DOMAIN" "$UD" &
 wait $!
@@ -69,6 +89,8 @@ echo "virsh migrate exit status $rc after $(echo "$(date +%s.%N) - $started" | b
     "(bandwidth $BW MiB/s, $MEM MiB guest, fill $FILL MiB, dirty $DIRTY pages per 10 ms)"
 kill "$POLL" 2>/dev/null
 POLL=
+[ -n "${SWITCH:-}" ] && kill "$SWITCH" 2>/dev/null
+SWITCH=
 echo "== source ($SRC) completed job"
 virsh -c "$US" domjobinfo "$DOMAIN" --completed --keep-completed 2>&1
 echo "== destination ($DST) completed job"

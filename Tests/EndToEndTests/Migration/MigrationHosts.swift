@@ -37,16 +37,20 @@ final class MigrationHosts {
     }
 
     /// A live migration of `domain` from vxm-1 to vxm-2 at `bandwidth` MiB/s, running in the
-    /// background (`virsh migrate --live --persistent`, and `--undefinesource` if asked).
+    /// background (`virsh migrate --live --persistent`, and `--undefinesource` if asked, and
+    /// `options` such as `--postcopy`).
     final class Migration {
         private let process = Process()
         let started = Date()
 
-        init(_ domain: String, hosts: MigrationHosts, bandwidth: Int, undefineSource: Bool = false) throws {
+        init(
+            _ domain: String, hosts: MigrationHosts, bandwidth: Int, undefineSource: Bool = false,
+            options: [String] = []
+        ) throws {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/virsh")
             process.arguments =
                 ["-c", try hosts.uri(MigrationHosts.source), "migrate", "--live", "--persistent"]
-                + (undefineSource ? ["--undefinesource"] : [])
+                + (undefineSource ? ["--undefinesource"] : []) + options
                 + ["--bandwidth", "\(bandwidth)", domain, try hosts.uri(MigrationHosts.destination)]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
