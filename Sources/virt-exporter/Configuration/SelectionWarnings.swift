@@ -24,6 +24,14 @@ enum SelectionWarnings {
             "LibvirtMigrationDowntimeHigh",
             ["libvirt_domain_completed_job_downtime_seconds", "libvirt_domain_completed_job_info"]
         ),
+        ("LibvirtMigrationPostcopyFailed", ["libvirt_domain_info_state", "libvirt_domain_info_state_reason"]),
+        (
+            "LibvirtMigrationPostcopyStalled",
+            [
+                "libvirt_domain_info_state_reason", "libvirt_domain_job_memory_transfer_bytes_per_second",
+                "libvirt_domain_migration_postcopy",
+            ]
+        ),
         ("LibvirtVcpuWaitHigh", ["libvirt_domain_vcpu_wait_ratio"]),
         ("LibvirtDomainCrashed", ["libvirt_domain_events_total"]),
         (
