@@ -172,9 +172,10 @@ extension EndToEnd.MigrationTests {
 }
 
 extension EndToEnd.MigrationTests {
-    /// A post-copy that fails: switched once its second pass began, then broken with
-    /// `virsh domjobabort --postcopy` (libvirt's way to interrupt a post-copy, which then behaves
-    /// as after a broken link). libvirt pauses the source (post-copy failed, 13) and reports the
+    /// A post-copy that stalls, then fails: switched once its second pass began; the hosts' link
+    /// goes down, which stalls it (LibvirtMigrationPostcopyStalled fires); the link comes back and
+    /// the post-copy is broken with `virsh domjobabort --postcopy` (libvirt's way to interrupt a
+    /// post-copy, which then behaves as after a broken stream). libvirt pauses the source (post-copy failed, 13) and reports the
     /// destination running in failed post-copy (11): LibvirtMigrationPostcopyFailed fires for
     /// both hosts. `virsh migrate --postcopy --postcopy-resume` finishes it; the alert resolves.
     @Test func aFailedPostcopyAlertsOnBothHostsAndResolvesOnceResumed() throws {
@@ -198,6 +199,43 @@ extension EndToEnd.MigrationTests {
         _ = try source.scrape(for: 60) { ($0.value("libvirt_domain_job_memory_iteration", labels) ?? 0) >= 2 }
         try hosts.virsh(MigrationHosts.source, ["migrate-postcopy", domain])
         _ = try source.scrape(for: 10) { $0.value("libvirt_domain_migration_postcopy", labels) == 1 }
+
+        // The hosts' link goes down: post-copy stalls (TCP retransmits; nothing fails yet), the
+        // memory left stands still, and LibvirtMigrationPostcopyStalled fires. The link always
+        // comes back, also when the test fails.
+        let link = ["-n", "vxm-link", "link", "set", MigrationHosts.destination]
+        defer { _ = try? Command.run("/usr/sbin/ip", link + ["up"]) }
+        let cut = Date()
+        #expect(try Command.run("/usr/sbin/ip", link + ["down"]).status == 0)
+        let stalledQuery =
+            "ALERTS{alertname=\"LibvirtMigrationPostcopyStalled\",alertstate=\"firing\",domain=\"\(domain)\"}"
+        var stalled = false
+        let waiting = Date().addingTimeInterval(30)
+        while !stalled && Date() < waiting {
+            stalled = try !stack.query(stalledQuery).isEmpty
+            if !stalled { Thread.sleep(forTimeInterval: 0.5) }
+        }
+        let stalledAfter = Date().timeIntervalSince(cut)
+        let frozen = try source.scrape(for: 1) { _ in true }.exposition
+        #expect(stalled, "LibvirtMigrationPostcopyStalled fires while the link is down")
+        #expect(frozen.value("libvirt_domain_job_memory_transfer_bytes_per_second", labels) == 0)
+        #expect(try Command.run("/usr/sbin/ip", link + ["up"]).status == 0)
+        let restored = Date()
+        // Back: the stream goes on by itself at TCP's next retransmission, and the alert resolves.
+        let flowing = try source.scrape(for: 40) {
+            ($0.value("libvirt_domain_job_memory_transfer_bytes_per_second", labels) ?? 0) > 0
+        }
+        let flowingAfter = Date().timeIntervalSince(restored)
+        #expect(flowing.exposition.value("libvirt_domain_job_memory_transfer_bytes_per_second", labels) ?? 0 > 0)
+        var calm = false
+        let calming = Date().addingTimeInterval(15)
+        while !calm && Date() < calming {
+            calm = try stack.query(stalledQuery).isEmpty
+            if !calm { Thread.sleep(forTimeInterval: 0.5) }
+        }
+        #expect(calm, "LibvirtMigrationPostcopyStalled resolves once memory flows again")
+
+        // Broken for good: libvirt's way to interrupt a post-copy (as after a broken stream).
         try hosts.virsh(MigrationHosts.source, ["domjobabort", "--postcopy", domain])
         let broken = Date()
         #expect(migration.wait(seconds: 30) != 0, "virsh migrate fails once post-copy broke")
@@ -249,7 +287,10 @@ extension EndToEnd.MigrationTests {
         let done = try destination.scrape(for: 10) { $0.value("libvirt_domain_info_state_reason", labels) == 2 }
         #expect(done.exposition.value("libvirt_domain_info_state", labels) == 1, "running, migrated")
         print(
-            "E2E migration (post-copy failed): LibvirtMigrationPostcopyFailed firing for \(firing.sorted()) "
+            "E2E migration (post-copy failed): LibvirtMigrationPostcopyStalled firing "
+                + "\(String(format: "%.0f", stalledAfter)) s after the link went down, memory flowing again "
+                + "\(String(format: "%.0f", flowingAfter)) s after it came back; "
+                + "LibvirtMigrationPostcopyFailed firing for \(firing.sorted()) "
                 + "\(String(format: "%.0f", firedAfter)) s after domjobabort --postcopy; --postcopy-resume done in "
                 + "\(String(format: "%.0f", finished)) s, alert gone \(String(format: "%.0f", clearedAfter)) s after the resume"
         )
