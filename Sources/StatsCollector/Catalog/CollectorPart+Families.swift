@@ -80,7 +80,8 @@ extension CollectorPart {
             return "bulk group \(bulkGroupName) of virDomainListGetStats, through the domain's QEMU monitor"
         case .cpustats: return "virDomainGetCPUStats per running domain (per host CPU and in total)"
         case .jobs:
-            return "virDomainGetJobStats per running domain (active and completed job); every second during a job"
+            return
+                "virDomainGetJobStats per running domain (active and completed job), with virDomainMigrateGetMaxDowntime and virDomainGetState during an outgoing migration; every second during a job"
         case .metadata: return "virDomainGetXMLDesc per domain"
         case .pools: return "virConnectListAllStoragePools, then virStoragePoolGetInfo and its XML per pool"
         case .host:
