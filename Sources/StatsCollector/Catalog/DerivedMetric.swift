@@ -25,9 +25,13 @@ struct DerivedMetric: Sendable {
             redirtied: (rate: String, remaining: String, pass: String, bandwidth: String)?)
         /// 1 while `remaining` shrinks from one value of `iteration` to the next, 0 while it grows.
         case shrinking(remaining: String, iteration: String)
-        /// The number of `iteration`s since `remaining`, read at the start of one, last fell by at
-        /// least ``DerivedMetricsEngine/newLowMargin`` below the lowest such value so far.
-        case passesWithoutNewLow(remaining: String, iteration: String)
+        /// The number of `iteration`s since the memory left at the start of one last fell by at
+        /// least ``DerivedMetricsEngine/newLowMargin`` below the lowest such value so far. That
+        /// start is QEMU's: its `expectedDowntime` is the memory dirty at the pass's start over its
+        /// `bandwidth`, while the guest dirties memory (`dirtyRate` above 0); else `remaining` as
+        /// first read in the pass.
+        case passesWithoutNewLow(
+            remaining: String, iteration: String, expectedDowntime: String, bandwidth: String, dirtyRate: String)
     }
 
     /// Where a rate's time comes from.
@@ -63,8 +67,10 @@ struct DerivedMetric: Sendable {
             let more = redirtied.map { " + passes to come at \($0.rate)" } ?? ""
             source = pairs.map { "\($0.remaining) / \($0.rate)" }.joined(separator: ", else ") + more
         case .shrinking(let remaining, let iteration): source = "\(remaining) across \(iteration)"
-        case .passesWithoutNewLow(let remaining, let iteration):
-            source = "\(iteration) since \(remaining) at a pass's start last fell 10% below its low"
+        case .passesWithoutNewLow(let remaining, let iteration, let downtime, let bandwidth, let dirtyRate):
+            source =
+                "\(iteration) since the memory left at a pass's start (\(downtime) × \(bandwidth) while \(dirtyRate) > 0, "
+                + "else \(remaining)) last fell 10% below its low"
         }
         descriptor = MetricDescriptor(metric: metric, type: .gauge, help: help, source: source, labels: labels)
         switch formula {
@@ -77,8 +83,10 @@ struct DerivedMetric: Sendable {
             inputs =
                 pairs.flatMap { [$0.remaining, $0.rate] }
                 + (redirtied.map { [$0.rate, $0.remaining, $0.pass, $0.bandwidth] } ?? [])
-        case .shrinking(let remaining, let iteration), .passesWithoutNewLow(let remaining, let iteration):
+        case .shrinking(let remaining, let iteration):
             inputs = [remaining, iteration]
+        case .passesWithoutNewLow(let remaining, let iteration, let downtime, let bandwidth, let dirtyRate):
+            inputs = [remaining, iteration, downtime, bandwidth, dirtyRate]
         }
         if case .timeLeft(let pairs, _) = formula {
             primaryInputs = pairs.map(\.remaining)

@@ -182,11 +182,14 @@ extension MetricCatalog {
         DerivedMetric(
             "libvirt_domain_job_memory_stalled_passes",
             .passesWithoutNewLow(
-                remaining: "libvirt_domain_job_memory_remaining_bytes", iteration: "libvirt_domain_job_memory_iteration"
-            ),
+                remaining: "libvirt_domain_job_memory_remaining_bytes",
+                iteration: "libvirt_domain_job_memory_iteration",
+                expectedDowntime: "libvirt_domain_job_downtime_seconds",
+                bandwidth: "libvirt_domain_job_memory_bytes_per_second",
+                dirtyRate: "libvirt_domain_job_memory_dirty_rate_pages_per_second"),
             labels: domain,
             help:
-                "Active migration: memory passes since the memory left at the start of a pass last fell 10% below its lowest so far (counted from the first pass the exporter saw); 3 or more: stuck on a plateau."
+                "Active migration: memory passes since the memory left at the start of a pass last fell 10% below its lowest so far (counted from the first pass the exporter saw; the start as QEMU reckons it in its expected downtime); 3 or more: stuck on a plateau."
         ),
         DerivedMetric(
             "libvirt_domain_job_downtime_ratio",
