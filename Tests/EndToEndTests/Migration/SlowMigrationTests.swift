@@ -60,6 +60,9 @@ extension EndToEnd.MigrationTests {
                     String(
                         format: "%.1f/%.0f/%.2f/%.0f/%.1f", $0.time, $0.pass, $0.remaining / 1e6, $0.stalled, $0.ratio)
                 }.joined(separator: " ")
+                + "; memory left at the passes' starts by QEMU (pass: MB): "
+                + Self.qemuPassStarts(samples).map { String(format: "%.0f: %.1f", $0.pass, $0.start / 1e6) }
+                .joined(separator: ", ")
                 + "; most stalled passes seen \(Int(stalled)), in Prometheus \(stored.map { "\(Int($0))" } ?? "-"); "
                 + "job alerts firing \(firing), pending (evaluations) \(pending)")
         #expect(status == 0, "the migration completes")
@@ -74,6 +77,18 @@ extension EndToEnd.MigrationTests {
             pending.filter { $0.key != allowed }.isEmpty && (pending[allowed] ?? 0) < 10,
             "no job alert pending but a rising ETA, shorter than its `for:`: \(pending), \(alerts.sorted())")
         #expect(webhook.notifications.isEmpty, "nothing reached the webhook")
+    }
+
+    /// Per pass seen, from its last sample (QEMU updates its expected downtime up to 0.1 s into a
+    /// pass): QEMU's expected downtime × bandwidth, the memory left at the pass's start. None for
+    /// the first pass, in which QEMU has no dirty rate yet.
+    static func qemuPassStarts(_ samples: [JobSample]) -> [(pass: Double, start: Double)] {
+        var last: [Double: Double] = [:]
+        for sample in samples {
+            guard let pass = sample.iteration, pass >= 2, let start = sample.passStart else { continue }
+            last[pass] = start
+        }
+        return last.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     /// The guest and link of the slow-but-sure migration. A pass takes the time to send what was

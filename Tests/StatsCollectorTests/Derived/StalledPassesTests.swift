@@ -63,6 +63,15 @@ import Testing
         #expect((Self.stalledPasses(Self.slowButSure, withDowntime: false).max() ?? 0) >= 3)
     }
 
+    /// Passes shorter than a poll, each read once, every other one so early that QEMU still had
+    /// the pass before's downtime: each such read costs one pass, which the next read takes back.
+    @Test func earlyReadsOfShortPassesCostOnePassAtMost() {
+        let downtimes = [1.26, 1.26, 0.86, 0.86, 0.55, 0.55, 0.35, 0.35]
+        let reads = [Read(pass: 9, remaining: 5e6, downtime: 1.56)]
+            + downtimes.enumerated().map { Read(pass: Double(10 + $0), remaining: 0.4e6, downtime: $1) }
+        #expect(Self.stalledPasses(reads) == [0, 0, 1, 0, 1, 0, 1, 0, 1])
+    }
+
     @Test func aPlateauStaysAPlateauWithQEMUsDowntime() {
         // Issue 21's plateau: 24 MB at the start of every pass at about 1 MB/s, QEMU expecting 24 s.
         let plateau =
