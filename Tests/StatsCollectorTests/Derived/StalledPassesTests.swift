@@ -67,7 +67,8 @@ import Testing
     /// the pass before's downtime: each such read costs one pass, which the next read takes back.
     @Test func earlyReadsOfShortPassesCostOnePassAtMost() {
         let downtimes = [1.26, 1.26, 0.86, 0.86, 0.55, 0.55, 0.35, 0.35]
-        let reads = [Read(pass: 9, remaining: 5e6, downtime: 1.56)]
+        let reads =
+            [Read(pass: 9, remaining: 5e6, downtime: 1.56)]
             + downtimes.enumerated().map { Read(pass: Double(10 + $0), remaining: 0.4e6, downtime: $1) }
         #expect(Self.stalledPasses(reads) == [0, 0, 1, 0, 1, 0, 1, 0, 1])
     }
