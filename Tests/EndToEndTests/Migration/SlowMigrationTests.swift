@@ -69,13 +69,14 @@ extension EndToEnd.MigrationTests {
         #expect(passes >= 6, "it converges slowly, in many passes: \(passes)")
         #expect(stalled < 3 && (stored ?? 0) < 3, "never 3 passes without a new low: \(stalled), \(stored ?? -1)")
         #expect(firing.isEmpty && !alerts.contains { $0.hasSuffix("firing") }, "no job alert fires: \(firing)")
-        // The one alert that may be pending: when the second pass begins, QEMU's first dirty rate
-        // adds the passes to come to the ETA, which jumps up once; under a minute here (scaled: 10 s),
-        // a job older than 10 minutes (10 s), a rising ETA is pending until the trend turns.
+        // The one alert that may be pending (7 of its 10 s here): when the second pass begins,
+        // QEMU's first dirty rate adds the passes to come to the ETA, which jumps up once, and
+        // with durations divided by 60 a 50 s job is older than the rule's 10 minutes. It must
+        // not last its `for:`, which the firing check above says.
         let allowed = "LibvirtJobEtaGrowing"
         #expect(
-            pending.filter { $0.key != allowed }.isEmpty && (pending[allowed] ?? 0) < 10,
-            "no job alert pending but a rising ETA, shorter than its `for:`: \(pending), \(alerts.sorted())")
+            pending.filter { $0.key != allowed }.isEmpty,
+            "no job alert pending but a rising ETA: \(pending), \(alerts.sorted())")
         #expect(webhook.notifications.isEmpty, "nothing reached the webhook")
     }
 
