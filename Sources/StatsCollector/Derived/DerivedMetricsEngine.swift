@@ -20,10 +20,10 @@ struct DerivedMetricsEngine {
         let time: Double
     }
 
+    /// The memory left as first read in the current pass, for the ETA's passes to come.
     private struct Iteration {
         let number: Double
         let remainingAtStart: Double
-        let verdict: Double?
     }
 
     /// The memory left at the start of the current pass, as best known so far, and the lowest such
@@ -33,12 +33,14 @@ struct DerivedMetricsEngine {
         let start: Double
         /// Whether `start` is QEMU's own (from its expected downtime), not a read of the memory left.
         let exact: Bool
-        let before: (number: Double, low: Double, passes: Double)?
+        let before: (number: Double, start: Double, low: Double, passes: Double)?
 
         /// Whether this pass's start is a new low: 10 % below the lowest before (the first pass seen is).
         var isNewLow: Bool { before.map { start < $0.low * (1 - DerivedMetricsEngine.newLowMargin) } ?? true }
         var low: Double { isNewLow ? start : before?.low ?? start }
         var passes: Double { isNewLow ? 0 : (before.map { $0.passes + number - $0.number } ?? 0) }
+        /// 1 when this pass started with less memory left than the last pass seen before it.
+        var shrank: Double? { before.map { start < $0.start ? 1 : 0 } }
     }
 
     /// Shorter intervals than this give no rate: the quotient would be mostly noise.
@@ -179,26 +181,24 @@ struct DerivedMetricsEngine {
                     // The guest dirties memory as fast as it is sent: no pass ever shrinks, no end in sight.
                     guard dirty < bandwidth else { continue }
                     result = left / pace + dirty * (atPassStart ?? left) / (bandwidth * (bandwidth - dirty))
-                case .shrinking(_, let iteration):
-                    guard let number = current[iteration]?[labels] else { continue }
-                    let state = Self.advance(iterations[derivedKey], number: number, remaining: value)
-                    nextIterations[derivedKey] = state
-                    result = state.verdict
-                case .passesWithoutNewLow(_, let iteration, let downtime, let bandwidth, let dirtyRate):
+                case .shrinking(let passes), .passesWithoutNewLow(let passes):
                     // Pass 0 is the migration's setup: nothing sent, nothing left yet.
-                    guard let number = current[iteration]?[labels], number >= 1, !value.isNaN else { continue }
+                    guard let number = current[passes.iteration]?[labels], number >= 1, !value.isNaN else {
+                        continue
+                    }
                     // QEMU updates its expected downtime only while the guest dirties memory (not in
                     // the first pass); the memory left now is a floor of the pass's start.
                     var fromQEMU: Double?
-                    if let expected = current[downtime]?[labels], let pace = current[bandwidth]?[labels],
-                        let dirty = current[dirtyRate]?[labels], expected > 0, pace > 0, dirty > 0
+                    if let expected = current[passes.expectedDowntime]?[labels],
+                        let pace = current[passes.bandwidth]?[labels], let dirty = current[passes.dirtyRate]?[labels],
+                        expected > 0, pace > 0, dirty > 0
                     {
                         fromQEMU = max(value, expected * pace)
                     }
                     let state = Self.advance(
                         lows[derivedKey], number: number, start: fromQEMU ?? value, exact: fromQEMU != nil)
                     nextLows[derivedKey] = state
-                    result = state.passes
+                    if case .shrinking = derived.formula { result = state.shrank } else { result = state.passes }
                 }
                 guard let result, result.isFinite, result >= 0 else { continue }
                 nextLastDerived[derivedKey] = result
@@ -235,12 +235,10 @@ struct DerivedMetricsEngine {
     }
 
     private static func advance(_ state: Iteration?, number: Double, remaining: Double) -> Iteration {
-        guard let state, number >= state.number else {
-            return Iteration(number: number, remainingAtStart: remaining, verdict: nil)
+        guard let state, number == state.number else {
+            return Iteration(number: number, remainingAtStart: remaining)
         }
-        guard number > state.number else { return state }
-        return Iteration(
-            number: number, remainingAtStart: remaining, verdict: remaining < state.remainingAtStart ? 1 : 0)
+        return state
     }
 
     /// Counts the passes since the memory left at a pass's start last fell ``newLowMargin`` below
@@ -258,7 +256,7 @@ struct DerivedMetricsEngine {
         }
         return Low(
             number: number, start: start, exact: exact,
-            before: (number: state.number, low: state.low, passes: state.passes))
+            before: (number: state.number, start: state.start, low: state.low, passes: state.passes))
     }
 
     /// The time of a sample: now, or libvirt's own time from the same domain's clock metric.

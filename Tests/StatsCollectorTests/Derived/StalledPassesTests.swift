@@ -19,6 +19,10 @@ import Testing
     }
 
     private static func stalledPasses(_ reads: [Read], withDowntime: Bool = true) -> [Double] {
+        gauge("libvirt_domain_job_memory_stalled_passes", reads, withDowntime: withDowntime)
+    }
+
+    private static func gauge(_ metric: String, _ reads: [Read], withDowntime: Bool = true) -> [Double] {
         var engine = DerivedMetricsEngine()
         return reads.enumerated().map { index, read in
             var families: [String: MetricFamily] = [:]
@@ -35,7 +39,7 @@ import Testing
                 families[name] = family
             }
             let derived = engine.derive(from: families, at: Double(index))
-            let sample = derived.first { $0.name == "libvirt_domain_job_memory_stalled_passes" }?.samples.first
+            let sample = derived.first { $0.name == metric }?.samples.first
             return sample?.value.doubleValue ?? -1
         }
     }
@@ -61,6 +65,13 @@ import Testing
         #expect(counts.suffix(5).allSatisfy { $0 == 0 }, "every short pass is a new low: \(counts)")
         // Read as the memory left alone, the same migration looked stuck: 5 passes without a new low.
         #expect((Self.stalledPasses(Self.slowButSure, withDowntime: false).max() ?? 0) >= 3)
+    }
+
+    @Test func aSlowButSureMigrationConvergesFromPassToPass() {
+        let converging = Self.gauge("libvirt_domain_job_converging", Self.slowButSure)
+        // -1: none for the first pass seen; the early read of pass 4 (0) and of pass 9 (0), each
+        // taken back by the next read of the same pass.
+        #expect(converging == [-1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1], "\(converging)")
     }
 
     /// Passes shorter than a poll, each read once, every other one so early that QEMU still had
