@@ -24,11 +24,27 @@ struct DerivedMetric: Sendable {
         case timeLeft(
             [(remaining: String, rate: String)],
             redirtied: (rate: String, remaining: String, pass: String, bandwidth: String)?)
-        /// 1 while `remaining` shrinks from one value of `iteration` to the next, 0 while it grows.
-        case shrinking(remaining: String, iteration: String)
-        /// The number of `iteration`s since `remaining`, read at the start of one, last fell by at
-        /// least ``DerivedMetricsEngine/newLowMargin`` below the lowest such value so far.
-        case passesWithoutNewLow(remaining: String, iteration: String)
+        /// 1 while the memory left at a pass's start (``Passes``) is below the pass before's, else 0.
+        case shrinking(Passes)
+        /// The number of passes since the memory left at the start of one (``Passes``) last fell
+        /// by at least ``DerivedMetricsEngine/newLowMargin`` below the lowest such value so far.
+        case passesWithoutNewLow(Passes)
+    }
+
+    /// Where a migration's memory passes are read. A pass's start is QEMU's: its
+    /// `expectedDowntime` is the memory dirty at the pass's start over its `bandwidth`, while the
+    /// guest dirties memory (`dirtyRate` above 0); else `remaining` as first read in the pass.
+    struct Passes: Sendable {
+        let remaining: String
+        let iteration: String
+        let expectedDowntime: String
+        let bandwidth: String
+        let dirtyRate: String
+
+        var names: [String] { [remaining, iteration, expectedDowntime, bandwidth, dirtyRate] }
+        var start: String {
+            "the memory left at a pass's start (\(expectedDowntime) × \(bandwidth) while \(dirtyRate) > 0, else \(remaining))"
+        }
     }
 
     /// Where a rate's time comes from.
@@ -72,9 +88,9 @@ struct DerivedMetric: Sendable {
         case .timeLeft(let pairs, let redirtied):
             let more = redirtied.map { " + passes to come at \($0.rate)" } ?? ""
             source = pairs.map { "\($0.remaining) / \($0.rate)" }.joined(separator: ", else ") + more
-        case .shrinking(let remaining, let iteration): source = "\(remaining) across \(iteration)"
-        case .passesWithoutNewLow(let remaining, let iteration):
-            source = "\(iteration) since \(remaining) at a pass's start last fell 10% below its low"
+        case .shrinking(let passes): source = "\(passes.start) across \(passes.iteration)"
+        case .passesWithoutNewLow(let passes):
+            source = "\(passes.iteration) since \(passes.start) last fell 10% below its low"
         }
         descriptor = MetricDescriptor(metric: metric, type: .gauge, help: help, source: source, labels: labels)
         switch formula {
@@ -87,8 +103,8 @@ struct DerivedMetric: Sendable {
             inputs =
                 pairs.flatMap { [$0.remaining, $0.rate] }
                 + (redirtied.map { [$0.rate, $0.remaining, $0.pass, $0.bandwidth] } ?? [])
-        case .shrinking(let remaining, let iteration), .passesWithoutNewLow(let remaining, let iteration):
-            inputs = [remaining, iteration]
+        case .shrinking(let passes), .passesWithoutNewLow(let passes):
+            inputs = passes.names
         }
         if case .timeLeft(let pairs, _) = formula {
             primaryInputs = pairs.map(\.remaining)

@@ -1,4 +1,11 @@
 extension MetricCatalog {
+    /// A live migration's memory passes, for the gauges that follow them from pass to pass.
+    static let migrationPasses = DerivedMetric.Passes(
+        remaining: "libvirt_domain_job_memory_remaining_bytes", iteration: "libvirt_domain_job_memory_iteration",
+        expectedDowntime: "libvirt_domain_job_downtime_seconds",
+        bandwidth: "libvirt_domain_job_memory_bytes_per_second",
+        dirtyRate: "libvirt_domain_job_memory_dirty_rate_pages_per_second")
+
     /// Gauges derived in the exporter from the metrics above, in the order they are computed
     /// (a metric may read one derived before it).
     static let derivedMetrics: [DerivedMetric] =
@@ -176,21 +183,17 @@ extension MetricCatalog {
         ),
         DerivedMetric(
             "libvirt_domain_job_converging",
-            .shrinking(
-                remaining: "libvirt_domain_job_memory_remaining_bytes", iteration: "libvirt_domain_job_memory_iteration"
-            ),
+            .shrinking(migrationPasses),
             precopyOnly: true, labels: domain,
             help:
-                "Active migration: 1 while the memory left shrinks from one pass to the next, 0 while it grows. Absent once it switched to post-copy."
+                "Active migration: 1 while the memory left at a pass's start (as QEMU reckons it in its expected downtime) shrinks from one pass to the next, 0 while it does not. Absent once it switched to post-copy."
         ),
         DerivedMetric(
             "libvirt_domain_job_memory_stalled_passes",
-            .passesWithoutNewLow(
-                remaining: "libvirt_domain_job_memory_remaining_bytes", iteration: "libvirt_domain_job_memory_iteration"
-            ),
+            .passesWithoutNewLow(migrationPasses),
             precopyOnly: true, labels: domain,
             help:
-                "Active migration: memory passes since the memory left at the start of a pass last fell 10% below its lowest so far (counted from the first pass the exporter saw); 3 or more: stuck on a plateau. Absent once it switched to post-copy, which makes no passes."
+                "Active migration: memory passes since the memory left at the start of a pass last fell 10% below its lowest so far (counted from the first pass the exporter saw; the start as QEMU reckons it in its expected downtime); 3 or more: stuck on a plateau. Absent once it switched to post-copy, which makes no passes."
         ),
         DerivedMetric(
             "libvirt_domain_job_downtime_ratio",

@@ -20,27 +20,41 @@ struct DerivedMetricsEngine {
         let time: Double
     }
 
+    /// The memory left as first read in the current pass, for the ETA's passes to come.
     private struct Iteration {
         let number: Double
         let remainingAtStart: Double
-        let verdict: Double?
     }
 
-    /// The memory left at the start of each pass, lowest so far, and the passes since it was set.
+    /// The memory left at the start of the current pass, as best known so far, and the lowest such
+    /// start of the passes before it with the passes since that one.
     private struct Low {
         let number: Double
-        let low: Double
-        let passes: Double
+        let start: Double
+        /// Whether `start` is QEMU's own (from its expected downtime), not a read of the memory left.
+        let exact: Bool
+        let before: (number: Double, start: Double, low: Double, passes: Double)?
+
+        /// Whether this pass's start is a new low: 10 % below the lowest before (the first pass seen is).
+        var isNewLow: Bool { before.map { start < $0.low * (1 - DerivedMetricsEngine.newLowMargin) } ?? true }
+        var low: Double { isNewLow ? start : before?.low ?? start }
+        var passes: Double { isNewLow ? 0 : (before.map { $0.passes + number - $0.number } ?? 0) }
+        /// 1 when this pass started with less memory left than the last pass seen before it.
+        var shrank: Double? { before.map { start < $0.start ? 1 : 0 } }
     }
 
     /// Shorter intervals than this give no rate: the quotient would be mostly noise.
     static let minimumInterval = 0.001
 
     /// How far below the lowest so far the memory left at a pass's start must fall to count as a
-    /// new low: 10 %. A migration stuck on a plateau reads a noisy value at each pass's start (the
-    /// poll lands up to a second into the pass; the guest's working set varies), seen here and in
-    /// the field within ±10 %; so noise makes at most one such new low, while a migration whose
-    /// memory left shrinks by 3.5 % or more a pass makes one at least every third pass.
+    /// new low: 10 %. A migration stuck on a plateau has a noisy start from pass to pass (the
+    /// guest's working set varies; where QEMU gives no expected downtime, the poll lands up to a
+    /// second into the pass), seen here and in the field within ±10 %; so noise makes at most one
+    /// such new low, while a migration whose memory left shrinks by 3.5 % or more a pass makes one
+    /// at least every third pass. The memory left as read is no pass's start once passes last
+    /// about a poll interval or less (a converging migration's last ones): read late in one pass
+    /// and early in the next, it made a slow but sure migration look stalled. QEMU's expected
+    /// downtime is the memory dirty at the pass's start over the bandwidth, whenever it is read.
     static let newLowMargin = 0.1
 
     /// The metric that says a migration switched to post-copy (1), where the pre-copy gauges
@@ -175,17 +189,24 @@ struct DerivedMetricsEngine {
                     // The guest dirties memory as fast as it is sent: no pass ever shrinks, no end in sight.
                     guard dirty < bandwidth else { continue }
                     result = left / pace + dirty * (atPassStart ?? left) / (bandwidth * (bandwidth - dirty))
-                case .shrinking(_, let iteration):
-                    guard let number = current[iteration]?[labels] else { continue }
-                    let state = Self.advance(iterations[derivedKey], number: number, remaining: value)
-                    nextIterations[derivedKey] = state
-                    result = state.verdict
-                case .passesWithoutNewLow(_, let iteration):
+                case .shrinking(let passes), .passesWithoutNewLow(let passes):
                     // Pass 0 is the migration's setup: nothing sent, nothing left yet.
-                    guard let number = current[iteration]?[labels], number >= 1, !value.isNaN else { continue }
-                    let state = Self.advance(lows[derivedKey], number: number, remaining: value)
+                    guard let number = current[passes.iteration]?[labels], number >= 1, !value.isNaN else {
+                        continue
+                    }
+                    // QEMU updates its expected downtime only while the guest dirties memory (not in
+                    // the first pass); the memory left now is a floor of the pass's start.
+                    var fromQEMU: Double?
+                    if let expected = current[passes.expectedDowntime]?[labels],
+                        let pace = current[passes.bandwidth]?[labels], let dirty = current[passes.dirtyRate]?[labels],
+                        expected > 0, pace > 0, dirty > 0
+                    {
+                        fromQEMU = max(value, expected * pace)
+                    }
+                    let state = Self.advance(
+                        lows[derivedKey], number: number, start: fromQEMU ?? value, exact: fromQEMU != nil)
                     nextLows[derivedKey] = state
-                    result = state.passes
+                    if case .shrinking = derived.formula { result = state.shrank } else { result = state.passes }
                 }
                 guard let result, result.isFinite, result >= 0 else { continue }
                 nextLastDerived[derivedKey] = result
@@ -222,21 +243,28 @@ struct DerivedMetricsEngine {
     }
 
     private static func advance(_ state: Iteration?, number: Double, remaining: Double) -> Iteration {
-        guard let state, number >= state.number else {
-            return Iteration(number: number, remainingAtStart: remaining, verdict: nil)
+        guard let state, number == state.number else {
+            return Iteration(number: number, remainingAtStart: remaining)
         }
-        guard number > state.number else { return state }
-        return Iteration(
-            number: number, remainingAtStart: remaining, verdict: remaining < state.remainingAtStart ? 1 : 0)
+        return state
     }
 
     /// Counts the passes since the memory left at a pass's start last fell ``newLowMargin`` below
-    /// the last such low. A lower pass number is a new job: it starts over.
-    private static func advance(_ state: Low?, number: Double, remaining: Double) -> Low {
-        guard let state, number >= state.number else { return Low(number: number, low: remaining, passes: 0) }
-        guard number > state.number else { return state }
-        if remaining < state.low * (1 - newLowMargin) { return Low(number: number, low: remaining, passes: 0) }
-        return Low(number: number, low: state.low, passes: state.passes + (number - state.number))
+    /// the last such low. A lower pass number is a new job: it starts over. Within a pass, QEMU's
+    /// latest start replaces an earlier one (QEMU updates it up to 0.1 s after the pass began, so
+    /// a read at its very start may still have the pass before's); a start read as the memory left
+    /// keeps its first, highest read.
+    private static func advance(_ state: Low?, number: Double, start: Double, exact: Bool) -> Low {
+        guard let state, number >= state.number else {
+            return Low(number: number, start: start, exact: exact, before: nil)
+        }
+        guard number > state.number else {
+            let refined = exact ? start : (state.exact ? state.start : max(state.start, start))
+            return Low(number: number, start: refined, exact: exact || state.exact, before: state.before)
+        }
+        return Low(
+            number: number, start: start, exact: exact,
+            before: (number: state.number, start: state.start, low: state.low, passes: state.passes))
     }
 
     /// The time of a sample: now, or libvirt's own time from the same domain's clock metric.

@@ -46,6 +46,17 @@ struct DashboardQueries {
         self.queries = queries
     }
 
+    /// The first metric a query reads, to name it in a report.
+    static func metric(_ query: Query) -> String {
+        query.expr.firstMatch(of: /libvirt_\w+/).map { String($0.0) } ?? query.expr
+    }
+
+    /// The queries of the job and migration panels among `queries`, less those whose expression
+    /// contains one of `exceptions`.
+    static func jobPanels(_ queries: [Query], except exceptions: [String]) -> [Query] {
+        queries.filter { query in query.row.contains("jobs") && !exceptions.contains { query.expr.contains($0) } }
+    }
+
     /// Sends every query to `stack`'s Prometheus over the last `seconds`, as the dashboard's
     /// panels show that window; the queries that returned data and those that did not.
     /// A query Prometheus refused throws.

@@ -83,6 +83,8 @@ struct JobSample {
     let eta: Double?
     let stalledPasses: Double?
     let downtimeRatio: Double?
+    /// QEMU's expected downtime times its bandwidth: the memory left at the start of the pass.
+    let passStart: Double?
     let completedType: Double?
     let completedOperation: Double?
     let completedDowntime: Double?
@@ -98,6 +100,9 @@ struct JobSample {
         eta = exposition.value("libvirt_domain_job_eta_seconds", labels)
         stalledPasses = exposition.value("libvirt_domain_job_memory_stalled_passes", labels)
         downtimeRatio = exposition.value("libvirt_domain_job_downtime_ratio", labels)
+        passStart = exposition.value("libvirt_domain_job_downtime_seconds", labels).flatMap { downtime in
+            exposition.value("libvirt_domain_job_memory_bytes_per_second", labels).map { downtime * $0 }
+        }
         completedType = exposition.value("libvirt_domain_completed_job_type", labels)
         completedOperation = exposition.value("libvirt_domain_completed_job_operation", labels)
         completedDowntime = exposition.value("libvirt_domain_completed_job_downtime_seconds", labels)

@@ -44,9 +44,17 @@ extension EndToEnd {
                     domain, hosts: hosts, bandwidth: 4, undefineSource: undefineSource)
                 var samples: [JobSample] = []
                 var incoming: [JobSample] = []
-                while migration.isRunning && Date().timeIntervalSince(migration.started) < 90 {
+                var ended: Double?
+                // Until the migration ends, then until the domain runs on the destination only.
+                while Date().timeIntervalSince(migration.started) < 90 {
                     samples.append(try JobSample.read(source, domain: domain, since: migration.started))
                     incoming.append(try JobSample.read(destination, domain: domain, since: migration.started))
+                    if !migration.isRunning {
+                        ended = ended ?? samples.last?.time
+                        let (left, arrived) = (samples.last?.state, incoming.last?.state)
+                        if arrived == 1 && (undefineSource ? left == nil : left != 1) { break }
+                        if let ended, samples.last!.time - ended > 20 { break }
+                    }
                     for alert in try stack.query("ALERTS{alertname=~\"\(Self.jobAlerts)\"}") {
                         let name = alert.labels["alertname"] ?? ""
                         if alert.labels["alertstate"] == "firing" {
@@ -58,9 +66,9 @@ extension EndToEnd {
                     Thread.sleep(forTimeInterval: 0.25)
                 }
                 let status = migration.wait(seconds: 5)
-                let ended = Date().timeIntervalSince(migration.started)
-                try Self.expectTheDestinationTakesOver(
-                    incoming, destination: destination, domain: domain, ended: ended, started: migration.started)
+                Self.expectTheDestinationTakesOver(
+                    Handover(source: samples, destination: incoming), incoming: incoming, ended: ended ?? 90,
+                    undefineSource: undefineSource)
                 #expect(status == 0, "the migration completes (undefinesource \(undefineSource))")
                 let running = samples.filter(\.isRunning)
                 let duration = running.last.map(\.time) ?? 0
@@ -91,6 +99,11 @@ extension EndToEnd {
                         $0.value("libvirt_domain_info_state", ["domain": domain]) == nil
                     }
                     #expect(gone.exposition.value("libvirt_domain_completed_job_type", ["domain": domain]) == nil)
+                } else {
+                    Thread.sleep(forTimeInterval: 2)  // Prometheus' next scrape has the completed job
+                    try Self.expectDashboardData(
+                        on: stack, instance: "127.0.0.1:\(source.port)", domain: domain,
+                        overLast: Int(Date().timeIntervalSince(migration.started).rounded(.up)) + 5)
                 }
             }
             // Prometheus did ingest the jobs, so the rules had the data to (not) fire on.
@@ -105,25 +118,47 @@ extension EndToEnd {
             #expect(webhook.notifications.isEmpty, "nothing reached the webhook")
         }
 
+        /// Every query of the dashboard, for the source's instance and the migrated domain, over the
+        /// migration's window: the job and migration panels all have data, but for the disk
+        /// progress (no storage is migrated) and libvirt's own time left (none for an unbounded job).
+        static func expectDashboardData(on stack: AlertingStack, instance: String, domain: String, overLast: Int)
+            throws
+        {
+            let dashboard = try DashboardQueries(instance: instance, domain: domain).run(on: stack, overLast: overLast)
+            print(
+                "E2E migration (converging): dashboard queries over the migration's \(overLast) s with data "
+                    + "\(dashboard.withData.count) of \(dashboard.withData.count + dashboard.empty.count); job panels with "
+                    + "data: \(DashboardQueries.jobPanels(dashboard.withData, except: []).map(DashboardQueries.metric)); "
+                    + "without: "
+                    + dashboard.empty.map { "\($0.row) / \($0.panel): \(DashboardQueries.metric($0))" }
+                    .joined(separator: "; "))
+            let missing = DashboardQueries.jobPanels(dashboard.empty, except: ["_disk_", "job_remaining_seconds"])
+            #expect(missing.isEmpty, "job panels without data: \(missing.map(DashboardQueries.metric))")
+        }
+
         /// The destination's exporter shows the incoming domain as libvirt reports it there (its
         /// state; no job statistics, which libvirt has only on the source, and no zeros for them),
-        /// and shows it running within two collection intervals (10 s) of the switch-over.
+        /// and shows it running within two collection intervals (10 s) of the switch-over, and of
+        /// the last time the source's exporter showed it running; with `--undefinesource`, some
+        /// series of the domain are on one exporter or the other at every moment.
         static func expectTheDestinationTakesOver(
-            _ incoming: [JobSample], destination: ExporterProcess, domain: String, ended: Double, started: Date
-        ) throws {
+            _ handover: Handover, incoming: [JobSample], ended: Double, undefineSource: Bool
+        ) {
             let seen = incoming.first { $0.state != nil }
             #expect(
                 incoming.allSatisfy { $0.remaining == nil && $0.progress == nil }, "no job figures on the destination")
-            let running = try destination.scrape(every: 0.25, for: 15) {
-                $0.value("libvirt_domain_info_state", ["domain": domain]) == 1
-            }
-            let takeover = Date().timeIntervalSince(started) - ended
+            let takeover = handover.firstRunningOnDestination.map { $0 - ended }
             print(
-                "E2E migration (destination): incoming domain first seen \(seen.map { String(format: "%.1f", $0.time) } ?? "-") s "
-                    + "into the migration (state \(seen?.state.map { "\($0)" } ?? "-"), job type \(seen?.type.map { "\($0)" } ?? "absent")), "
-                    + "running there \(String(format: "%.1f", max(0, takeover))) s after virsh migrate returned")
-            #expect(running.exposition.value("libvirt_domain_info_state", ["domain": domain]) == 1)
-            #expect(takeover <= 10, "the destination shows the domain running within two collection intervals")
+                "E2E migration (destination, undefinesource \(undefineSource)): incoming domain first seen "
+                    + "\(seen.map { String(format: "%.1f", $0.time) } ?? "-") s into the migration (state "
+                    + "\(seen?.state.map { "\($0)" } ?? "-"), job type \(seen?.type.map { "\($0)" } ?? "absent")), "
+                    + "running there \(takeover.map { String(format: "%.1f", max(0, $0)) } ?? "-") s after virsh "
+                    + "migrate returned; hand-over: \(handover.summary)")
+            #expect(takeover != nil, "the destination shows the domain running")
+            #expect((takeover ?? 99) <= 10, "the destination shows the domain running within two collection intervals")
+            #expect(
+                (handover.runningGap ?? 99) <= 10, "running on neither exporter for at most two collection intervals")
+            #expect(handover.longestUnseen <= 10, "shown by neither exporter for at most two collection intervals")
         }
 
         /// `keyPath` changed between samples at least every 2 s while the job ran (the poller reads

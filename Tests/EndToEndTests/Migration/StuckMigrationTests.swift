@@ -64,19 +64,15 @@ extension EndToEnd.MigrationTests {
 
         // The dashboard against the real Prometheus over the last minute of the migration.
         let dashboard = try DashboardQueries(instance: "127.0.0.1:\(source.port)", domain: domain).run(on: stack)
-        func metric(_ query: DashboardQueries.Query) -> String {
-            query.expr.firstMatch(of: /libvirt_\w+/).map { String($0.0) } ?? query.expr
-        }
         print(
             "E2E migration (plateau): dashboard queries with data \(dashboard.withData.count), without: "
-                + dashboard.empty.map { "\($0.row) / \($0.panel): \(metric($0))" }.joined(separator: "; "))
+                + dashboard.empty.map { "\($0.row) / \($0.panel): \(DashboardQueries.metric($0))" }.joined(
+                    separator: "; "))
         // Of the job panels, only these may be empty here: no job has completed yet, libvirt gives
         // no disk figures for a migration without storage, nor a time left for an unbounded job.
         let mayBeEmpty = ["completed_job", "_disk_", "job_remaining_seconds"]
-        let missing = dashboard.empty.filter { query in
-            query.row.contains("jobs") && !mayBeEmpty.contains { query.expr.contains($0) }
-        }
-        #expect(missing.isEmpty, "job panels without data: \(missing.map(metric))")
+        let missing = DashboardQueries.jobPanels(dashboard.empty, except: mayBeEmpty)
+        #expect(missing.isEmpty, "job panels without data: \(missing.map(DashboardQueries.metric))")
 
         // Abort: the job ends cancelled, the alert resolves, and no other job alert fires for it.
         let aborted = Date()
