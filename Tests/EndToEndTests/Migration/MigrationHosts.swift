@@ -4,7 +4,7 @@ import TestSupport
 /// The testbed's two namespaced libvirtd hosts (`scripts/testbed/hosts.sh`), vxm-1 and vxm-2,
 /// brought up for a test and taken down, with every domain on them, when it is released: also
 /// when the test fails.
-final class MigrationHosts {
+final class MigrationHosts: Sendable {
     static let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/testbed/hosts.sh").path
     static let source = "vxm-1"
     static let destination = "vxm-2"

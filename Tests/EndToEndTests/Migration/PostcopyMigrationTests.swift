@@ -39,10 +39,8 @@ extension EndToEnd.MigrationTests {
     /// for post-copy (reason 12) with libvirt_domain_migration_postcopy 1 and no pre-copy gauges,
     /// the destination running in post-copy (reason 10); then the completed job on the source,
     /// which keeps its definition. The alert resolves; no other job alert fires.
-    @Test func aStuckMigrationSwitchedToPostcopyCompletesAndItsAlertResolves() throws {
-        #expect(AlertingStack.isInstalled, "scripts/lib/packages.sh's test packages include both")
-        guard AlertingStack.isInstalled else { return }
-        let hosts = try MigrationHosts()
+    /// Run beside the aborted plateau (``twoPlateausOneAbortedOneSwitchedToPostcopy()``).
+    static func plateauSwitchedToPostcopyCompletesAndItsAlertResolves(_ hosts: MigrationHosts) throws {
         let domain = "vxm-postcopy"
         try hosts.startGuest(domain, on: MigrationHosts.source, cmdline: "fill=8 dirty=200")
         let source = try Self.exporter(try hosts.uri(MigrationHosts.source))
@@ -67,7 +65,8 @@ extension EndToEnd.MigrationTests {
             samples.append(
                 try .read(source: source, destination: destination, domain: domain, since: migration.started))
             let now = Date().timeIntervalSince(migration.started)
-            for alert in try stack.query("ALERTS{alertname=~\"\(Self.jobAlerts)\",alertstate=\"firing\"}")
+            for alert in try stack.query(
+                "ALERTS{alertname=~\"\(Self.jobAlerts)\",alertstate=\"firing\",domain=\"\(domain)\"}")
             where alert.labels["alertname"] != "LibvirtMigrationNotConverging" || switched != nil {
                 if alert.labels["alertname"] == "LibvirtMigrationNotConverging" {
                     if now > (switched ?? .infinity) + 4 { stillFiring.append(now) }
@@ -158,9 +157,10 @@ extension EndToEnd.MigrationTests {
         )
         Thread.sleep(forTimeInterval: 3)
         otherAlerts.formUnion(
-            try stack.query("ALERTS{alertname=~\"\(Self.jobAlerts)\",alertstate=\"firing\"}").compactMap {
-                $0.labels["alertname"]
-            })
+            try stack.query("ALERTS{alertname=~\"\(Self.jobAlerts)\",alertstate=\"firing\",domain=\"\(domain)\"}")
+                .compactMap {
+                    $0.labels["alertname"]
+                })
         otherAlerts.remove("LibvirtMigrationNotConverging")
         // LibvirtJobRunningLong counts the job's whole time (1 h, a minute here): the plateau
         // passed it before the switch, and post-copy does not undo that.
