@@ -15,6 +15,10 @@ struct CallCapabilities {
     /// `virDomainMemoryStats`): not made again on this connection; the fallback's other calls are.
     private(set) var unsupportedFallbackCalls: Set<String> = []
 
+    /// The domains whose `virDomainGetCPUStats` libvirt refused as an invalid operation in the
+    /// collection before this one, and in this one so far (see ``classify(_:domain:)``).
+    private var cpuStatsInvalid: (before: Set<String>, now: Set<String>) = ([], [])
+
     /// The calls of the per-domain fallback (``PerDomainCalls/perDomainFallback``).
     static let fallbackCalls: Set<String> = [
         "virDomainGetInfo", "virDomainMemoryStats", "virDomainBlockStats", "virDomainInterfaceStats",
@@ -37,6 +41,12 @@ struct CallCapabilities {
         if calls.contains(.jobStats), jobStats == nil { jobStats = true }
     }
 
+    /// Marks the end of a collection's per-domain calls: the refusals it saw become the ones of
+    /// the collection before.
+    mutating func collectionEnded() {
+        cpuStatsInvalid = (cpuStatsInvalid.now, [])
+    }
+
     /// Whether `failure` of a job stats call is libvirt saying that the domain is a migration's
     /// destination, which has no stats for it: "operation unsupported" in current libvirt,
     /// "operation invalid" in older releases. It concerns that domain only.
@@ -57,8 +67,17 @@ struct CallCapabilities {
             guard jobStats != false else { return nil }
             jobStats = false
         } else if failure.function == "virDomainGetCPUStats" {
-            // cgroup v2 without cpuacct answers "operation unsupported" for every domain.
-            guard Self.driverUnsupportedCodes.contains(failure.code) || failure.code == .operationUnsupported else {
+            // cgroup v2 without cpuacct answers "operation unsupported" for every domain. A libvirtd
+            // without a CPU accounting controller at all (in a container or a namespace) answers
+            // "operation invalid", as it does for a domain that stopped since it was listed: the
+            // same refusal for the same domain in two collections in a row is the host's.
+            let invalidTwice =
+                failure.code == .operationInvalid && cpuStatsInvalid.before.contains(domain)
+            if failure.code == .operationInvalid { cpuStatsInvalid.now.insert(domain) }
+            guard
+                Self.driverUnsupportedCodes.contains(failure.code) || failure.code == .operationUnsupported
+                    || invalidTwice
+            else {
                 return failure.collectionError(domain: domain)
             }
             guard perCPUStats != false else { return nil }

@@ -100,6 +100,7 @@ extension LibvirtStatsSource {
             wanted = busy
         }
         if answered { capabilities.confirm(calls) }
+        capabilities.collectionEnded()
         for index in domains.indices {
             if let known = facts.facts(of: records[index]) {
                 domains[index].parameters += known.parameters(for: domains[index])

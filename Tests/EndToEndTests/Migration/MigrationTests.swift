@@ -27,12 +27,8 @@ extension EndToEnd {
             #expect(AlertingStack.isInstalled, "scripts/lib/packages.sh's test packages include both")
             guard AlertingStack.isInstalled else { return }
             let hosts = try MigrationHosts()
-            let source = try Self.exporter(try hosts.uri(MigrationHosts.source))
-            let destination = try Self.exporter(try hosts.uri(MigrationHosts.destination))
-            let webhook = try WebhookReceiver()
-            let stack = try AlertingStack(
-                targets: ["127.0.0.1:\(source.port)", "127.0.0.1:\(destination.port)"], webhook: webhook.port,
-                durationFactor: Self.durationFactor)
+            let watch = try MigrationWatch(hosts)
+            let (source, destination, webhook, stack) = (watch.source, watch.destination, watch.webhook, watch.stack)
             let domain = "vxm-conv"
             var alertsSeen: [String] = []
             var pending: Set<String> = []

@@ -43,12 +43,8 @@ extension EndToEnd.MigrationTests {
     static func plateauSwitchedToPostcopyCompletesAndItsAlertResolves(_ hosts: MigrationHosts) throws {
         let domain = "vxm-postcopy"
         try hosts.startGuest(domain, on: MigrationHosts.source, cmdline: "fill=8 dirty=200")
-        let source = try Self.exporter(try hosts.uri(MigrationHosts.source))
-        let destination = try Self.exporter(try hosts.uri(MigrationHosts.destination))
-        let webhook = try WebhookReceiver()
-        let stack = try AlertingStack(
-            targets: ["127.0.0.1:\(source.port)", "127.0.0.1:\(destination.port)"], webhook: webhook.port,
-            durationFactor: Self.durationFactor)
+        let watch = try MigrationWatch(hosts)
+        let (source, destination, webhook, stack) = (watch.source, watch.destination, watch.webhook, watch.stack)
         _ = try source.scrape(for: 15) { $0.value("libvirt_domain_info_state", ["domain": domain]) == 1 }
 
         let migration = try MigrationHosts.Migration(
@@ -184,12 +180,8 @@ extension EndToEnd.MigrationTests {
         let hosts = try MigrationHosts()
         let domain = "vxm-pcfail"
         try hosts.startGuest(domain, on: MigrationHosts.source, cmdline: "fill=8 dirty=200")
-        let source = try Self.exporter(try hosts.uri(MigrationHosts.source))
-        let destination = try Self.exporter(try hosts.uri(MigrationHosts.destination))
-        let webhook = try WebhookReceiver()
-        let stack = try AlertingStack(
-            targets: ["127.0.0.1:\(source.port)", "127.0.0.1:\(destination.port)"], webhook: webhook.port,
-            durationFactor: Self.durationFactor)
+        let watch = try MigrationWatch(hosts)
+        let (source, destination, stack) = (watch.source, watch.destination, watch.stack)
         _ = try source.scrape(for: 15) { $0.value("libvirt_domain_info_state", ["domain": domain]) == 1 }
         let options = ["--postcopy", "--postcopy-bandwidth", "1"]
         let migration = try MigrationHosts.Migration(

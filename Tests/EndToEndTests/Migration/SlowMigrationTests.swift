@@ -16,10 +16,8 @@ extension EndToEnd.MigrationTests {
         try hosts.startGuest(
             domain, on: MigrationHosts.source, memory: SlowGuest.memory,
             cmdline: "fill=\(SlowGuest.fill) dirty=\(SlowGuest.dirty)")
-        let source = try Self.exporter(try hosts.uri(MigrationHosts.source))
-        let webhook = try WebhookReceiver()
-        let stack = try AlertingStack(
-            targets: ["127.0.0.1:\(source.port)"], webhook: webhook.port, durationFactor: Self.durationFactor)
+        let watch = try MigrationWatch(hosts)
+        let (source, webhook, stack) = (watch.source, watch.webhook, watch.stack)
         _ = try source.scrape(for: 15) { $0.value("libvirt_domain_info_state", ["domain": domain]) == 1 }
 
         let migration = try MigrationHosts.Migration(domain, hosts: hosts, bandwidth: SlowGuest.bandwidth)

@@ -23,10 +23,8 @@ extension EndToEnd.MigrationTests {
     static func plateauAlertsAndResolvesOnceAborted(_ hosts: MigrationHosts) throws {
         let domain = "vxm-stuck"
         try hosts.startGuest(domain, on: MigrationHosts.source, cmdline: "fill=24 dirty=200")
-        let source = try Self.exporter(try hosts.uri(MigrationHosts.source))
-        let webhook = try WebhookReceiver()
-        let stack = try AlertingStack(
-            targets: ["127.0.0.1:\(source.port)"], webhook: webhook.port, durationFactor: Self.durationFactor)
+        let watch = try MigrationWatch(hosts)
+        let (source, webhook, stack) = (watch.source, watch.webhook, watch.stack)
         _ = try source.scrape(for: 15) { $0.value("libvirt_domain_info_state", ["domain": domain]) == 1 }
 
         let migration = try MigrationHosts.Migration(domain, hosts: hosts, bandwidth: 1)

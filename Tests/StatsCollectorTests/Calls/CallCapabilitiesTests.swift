@@ -25,6 +25,34 @@ import Testing
         #expect(capabilities.jobStats == true)
     }
 
+    /// A libvirtd without a CPU accounting controller (the testbed's namespaced hosts) refuses
+    /// per-CPU stats as an invalid operation, as it refuses a domain that stopped since it was
+    /// listed: an error the first time, the host's condition when the same domain is refused again
+    /// in the next collection.
+    @Test func perCPUStatsInvalidForTheSameDomainInTwoCollectionsIsTurnedOff() {
+        let notMounted = LibvirtError(
+            function: "virDomainGetCPUStats", code: .operationInvalid, origin: 10,
+            message: "Requested operation is not valid: cgroup CPUACCT controller is not mounted")
+        var capabilities = CallCapabilities()
+        let first = capabilities.classify(notMounted, domain: "web")
+        #expect(first?.isExpected == false, "once, it may be a domain that stopped")
+        #expect(capabilities.classify(notMounted, domain: "db")?.isExpected == false)
+        capabilities.collectionEnded()
+        #expect(capabilities.calls.contains(.cpuStats))
+        let again = capabilities.classify(notMounted, domain: "web")
+        #expect(again?.isExpected == true, "twice in a row for one domain: the host's")
+        #expect(again?.reason == "operation_invalid")
+        #expect(capabilities.perCPUStats == false)
+        #expect(!capabilities.calls.contains(.cpuStats))
+
+        var other = CallCapabilities()
+        _ = other.classify(notMounted, domain: "web")
+        other.collectionEnded()
+        other.collectionEnded()
+        #expect(other.classify(notMounted, domain: "web")?.isExpected == false, "not in a row: a domain that stopped")
+        #expect(other.calls.contains(.cpuStats))
+    }
+
     @Test func jobStatsUnsupportedTurnsOffBothJobCalls() {
         var capabilities = CallCapabilities()
         let refused = LibvirtError(
