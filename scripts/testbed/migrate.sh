@@ -21,7 +21,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-BW=1 MEM=128 FILL=24 DIRTY=0 KEEP=0 DOMAIN=vxm-guest POSTCOPY_AFTER=
+BW=1 MEM=128 FILL=24 DIRTY=0 KEEP=0 DOMAIN=vxm-guest POSTCOPY= POSTCOPY_AFTER=
 EXTRA=(--persistent)
 while [ $# -gt 0 ]; do
     case $1 in
@@ -31,8 +31,8 @@ while [ $# -gt 0 ]; do
     --dirty) DIRTY=$2 && shift ;;
     --domain) DOMAIN=$2 && shift ;;
     --undefinesource) EXTRA+=(--undefinesource) ;;
-    --postcopy) EXTRA+=(--postcopy) ;;
-    --postcopy-after) POSTCOPY_AFTER=$2 && EXTRA+=(--postcopy) && shift ;;
+    --postcopy) POSTCOPY=1 ;;
+    --postcopy-after) POSTCOPY_AFTER=$2 && POSTCOPY=1 && shift ;;
     --postcopy-bandwidth) EXTRA+=(--postcopy-bandwidth "$2") && shift ;;
     --keep) KEEP=1 ;;
     --) shift && EXTRA+=("$@") && break ;;
@@ -40,6 +40,8 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+# once, whether asked for directly, by --postcopy-after or both: virsh refuses an option seen twice
+[ -n "$POSTCOPY" ] && EXTRA+=(--postcopy)
 for n in "$BW" "$MEM" "$FILL" "$DIRTY" ${POSTCOPY_AFTER:+"$POSTCOPY_AFTER"}; do
     case $n in '' | *[!0-9]*) die "--bandwidth, --mem, --fill, --dirty and --postcopy-after take whole numbers" ;; esac
 done
