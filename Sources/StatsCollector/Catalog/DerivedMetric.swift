@@ -71,6 +71,13 @@ struct DerivedMetric: Sendable {
     /// those of the last pass.
     let precopyOnly: Bool
 
+    /// Whether it reads the migration's phase (``DerivedMetricsEngine/postcopyPhase``): a pre-copy
+    /// gauge, or a time left that counts the passes to come.
+    var readsPostcopyPhase: Bool {
+        if case .timeLeft(_, .some) = formula { return true }
+        return precopyOnly
+    }
+
     init(
         _ metric: String, _ formula: Formula, clock: Clock = .collector, precopyOnly: Bool = false,
         labels: [String], help: String

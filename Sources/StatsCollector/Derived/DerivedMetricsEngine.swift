@@ -71,10 +71,10 @@ struct DerivedMetricsEngine {
         self.metrics = metrics
         inputNames = Set(
             metrics.flatMap { derived -> [String] in
-                let phase = derived.precopyOnly ? [Self.postcopyPhase] : []
-                if case .metric(let clock) = derived.clock { return derived.inputs + [clock] + phase }
-                if case .timeLeft(_, .some) = derived.formula { return derived.inputs + [Self.postcopyPhase] }
-                return derived.inputs + phase
+                var names = derived.inputs
+                if case .metric(let clock) = derived.clock { names.append(clock) }
+                if derived.readsPostcopyPhase { names.append(Self.postcopyPhase) }
+                return names
             })
     }
 
@@ -115,8 +115,9 @@ struct DerivedMetricsEngine {
                 }
             }
             let firstInput = current[derived.inputs[0]]
+            let phases = derived.readsPostcopyPhase ? current[Self.postcopyPhase] : nil
             for labels in seriesLabels {
-                let postcopy = current[Self.postcopyPhase]?[labels] == 1
+                let postcopy = phases?[labels] == 1
                 if derived.precopyOnly && postcopy { continue }
                 let value = firstInput?[labels] ?? .nan
                 let derivedKey = SeriesKey(metric: derived.descriptor.metric, labels: labels)
@@ -203,9 +204,13 @@ struct DerivedMetricsEngine {
                     {
                         fromQEMU = max(value, expected * pace)
                     }
-                    let state = Self.advance(
-                        lows[derivedKey], number: number, start: fromQEMU ?? value, exact: fromQEMU != nil)
-                    nextLows[derivedKey] = state
+                    // Both per-pass gauges read the same passes: one state per domain, advanced once.
+                    let passesKey = SeriesKey(metric: passes.iteration, labels: labels)
+                    let state =
+                        nextLows[passesKey]
+                        ?? Self.advance(
+                            lows[passesKey], number: number, start: fromQEMU ?? value, exact: fromQEMU != nil)
+                    nextLows[passesKey] = state
                     if case .shrinking = derived.formula { result = state.shrank } else { result = state.passes }
                 }
                 guard let result, result.isFinite, result >= 0 else { continue }
