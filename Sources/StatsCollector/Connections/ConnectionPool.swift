@@ -17,6 +17,9 @@ final class ConnectionPool: Sendable {
         var idle: [any LibvirtConnection] = []
         var lent = 0
         var generation = 0
+        /// Whether the next connection opened starts a new generation: before the first one, and
+        /// after a connection was found dead.
+        var startsGeneration = true
     }
 
     private let uri: String
@@ -34,7 +37,7 @@ final class ConnectionPool: Sendable {
         self.readWrite = readWrite
     }
 
-    /// How many times the pool opened a connection while it had none: each one starts a new
+    /// How many times the pool opened a connection first or after one died: each one starts a new
     /// outage-free stretch, in which what the daemon supports is learned again.
     var generation: Int { state.withLock(\.generation) }
 
@@ -52,10 +55,17 @@ final class ConnectionPool: Sendable {
 
     private func borrow() throws(LibvirtError) -> any LibvirtConnection {
         // Idle connections first; one that died while idle (keepalive, a restarted daemon) is dropped.
-        while let idle = state.withLock({ $0.idle.popLast() }) {
-            if idle.isAlive {
-                state.withLock { $0.lent += 1 }
-                return idle
+        // Taking one and counting it lent is one step, so that no other borrower sees the pool empty
+        // in between.
+        while let idle = state.withLock({ state -> (any LibvirtConnection)? in
+            guard let idle = state.idle.popLast() else { return nil }
+            state.lent += 1
+            return idle
+        }) {
+            if idle.isAlive { return idle }
+            state.withLock { state in
+                state.lent -= 1
+                state.startsGeneration = true
             }
         }
         let reserved = state.withLock { state -> Result<Void, LibvirtError> in
@@ -65,7 +75,10 @@ final class ConnectionPool: Sendable {
                         function: "virConnectOpenReadOnly", code: .connectionsBusy, origin: 0,
                         message: "every libvirt connection is busy with a call that has not returned"))
             }
-            if state.lent == 0 { state.generation += 1 }
+            if state.startsGeneration {
+                state.generation += 1
+                state.startsGeneration = false
+            }
             state.lent += 1
             return .success(())
         }
@@ -81,7 +94,7 @@ final class ConnectionPool: Sendable {
     private func giveBack(_ connection: any LibvirtConnection) {
         state.withLock { state in
             state.lent -= 1
-            if connection.isAlive { state.idle.append(connection) }
+            if connection.isAlive { state.idle.append(connection) } else { state.startsGeneration = true }
         }
     }
 }

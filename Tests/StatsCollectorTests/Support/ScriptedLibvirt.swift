@@ -105,6 +105,8 @@ final class ScriptedConnection: LibvirtConnection {
     let node: ScriptedNode
     /// The script of `virDomainGetGuestInfo`; by default the guest has no agent configured.
     let onGuestInfo: @Sendable (String) throws(LibvirtError) -> [TypedParameter]
+    /// Runs on every `virConnectIsAlive`, before it answers: a test holds a borrower there.
+    let onAliveCheck: @Sendable () -> Void
     private let alive = Atomic<Bool>(true)
     private let calls = Mutex<[String]>([])
     private let bulkGroups = Mutex<[UInt32]>([])
@@ -131,8 +133,10 @@ final class ScriptedConnection: LibvirtConnection {
             throw LibvirtError(
                 function: "virDomainGetGuestInfo", code: .argumentUnsupported, origin: 10,
                 message: "QEMU guest agent is not configured")
-        }
+        },
+        onAliveCheck: @escaping @Sendable () -> Void = {}
     ) {
+        self.onAliveCheck = onAliveCheck
         self.onGuestInfo = onGuestInfo
         self.onWatch = onWatch
         self.onBulkStats = onBulkStats
@@ -179,7 +183,10 @@ final class ScriptedConnection: LibvirtConnection {
     /// Makes the connection report itself dead, as after libvirtd went away.
     func close() { alive.store(false, ordering: .releasing) }
 
-    var isAlive: Bool { alive.load(ordering: .acquiring) }
+    var isAlive: Bool {
+        onAliveCheck()
+        return alive.load(ordering: .acquiring)
+    }
 
     private func record(_ call: String) -> Int {
         calls.withLock { log in
