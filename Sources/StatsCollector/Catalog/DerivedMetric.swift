@@ -16,14 +16,12 @@ struct DerivedMetric: Sendable {
         /// `remaining` / the value of the derived metric `rate`, for the first pair that has both:
         /// the time left at the current pace. Where the series has a positive `redirtied.rate`
         /// (memory the guest dirties again per second, d), the passes still to come are added: the
-        /// next one resends what is dirtied during this one, d × (its `redirtied.remaining` at the
-        /// start of this `redirtied.pass`, R₀) / b, with b the migration's `redirtied.bandwidth`
-        /// (else the pace), and each later one d / b of the one before, so d × R₀ / (b × (b − d))
-        /// in all; none while d ≥ b, as no pass ever shrinks. Once the migration switched to
-        /// post-copy, no pass is to come: the time left is `remaining` / pace.
-        case timeLeft(
-            [(remaining: String, rate: String)],
-            redirtied: (rate: String, remaining: String, pass: String, bandwidth: String)?)
+        /// next one resends what is dirtied during this one, d × (the memory left at this pass's
+        /// start, R₀, as ``Passes`` reads it) / b, with b the pass's bandwidth (else the pace),
+        /// and each later one d / b of the one before, so d × R₀ / (b × (b − d)) in all; none
+        /// while d ≥ b, as no pass ever shrinks. Once the migration switched to post-copy, no pass
+        /// is to come: the time left is `remaining` / pace.
+        case timeLeft([(remaining: String, rate: String)], redirtied: (rate: String, passes: Passes)?)
         /// 1 while the memory left at a pass's start (``Passes``) is below the pass before's, else 0.
         case shrinking(Passes)
         /// The number of passes since the memory left at the start of one (``Passes``) last fell
@@ -107,9 +105,7 @@ struct DerivedMetric: Sendable {
         case .product(let first, let second): inputs = [first, second]
         case .difference(let minuend, let subtrahend): inputs = [minuend, subtrahend]
         case .timeLeft(let pairs, let redirtied):
-            inputs =
-                pairs.flatMap { [$0.remaining, $0.rate] }
-                + (redirtied.map { [$0.rate, $0.remaining, $0.pass, $0.bandwidth] } ?? [])
+            inputs = pairs.flatMap { [$0.remaining, $0.rate] } + (redirtied.map { [$0.rate] + $0.passes.names } ?? [])
         case .shrinking(let passes), .passesWithoutNewLow(let passes):
             inputs = passes.names
         }

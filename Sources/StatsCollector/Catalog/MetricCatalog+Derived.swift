@@ -172,11 +172,7 @@ extension MetricCatalog {
                         "libvirt_domain_job_memory_transfer_bytes_per_second"
                     ),
                 ],
-                redirtied: (
-                    rate: "libvirt_domain_job_memory_dirty_rate_bytes_per_second",
-                    remaining: "libvirt_domain_job_memory_remaining_bytes", pass: "libvirt_domain_job_memory_iteration",
-                    bandwidth: "libvirt_domain_job_memory_bytes_per_second"
-                )),
+                redirtied: (rate: "libvirt_domain_job_memory_dirty_rate_bytes_per_second", passes: migrationPasses)),
             labels: domain,
             help:
                 "Active job: time left at the current transfer rate, from its data (or, for memory-only jobs such as dumps, its memory); for a migration, with the passes still to come over what the guest dirties again meanwhile. In post-copy, no more passes: what is left at the current rate. Absent while nothing moves or the guest dirties memory as fast as it is sent."

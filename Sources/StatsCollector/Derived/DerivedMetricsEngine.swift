@@ -20,15 +20,9 @@ struct DerivedMetricsEngine {
         let time: Double
     }
 
-    /// The memory left as first read in the current pass, for the ETA's passes to come.
-    private struct Iteration {
-        let number: Double
-        let remainingAtStart: Double
-    }
-
     /// The memory left at the start of the current pass, as best known so far, and the lowest such
     /// start of the passes before it with the passes since that one.
-    private struct Low {
+    private struct PassState {
         let number: Double
         let start: Double
         /// Whether `start` is QEMU's own (from its expected downtime), not a read of the memory left.
@@ -80,11 +74,10 @@ struct DerivedMetricsEngine {
 
     private var previous: [SeriesKey: Reading] = [:]
     private var lastDerived: [SeriesKey: Double] = [:]
-    private var iterations: [SeriesKey: Iteration] = [:]
-    private var lows: [SeriesKey: Low] = [:]
+    private var passStates: [SeriesKey: PassState] = [:]
 
     /// The number of series whose state is kept, for tests of boundedness.
-    var retainedSeriesCount: Int { previous.count + lastDerived.count + iterations.count + lows.count }
+    var retainedSeriesCount: Int { previous.count + lastDerived.count + passStates.count }
 
     /// The derived families for one collection's `families`, read at monotonic time `now` (seconds).
     mutating func derive(from families: [String: MetricFamily], at now: Double) -> [MetricFamily] {
@@ -98,8 +91,7 @@ struct DerivedMetricsEngine {
 
         var nextPrevious: [SeriesKey: Reading] = [:]
         var nextLastDerived: [SeriesKey: Double] = [:]
-        var nextIterations: [SeriesKey: Iteration] = [:]
-        var nextLows: [SeriesKey: Low] = [:]
+        var nextPassStates: [SeriesKey: PassState] = [:]
         var output: [MetricFamily] = []
         for derived in metrics {
             var family = derived.descriptor.makeFamily()
@@ -164,15 +156,10 @@ struct DerivedMetricsEngine {
                     guard let taken = current[subtrahend]?[labels] else { continue }
                     result = value - taken
                 case .timeLeft(let pairs, let redirtied):
-                    // The memory left at the start of this pass, followed even while there is no pace yet.
-                    var atPassStart: Double?
-                    if let redirtied, let memoryLeft = current[redirtied.remaining]?[labels] {
-                        atPassStart = memoryLeft
-                        if let pass = current[redirtied.pass]?[labels], pass >= 1 {
-                            let state = Self.advance(iterations[derivedKey], number: pass, remaining: memoryLeft)
-                            nextIterations[derivedKey] = state
-                            atPassStart = state.remainingAtStart
-                        }
+                    // The migration's passes are followed even while there is no pace yet.
+                    let passStart = redirtied.flatMap { redirtied in
+                        postcopy
+                            ? nil : Self.pass(redirtied.passes, of: labels, current, passStates, &nextPassStates)?.start
                     }
                     let pair = pairs.lazy.compactMap { pair -> (Double, Double)? in
                         guard let left = current[pair.remaining]?[labels], let pace = current[pair.rate]?[labels],
@@ -186,31 +173,14 @@ struct DerivedMetricsEngine {
                         break
                     }
                     // QEMU's own bandwidth, steadier than a pace over the second between two reads.
-                    let bandwidth = current[redirtied.bandwidth]?[labels].flatMap { $0 > 0 ? $0 : nil } ?? pace
+                    let bandwidth = current[redirtied.passes.bandwidth]?[labels].flatMap { $0 > 0 ? $0 : nil } ?? pace
                     // The guest dirties memory as fast as it is sent: no pass ever shrinks, no end in sight.
                     guard dirty < bandwidth else { continue }
-                    result = left / pace + dirty * (atPassStart ?? left) / (bandwidth * (bandwidth - dirty))
+                    result = left / pace + dirty * (passStart ?? left) / (bandwidth * (bandwidth - dirty))
                 case .shrinking(let passes), .passesWithoutNewLow(let passes):
-                    // Pass 0 is the migration's setup: nothing sent, nothing left yet.
-                    guard let number = current[passes.iteration]?[labels], number >= 1, !value.isNaN else {
+                    guard let state = Self.pass(passes, of: labels, current, passStates, &nextPassStates) else {
                         continue
                     }
-                    // QEMU updates its expected downtime only while the guest dirties memory (not in
-                    // the first pass); the memory left now is a floor of the pass's start.
-                    var fromQEMU: Double?
-                    if let expected = current[passes.expectedDowntime]?[labels],
-                        let pace = current[passes.bandwidth]?[labels], let dirty = current[passes.dirtyRate]?[labels],
-                        expected > 0, pace > 0, dirty > 0
-                    {
-                        fromQEMU = max(value, expected * pace)
-                    }
-                    // Both per-pass gauges read the same passes: one state per domain, advanced once.
-                    let passesKey = SeriesKey(metric: passes.iteration, labels: labels)
-                    let state =
-                        nextLows[passesKey]
-                        ?? Self.advance(
-                            lows[passesKey], number: number, start: fromQEMU ?? value, exact: fromQEMU != nil)
-                    nextLows[passesKey] = state
                     if case .shrinking = derived.formula { result = state.shrank } else { result = state.passes }
                 }
                 guard let result, result.isFinite, result >= 0 else { continue }
@@ -225,8 +195,7 @@ struct DerivedMetricsEngine {
         }
         previous = nextPrevious
         lastDerived = nextLastDerived
-        iterations = nextIterations
-        lows = nextLows
+        passStates = nextPassStates
         return output
     }
 
@@ -247,10 +216,28 @@ struct DerivedMetricsEngine {
         return .increase(valueDelta, timeDelta)
     }
 
-    private static func advance(_ state: Iteration?, number: Double, remaining: Double) -> Iteration {
-        guard let state, number == state.number else {
-            return Iteration(number: number, remainingAtStart: remaining)
+    /// The pass state of the migration of `labels` in this collection: advanced once, by the first
+    /// gauge that reads it (the ETA and the per-pass gauges read the same passes); `nil` before
+    /// the first pass (pass 0 is the setup: nothing sent, nothing left yet).
+    private static func pass(
+        _ passes: DerivedMetric.Passes, of labels: [Label], _ current: [String: [[Label]: Double]],
+        _ before: [SeriesKey: PassState], _ next: inout [SeriesKey: PassState]
+    ) -> PassState? {
+        guard let number = current[passes.iteration]?[labels], number >= 1,
+            let memoryLeft = current[passes.remaining]?[labels], !memoryLeft.isNaN
+        else { return nil }
+        let key = SeriesKey(metric: passes.iteration, labels: labels)
+        if let state = next[key] { return state }
+        // QEMU updates its expected downtime only while the guest dirties memory (not in the first
+        // pass); the memory left now is a floor of the pass's start.
+        var fromQEMU: Double?
+        if let expected = current[passes.expectedDowntime]?[labels], let pace = current[passes.bandwidth]?[labels],
+            let dirty = current[passes.dirtyRate]?[labels], expected > 0, pace > 0, dirty > 0
+        {
+            fromQEMU = max(memoryLeft, expected * pace)
         }
+        let state = advance(before[key], number: number, start: fromQEMU ?? memoryLeft, exact: fromQEMU != nil)
+        next[key] = state
         return state
     }
 
@@ -259,15 +246,15 @@ struct DerivedMetricsEngine {
     /// latest start replaces an earlier one (QEMU updates it up to 0.1 s after the pass began, so
     /// a read at its very start may still have the pass before's); a start read as the memory left
     /// keeps its first, highest read.
-    private static func advance(_ state: Low?, number: Double, start: Double, exact: Bool) -> Low {
+    private static func advance(_ state: PassState?, number: Double, start: Double, exact: Bool) -> PassState {
         guard let state, number >= state.number else {
-            return Low(number: number, start: start, exact: exact, before: nil)
+            return PassState(number: number, start: start, exact: exact, before: nil)
         }
         guard number > state.number else {
             let refined = exact ? start : (state.exact ? state.start : max(state.start, start))
-            return Low(number: number, start: refined, exact: exact || state.exact, before: state.before)
+            return PassState(number: number, start: refined, exact: exact || state.exact, before: state.before)
         }
-        return Low(
+        return PassState(
             number: number, start: start, exact: exact,
             before: (number: state.number, start: state.start, low: state.low, passes: state.passes))
     }

@@ -142,18 +142,19 @@ import Testing
 
     private static func migration(
         elapsed: Double, processed: Double, remaining: Double, iteration: Double, dirtyPages: Double,
-        bandwidth: Double? = nil
+        bandwidth: Double? = nil, expectedDowntime: Double? = nil
     ) -> [String: MetricFamily] {
         families(
-            (bandwidth.map { [("libvirt_domain_job_memory_bytes_per_second", web, $0)] } ?? []) + [
-                ("libvirt_domain_job_elapsed_seconds", web, elapsed),
-                ("libvirt_domain_job_data_processed_bytes", web, processed),
-                ("libvirt_domain_job_data_remaining_bytes", web, remaining),
-                ("libvirt_domain_job_memory_remaining_bytes", web, remaining),
-                ("libvirt_domain_job_memory_iteration", web, iteration),
-                ("libvirt_domain_job_memory_dirty_rate_pages_per_second", web, dirtyPages),
-                ("libvirt_domain_job_memory_page_size_bytes", web, 4096),
-            ])
+            (bandwidth.map { [("libvirt_domain_job_memory_bytes_per_second", web, $0)] } ?? [])
+                + (expectedDowntime.map { [("libvirt_domain_job_downtime_seconds", web, $0)] } ?? []) + [
+                    ("libvirt_domain_job_elapsed_seconds", web, elapsed),
+                    ("libvirt_domain_job_data_processed_bytes", web, processed),
+                    ("libvirt_domain_job_data_remaining_bytes", web, remaining),
+                    ("libvirt_domain_job_memory_remaining_bytes", web, remaining),
+                    ("libvirt_domain_job_memory_iteration", web, iteration),
+                    ("libvirt_domain_job_memory_dirty_rate_pages_per_second", web, dirtyPages),
+                    ("libvirt_domain_job_memory_page_size_bytes", web, 4096),
+                ])
     }
 
     /// Two reads a few milliseconds apart can catch a burst of QEMU's sending (10 MB/s here): the
@@ -173,6 +174,24 @@ import Testing
         let expected = 1.9e6 / 10e6 + dirty * 24e6 / (1.067e6 * (1.067e6 - dirty))
         #expect(abs((burst ?? 0) - expected) < 1e-6, "\(burst ?? 0) s")
         #expect((burst ?? 0) > 500)
+    }
+
+    /// Passes of a second or less are first read late: the passes to come start from QEMU's own
+    /// start of this pass (its expected downtime × bandwidth), not from that read.
+    @Test func theEtaCountsThePassesToComeFromQEMUsPassStart() {
+        var engine = DerivedMetricsEngine()
+        func read(_ elapsed: Double, _ processed: Double, _ remaining: Double) -> Double? {
+            let families = Self.migration(
+                elapsed: elapsed, processed: processed, remaining: remaining, iteration: 5, dirtyPages: 800,
+                bandwidth: 4.194e6, expectedDowntime: 3)
+            return Self.value(engine.derive(from: families, at: elapsed), "libvirt_domain_job_eta_seconds", Self.web)
+        }
+        _ = read(50, 200e6, 2e6)
+        let eta = read(50.25, 201e6, 1e6)
+        let (bandwidth, dirty) = (4.194e6, 800.0 * 4096)
+        let passes = { (start: Double) in dirty * start / (bandwidth * (bandwidth - dirty)) }
+        #expect(abs((eta ?? 0) - (1e6 / 4e6 + passes(3 * bandwidth))) < 1e-6, "\(eta ?? 0) s")
+        #expect((eta ?? 0) > 1e6 / 4e6 + passes(2e6) * 5, "the late first read would promise an end 6 times sooner")
     }
 
     /// The plateau seen on the testbed (1 MiB/s, a guest rewriting 24 MiB): the passes to come
