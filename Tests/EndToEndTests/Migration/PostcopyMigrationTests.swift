@@ -11,6 +11,9 @@ extension EndToEnd.MigrationTests {
         let postcopy: Double?
         let sourceReason: Double?
         let requests: Double?
+        /// `libvirt_domain_job_memory_transfer_bytes_per_second` on the source: what
+        /// LibvirtMigrationPostcopyStalled reads.
+        let pace: Double?
         let destinationState: Double?
         let destinationReason: Double?
 
@@ -26,6 +29,7 @@ extension EndToEnd.MigrationTests {
                 postcopy: here.value("libvirt_domain_migration_postcopy", labels),
                 sourceReason: here.value("libvirt_domain_info_state_reason", labels),
                 requests: here.value("libvirt_domain_job_memory_postcopy_requests", labels),
+                pace: here.value("libvirt_domain_job_memory_transfer_bytes_per_second", labels),
                 destinationState: there.value("libvirt_domain_info_state", labels),
                 destinationReason: there.value("libvirt_domain_info_state_reason", labels))
         }
@@ -158,10 +162,36 @@ extension EndToEnd.MigrationTests {
                     $0.labels["alertname"]
                 })
         otherAlerts.remove("LibvirtMigrationNotConverging")
+        // QEMU sends nothing for a moment while it finishes a post-copy (the last 0.8 MB stood
+        // 2.5 s in one run): LibvirtMigrationPostcopyStalled's minute, shortened to a second here,
+        // can fire on that. So the longest such stretch is held against the shipped minute, and the
+        // shortened alert is not counted (aFailedPostcopyAlertsOnBothHostsAndResolvesOnceResumed
+        // shows it firing on a real stall).
+        let idle = Self.longestStretch(of: postcopy) { $0.pace == 0 }
+        #expect(idle < 20, "a healthy post-copy stops sending for seconds, not a minute: \(idle) s")
+        print(String(format: "E2E migration (post-copy): longest stretch sending nothing in post-copy %.1f s", idle))
+        otherAlerts.remove("LibvirtMigrationPostcopyStalled")
         // LibvirtJobRunningLong counts the job's whole time (1 h, a minute here): the plateau
         // passed it before the switch, and post-copy does not undo that.
         otherAlerts.remove("LibvirtJobRunningLong")
         #expect(otherAlerts.isEmpty, "no other job alert fires for a healthy post-copy: \(otherAlerts.sorted())")
+    }
+
+    /// The longest time from a sample that matches `condition` to the next one that does not (or
+    /// the last sample).
+    static func longestStretch(of samples: [PhaseSample], where condition: (PhaseSample) -> Bool) -> Double {
+        var longest = 0.0
+        var start: Double?
+        for sample in samples {
+            if condition(sample) {
+                start = start ?? sample.time
+            } else if let begun = start {
+                longest = max(longest, sample.time - begun)
+                start = nil
+            }
+        }
+        if let begun = start, let last = samples.last { longest = max(longest, last.time - begun) }
+        return longest
     }
 
     static func seconds(_ value: Double?) -> String { value.map { String(format: "%.0f", $0) } ?? "-" }

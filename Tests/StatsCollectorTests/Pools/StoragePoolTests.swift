@@ -11,7 +11,7 @@ import Testing
     /// tests of their own and would share the pools' deadline on a loaded machine.
     private static let scope = CollectionScope(parts: CollectionScope.defaults.parts.subtracting([.host, .inventory]))
 
-    private static func runner(deadline: Duration = .seconds(2)) -> LibvirtCallRunner {
+    private static func runner(deadline: Duration = .seconds(4)) -> LibvirtCallRunner {
         LibvirtCallRunner(
             pool: BlockingCallPool(name: "pool-tests", maximumThreads: 6), deadline: deadline, logger: logger)
     }
