@@ -46,6 +46,7 @@ import Testing
     @Test func aBorrowerThatFindsTheOnlyConnectionTakenStartsNoNewGeneration() async throws {
         let armed = Flag()
         let (entered, hold) = (Latch(), Latch())
+        defer { hold.open() }
         let (api, _) = Self.library(armed: armed, entered: entered, hold: hold)
         let pool = ConnectionPool(uri: "scripted:///", api: api, maximumConnections: 4)
         try pool.withConnection { _ in }
@@ -67,6 +68,7 @@ import Testing
         let (api, opened) = Self.library(armed: Flag(), entered: Latch(), hold: Latch())
         let pool = ConnectionPool(uri: "scripted:///", api: api, maximumConnections: 4)
         let (inCall, release) = (Latch(), Latch())
+        defer { release.open() }
         let hung = Self.onThread {
             _ = try? pool.withConnection { _ in
                 inCall.open()
