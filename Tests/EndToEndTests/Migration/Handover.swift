@@ -39,19 +39,7 @@ struct Handover {
     /// the last sample that showed it to the next that did, across samples that did not (0 when
     /// every sample showed it somewhere).
     var longestUnseen: Double {
-        var longest = 0.0
-        var lastSeen: Double?
-        var missed = false
-        for sample in samples {
-            guard sample.source != nil || sample.destination != nil else {
-                missed = true
-                continue
-            }
-            if missed, let lastSeen { longest = max(longest, sample.time - lastSeen) }
-            lastSeen = sample.time
-            missed = false
-        }
-        return longest
+        longestStretch(of: samples, time: \.time) { $0.source == nil && $0.destination == nil }
     }
 
     /// One line for the test's output.

@@ -24,9 +24,7 @@ extension EndToEnd {
         /// definition kept (its completed job stays there), once with `--undefinesource`, as Nova
         /// migrates (then only the destination has it). No job alert fires.
         @Test func aConvergingMigrationIsWatchedEverySecondAndRaisesNoAlert() throws {
-            #expect(AlertingStack.isInstalled, "scripts/lib/packages.sh's test packages include both")
-            guard AlertingStack.isInstalled else { return }
-            let hosts = try MigrationHosts()
+            let hosts = try MigrationHosts.forAlertingTest()
             let watch = try MigrationWatch(hosts)
             let (source, destination, webhook, stack) = (watch.source, watch.destination, watch.webhook, watch.stack)
             let domain = "vxm-conv"

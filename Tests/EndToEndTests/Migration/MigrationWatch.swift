@@ -1,4 +1,5 @@
 import TestSupport
+import Testing
 
 /// What a migration test watches with: an exporter on each host (collection every 5 s, job poll
 /// every second) and Debian's Prometheus scraping both every second, evaluating the shipped rules
@@ -17,5 +18,13 @@ struct MigrationWatch {
         stack = try AlertingStack(
             targets: ["127.0.0.1:\(source.port)", "127.0.0.1:\(destination.port)"], webhook: webhook.port,
             durationFactor: EndToEnd.MigrationTests.durationFactor)
+    }
+}
+
+extension MigrationHosts {
+    /// The hosts for a test that watches with the alerting stack, which must be installed.
+    static func forAlertingTest() throws -> MigrationHosts {
+        try #require(AlertingStack.isInstalled, "scripts/lib/packages.sh's test packages include both")
+        return try MigrationHosts()
     }
 }

@@ -167,7 +167,7 @@ extension EndToEnd.MigrationTests {
         // can fire on that. So the longest such stretch is held against the shipped minute, and the
         // shortened alert is not counted (aFailedPostcopyAlertsOnBothHostsAndResolvesOnceResumed
         // shows it firing on a real stall).
-        let idle = Self.longestStretch(of: postcopy) { $0.pace == 0 }
+        let idle = longestStretch(of: postcopy, time: \.time) { $0.pace == 0 }
         #expect(idle < 20, "a healthy post-copy stops sending for seconds, not a minute: \(idle) s")
         print(String(format: "E2E migration (post-copy): longest stretch sending nothing in post-copy %.1f s", idle))
         otherAlerts.remove("LibvirtMigrationPostcopyStalled")
@@ -175,23 +175,6 @@ extension EndToEnd.MigrationTests {
         // passed it before the switch, and post-copy does not undo that.
         otherAlerts.remove("LibvirtJobRunningLong")
         #expect(otherAlerts.isEmpty, "no other job alert fires for a healthy post-copy: \(otherAlerts.sorted())")
-    }
-
-    /// The longest time from a sample that matches `condition` to the next one that does not (or
-    /// the last sample).
-    static func longestStretch(of samples: [PhaseSample], where condition: (PhaseSample) -> Bool) -> Double {
-        var longest = 0.0
-        var start: Double?
-        for sample in samples {
-            if condition(sample) {
-                start = start ?? sample.time
-            } else if let begun = start {
-                longest = max(longest, sample.time - begun)
-                start = nil
-            }
-        }
-        if let begun = start, let last = samples.last { longest = max(longest, last.time - begun) }
-        return longest
     }
 
     static func seconds(_ value: Double?) -> String { value.map { String(format: "%.0f", $0) } ?? "-" }
@@ -205,9 +188,7 @@ extension EndToEnd.MigrationTests {
     /// destination running in failed post-copy (11): LibvirtMigrationPostcopyFailed fires for
     /// both hosts. `virsh migrate --postcopy --postcopy-resume` finishes it; the alert resolves.
     @Test func aFailedPostcopyAlertsOnBothHostsAndResolvesOnceResumed() throws {
-        #expect(AlertingStack.isInstalled, "scripts/lib/packages.sh's test packages include both")
-        guard AlertingStack.isInstalled else { return }
-        let hosts = try MigrationHosts()
+        let hosts = try MigrationHosts.forAlertingTest()
         let domain = "vxm-pcfail"
         try hosts.startGuest(domain, on: MigrationHosts.source, cmdline: "fill=8 dirty=200")
         let watch = try MigrationWatch(hosts)

@@ -9,9 +9,7 @@ extension EndToEnd.MigrationTests {
     /// other job alerts (durations shortened by ``RuleDurations``) must neither fire nor be pending
     /// at any time, as Prometheus' own `ALERTS` series over the migration's window say.
     @Test func aMigrationThatConvergesSlowlyButSurelyRaisesNoAlert() throws {
-        #expect(AlertingStack.isInstalled, "scripts/lib/packages.sh's test packages include both")
-        guard AlertingStack.isInstalled else { return }
-        let hosts = try MigrationHosts()
+        let hosts = try MigrationHosts.forAlertingTest()
         let domain = "vxm-slow"
         try hosts.startGuest(
             domain, on: MigrationHosts.source, memory: SlowGuest.memory,

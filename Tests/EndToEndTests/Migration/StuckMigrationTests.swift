@@ -7,9 +7,7 @@ extension EndToEnd.MigrationTests {
     /// cap, and each scenario its own exporters, Prometheus, Alertmanager and webhook, and looks
     /// only at its own domain's alerts. Together they take the time of the longer one.
     @Test func twoPlateausOneAbortedOneSwitchedToPostcopy() async throws {
-        #expect(AlertingStack.isInstalled, "scripts/lib/packages.sh's test packages include both")
-        guard AlertingStack.isInstalled else { return }
-        let hosts = try MigrationHosts()
+        let hosts = try MigrationHosts.forAlertingTest()
         async let aborted: Void = Self.plateauAlertsAndResolvesOnceAborted(hosts)
         async let switched: Void = Self.plateauSwitchedToPostcopyCompletesAndItsAlertResolves(hosts)
         _ = try await (aborted, switched)
